@@ -1,0 +1,365 @@
+//! Runs vendor commands: argv only (never a shell), an optional stdin script, a timeout
+//! that kills the whole process group, stdout and stderr captured, every mutating command
+//! logged before it runs in the seed 000 form (`<stdin script> | <argv>`).
+
+use crate::error::CommandError;
+use crate::log::Logger;
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a killed process group gets between SIGTERM and SIGKILL.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// Environment variables passed to vendor commands; everything else is dropped so a
+/// command sees the same environment from a shell, cron or a service hook.
+const PASSED_ENV: &[&str] = &[
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "JAVA_HOME",
+];
+const PASSED_ENV_PREFIXES: &[&str] = &["LC_", "ARRAYSYNC_", "ARRAYSIM_", "SYMCLI_"];
+
+/// Whether the command line and output go to the action log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logging {
+    /// State-changing command: command line and stdout at INFO, stderr at ERROR/WARNING.
+    Action,
+    /// Query: command line at DEBUG, output not logged.
+    Query,
+}
+
+/// One vendor command to run.
+#[derive(Debug, Clone)]
+pub struct VendorCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// Script written to stdin (dscli batches); stdin is closed when `None`.
+    pub stdin: Option<String>,
+    pub timeout: Duration,
+    pub logging: Logging,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// Strip these strings from stdout/stderr before logging and returning (prompts).
+    pub strip: Vec<String>,
+}
+
+impl VendorCommand {
+    pub fn new(program: impl Into<PathBuf>, args: Vec<String>, timeout: Duration) -> Self {
+        VendorCommand {
+            program: program.into(),
+            args,
+            stdin: None,
+            timeout,
+            logging: Logging::Action,
+            env: Vec::new(),
+            strip: Vec::new(),
+        }
+    }
+
+    pub fn stdin(mut self, script: impl Into<String>) -> Self {
+        self.stdin = Some(script.into());
+        self
+    }
+
+    pub fn query(mut self) -> Self {
+        self.logging = Logging::Query;
+        self
+    }
+
+    pub fn strip(mut self, text: impl Into<String>) -> Self {
+        self.strip.push(text.into());
+        self
+    }
+
+    /// The program's file name, for messages.
+    pub fn program_name(&self) -> String {
+        self.program
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.program.display().to_string())
+    }
+
+    /// The command line as logged: `<script lines joined by ; > | <program> <args>`.
+    pub fn display_line(&self) -> String {
+        let argv = std::iter::once(self.program.display().to_string())
+            .chain(self.args.iter().map(|a| quote_for_display(a)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match &self.stdin {
+            Some(script) => {
+                let lines: Vec<&str> = script.lines().filter(|l| !l.trim().is_empty()).collect();
+                format!("{} | {argv}", lines.join("; "))
+            }
+            None => argv,
+        }
+    }
+}
+
+fn quote_for_display(arg: &str) -> String {
+    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+#".contains(c)) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+/// What a finished command produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs vendor commands and logs them.
+#[derive(Debug, Clone, Default)]
+pub struct Runner {
+    /// In dry-run mode, action commands are logged and not run.
+    pub dry_run: bool,
+}
+
+impl Runner {
+    /// Runs `command`, logging it on `log`. A non-zero exit is an error carrying stderr;
+    /// use [`Runner::run_status`] to interpret exit codes yourself.
+    pub fn run(&self, log: &Logger, command: &VendorCommand) -> Result<Output, CommandError> {
+        let output = self.run_status(log, command)?;
+        if output.code != 0 {
+            return Err(CommandError::Exit {
+                program: command.program_name(),
+                code: output.code,
+                stderr: log.mask(&output.stderr),
+            });
+        }
+        Ok(output)
+    }
+
+    /// Runs `command` and returns its output whatever the exit code; errors are reserved
+    /// for not being able to run it, a timeout or a signal.
+    pub fn run_status(&self, log: &Logger, command: &VendorCommand) -> Result<Output, CommandError> {
+        let line = command.display_line();
+        match command.logging {
+            Logging::Action => log.info(&line),
+            Logging::Query => log.debug(&line),
+        }
+        if self.dry_run && command.logging == Logging::Action {
+            log.info("dry run: command not executed");
+            return Ok(Output {
+                code: 0,
+                stdout: String::new(),
+                stderr: String::new(),
+                elapsed: Duration::ZERO,
+            });
+        }
+        let mut output = execute(command)?;
+        for text in &command.strip {
+            output.stdout = output.stdout.replace(text.as_str(), "");
+            output.stderr = output.stderr.replace(text.as_str(), "");
+        }
+        if command.logging == Logging::Action {
+            log_output(log, &output);
+        }
+        Ok(output)
+    }
+}
+
+/// stdout at INFO; stderr at ERROR on failure, at WARNING on success (seed 002's
+/// "command successful but stderr").
+fn log_output(log: &Logger, output: &Output) {
+    let stdout = output.stdout.trim_end();
+    if !stdout.trim().is_empty() {
+        log.info(stdout);
+    }
+    let stderr = output.stderr.trim_end();
+    if stderr.trim().is_empty() {
+        return;
+    }
+    if output.code == 0 {
+        log.warning(&format!("command successful but stderr:\n{stderr}"));
+    } else {
+        log.error(stderr);
+    }
+}
+
+fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
+    let program = command.program_name();
+    let mut cmd = Command::new(&command.program);
+    cmd.args(&command.args)
+        .env_clear()
+        .envs(passed_environment())
+        .envs(command.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(if command.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => CommandError::NotFound {
+            program: command.program.display().to_string(),
+        },
+        _ => CommandError::Spawn {
+            program: command.program.display().to_string(),
+            reason: e.to_string(),
+        },
+    })?;
+    let pid = Pid::from_raw(child.id() as i32);
+    if let (Some(script), Some(mut stdin)) = (command.stdin.clone(), child.stdin.take()) {
+        // A writer thread: a child that does not read its stdin must not block us.
+        thread::spawn(move || {
+            let _ = stdin.write_all(script.as_bytes());
+        });
+    }
+    let stdout = reader(child.stdout.take());
+    let stderr = reader(child.stderr.take());
+    let (done_tx, done_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let status = match done_rx.recv_timeout(command.timeout) {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) => {
+            return Err(CommandError::Spawn {
+                program,
+                reason: e.to_string(),
+            })
+        }
+        Err(_) => {
+            kill_group(pid, &done_rx);
+            return Err(CommandError::Timeout {
+                program,
+                seconds: command.timeout.as_secs(),
+            });
+        }
+    };
+    let elapsed = started.elapsed();
+    // The group may hold the pipes open after the leader exits; do not wait for them forever.
+    let stdout = stdout.recv_timeout(KILL_GRACE).unwrap_or_default();
+    let stderr = stderr.recv_timeout(KILL_GRACE).unwrap_or_default();
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => return Err(CommandError::Signal { program, signal }),
+        (None, None) => -1,
+    };
+    Ok(Output {
+        code,
+        stdout,
+        stderr,
+        elapsed,
+    })
+}
+
+fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buffer = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut buffer);
+        }
+        let _ = tx.send(String::from_utf8_lossy(&buffer).into_owned());
+    });
+    rx
+}
+
+/// SIGTERM the group, give it a grace period, then SIGKILL.
+fn kill_group(pid: Pid, done: &mpsc::Receiver<std::io::Result<std::process::ExitStatus>>) {
+    let _ = killpg(pid, Signal::SIGTERM);
+    if done.recv_timeout(KILL_GRACE).is_err() {
+        let _ = killpg(pid, Signal::SIGKILL);
+        let _ = done.recv_timeout(KILL_GRACE);
+    } else {
+        // The leader is gone; make sure nothing it started lingers.
+        let _ = killpg(pid, Signal::SIGKILL);
+    }
+}
+
+fn passed_environment() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(key, _)| {
+            PASSED_ENV.contains(&key.as_str()) || PASSED_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::Level;
+
+    fn quiet() -> Logger {
+        Logger::stderr_only("test", Level::Error)
+    }
+
+    fn sh(script: &str, timeout: Duration) -> VendorCommand {
+        VendorCommand::new("/bin/sh", vec!["-c".into(), script.into()], timeout)
+    }
+
+    #[test]
+    fn captures_stdout_stderr_and_code() {
+        let out = Runner::default()
+            .run_status(&quiet(), &sh("echo out; echo err >&2; exit 3", Duration::from_secs(10)))
+            .expect("runs");
+        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (3, "out\n", "err\n"));
+    }
+
+    #[test]
+    fn feeds_stdin_and_strips_prompts() {
+        let cmd = VendorCommand::new("/bin/cat", vec![], Duration::from_secs(10))
+            .stdin("dscli> lsflash\n")
+            .strip("dscli>");
+        let out = Runner::default().run(&quiet(), &cmd).expect("runs");
+        assert_eq!(out.stdout, " lsflash\n");
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("grandchild-survived");
+        let script = format!("(sleep 3; touch {}) & sleep 60", marker.display());
+        let started = Instant::now();
+        let err = Runner::default()
+            .run(&quiet(), &sh(&script, Duration::from_millis(300)))
+            .unwrap_err();
+        assert!(matches!(err, CommandError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        thread::sleep(Duration::from_secs(4));
+        assert!(!marker.exists(), "a grandchild outlived the timeout");
+    }
+
+    #[test]
+    fn missing_program_is_not_found() {
+        let err = Runner::default()
+            .run(&quiet(), &VendorCommand::new("/nonexistent/dscli", vec![], Duration::from_secs(1)))
+            .unwrap_err();
+        assert!(matches!(err, CommandError::NotFound { .. }), "{err}");
+    }
+
+    #[test]
+    fn display_line_puts_the_script_before_the_pipe() {
+        let cmd = VendorCommand::new(
+            "/opt/ibm/dscli/dscli",
+            vec!["-hmc1".into(), "10.10.10.10".into()],
+            Duration::from_secs(1),
+        )
+        .stdin("resyncflash -dev IBM.X 0001:0002\n");
+        assert_eq!(
+            cmd.display_line(),
+            "resyncflash -dev IBM.X 0001:0002 | /opt/ibm/dscli/dscli -hmc1 10.10.10.10"
+        );
+    }
+
+    #[test]
+    fn dry_run_does_not_execute_action_commands() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("ran");
+        let runner = Runner { dry_run: true };
+        runner
+            .run(&quiet(), &sh(&format!("touch {}", marker.display()), Duration::from_secs(5)))
+            .expect("dry run");
+        assert!(!marker.exists());
+    }
+}

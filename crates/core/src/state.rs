@@ -1,0 +1,121 @@
+//! Small persistent state, written atomically (temp file, fsync, rename): the last
+//! successful resync of each resource (for `sync_min_delay`) and the pending step of a
+//! multi-step action (so a rerun after a kill finishes the job).
+
+use crate::error::Error;
+use chrono::{DateTime, Local};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` so a reader sees either the old or the new content.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        // The rename is durable only once the directory is synced.
+        File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// The persistent state of one resource, `<var>/state/<svc>/<rid>.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResourceState {
+    /// End of the last successful resync or update run by this tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_resync: Option<DateTime<Local>>,
+    /// A multi-step action interrupted between steps: driver-defined step name and items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Pending>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Pending {
+    pub action: String,
+    pub step: String,
+    pub items: Vec<String>,
+    pub since: DateTime<Local>,
+}
+
+/// Loads and saves one resource's state file.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    path: PathBuf,
+}
+
+impl StateFile {
+    pub fn new(service_state_dir: &Path, rid: &str) -> Self {
+        StateFile {
+            path: service_state_dir.join(format!("{}.json", rid.replace('#', "_"))),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved state; a missing file is the empty state, a corrupt one an error.
+    pub fn load(&self) -> Result<ResourceState, Error> {
+        match fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Failed(format!(
+                    "{}: corrupt state file ({e}); remove it to reset",
+                    self.path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ResourceState::default()),
+            Err(e) => Err(Error::io(&self.path, e)),
+        }
+    }
+
+    pub fn save(&self, state: &ResourceState) -> Result<(), Error> {
+        let bytes = serde_json::to_vec_pretty(state)
+            .map_err(|e| Error::Failed(format!("cannot encode state: {e}")))?;
+        atomic_write(&self.path, &bytes)
+    }
+
+    /// Load, change, save.
+    pub fn update(&self, change: impl FnOnce(&mut ResourceState)) -> Result<(), Error> {
+        let mut state = self.load()?;
+        change(&mut state);
+        self.save(&state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_missing_file_is_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = StateFile::new(dir.path(), "sync#1");
+        assert_eq!(file.load().expect("empty"), ResourceState::default());
+        let now = Local::now();
+        file.update(|s| s.last_resync = Some(now)).expect("save");
+        assert_eq!(file.load().expect("load").last_resync, Some(now));
+        assert!(file.path().ends_with("sync_1.json"));
+    }
+
+    #[test]
+    fn corrupt_file_is_reported_not_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = StateFile::new(dir.path(), "sync#1");
+        fs::write(file.path(), b"{not json").expect("write");
+        assert!(file.load().unwrap_err().to_string().contains("corrupt state file"));
+    }
+}
