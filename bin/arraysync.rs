@@ -1,1 +1,4 @@
-fn main() {}
+//! `arraysync -s SVC <action>`: see `arraysync --help`.
+fn main() {
+    std::process::exit(arraysync::cli::arraysync_main());
+}

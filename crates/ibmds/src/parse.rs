@@ -1,0 +1,188 @@
+//! Parsing dscli output (vendor-cli.md §1.2, §1.4, §1.5): delim tables, CMUC/CMUN
+//! messages, lsflash dates. Pure functions, fuzzed.
+
+use crate::error::IbmDsError;
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone};
+use std::collections::BTreeMap;
+
+/// One row of a listing, column name → value.
+pub type Row = BTreeMap<String, String>;
+
+/// The "nothing matched" answer of ls commands (exit 0).
+pub const NOT_FOUND_ID: &str = "CMUC00234I";
+
+/// A `CMUC00168I resyncflash: ...`-style message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    /// `I`, `W` or `E`.
+    pub severity: char,
+    pub text: String,
+}
+
+impl Message {
+    pub fn line(&self) -> String {
+        format!("{} {}", self.id, self.text)
+    }
+}
+
+/// Every CMU message in `text` (ids `CMUC`/`CMUN` + 5 digits + I/W/E).
+pub fn messages(text: &str) -> Vec<Message> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let (id, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let bytes = id.as_bytes();
+            let well_formed = bytes.len() == 10
+                && (id.starts_with("CMUC") || id.starts_with("CMUN"))
+                && bytes[4..9].iter().all(u8::is_ascii_digit)
+                && matches!(bytes[9], b'I' | b'W' | b'E');
+            well_formed.then(|| Message {
+                id: id.to_string(),
+                severity: bytes[9] as char,
+                text: rest.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Parses a delim listing (`setenv -format delim -header on`): the line before the first
+/// line starting with `===` is the header, rows follow until a blank line, a message or
+/// the next banner. `CMUC00234I` (nothing found) is an empty listing. Units in column
+/// names (`cap (2^30B)`) are dropped from the name.
+pub fn delim_table(text: &str, delimiter: char) -> Result<Vec<Row>, IbmDsError> {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let Some(separator) = lines.iter().position(|l| l.trim_start().starts_with("===")) else {
+        if messages(text).iter().any(|m| m.id == NOT_FOUND_ID) {
+            return Ok(Vec::new());
+        }
+        return Err(IbmDsError::Output(format!(
+            "no table header in the listing ({})",
+            first_words(text)
+        )));
+    };
+    let header_line = lines[..separator]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .ok_or_else(|| IbmDsError::Output("table separator without a header line".into()))?;
+    let header: Vec<String> = header_line
+        .split(delimiter)
+        .map(|h| h.split(" (").next().unwrap_or(h).trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for line in &lines[separator + 1..] {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with("Date/Time:") || !messages(trimmed).is_empty() {
+            break;
+        }
+        let fields: Vec<&str> = line.split(delimiter).collect();
+        if fields.len() < header.len() {
+            return Err(IbmDsError::Output(format!(
+                "row has {} fields, header has {} (truncated output?): '{}'",
+                fields.len(),
+                header.len(),
+                trimmed
+            )));
+        }
+        rows.push(
+            header
+                .iter()
+                .cloned()
+                .zip(fields.iter().map(|f| f.trim().to_string()))
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+fn first_words(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.is_empty() {
+        "empty output".into()
+    } else {
+        flat.chars().take(120).collect()
+    }
+}
+
+/// Parses an lsflash date, `Thu Sep 18 23:04:04 CEST 2014`. The zone abbreviation is
+/// ambiguous (CST, IST...) and chrono cannot map it, so it is ignored and the time read
+/// as local time, as the host and the HMC normally share a zone.
+pub fn flash_date(text: &str) -> Option<DateTime<Local>> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let without_zone = match fields.len() {
+        6 => format!("{} {} {} {} {}", fields[0], fields[1], fields[2], fields[3], fields[5]),
+        5 => fields.join(" "),
+        _ => return None,
+    };
+    let naive = NaiveDateTime::parse_from_str(&without_zone, "%a %b %d %H:%M:%S %Y").ok()?;
+    Local.from_local_datetime(&naive).earliest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, Timelike};
+    use proptest::prelude::*;
+
+    const LSFLASH: &str = "\
+ID,SrcLSS,SequenceNum,Timeout,ActiveCopy,Recording,Persistent,Revertible,SourceWriteEnabled,TargetWriteEnabled,BackgroundCopy,OutOfSyncTracks,DateCreated,DateSynced,State,isTgtSE
+=================================================================================================
+0001:0002,00,0,60,Disabled,Enabled,Enabled,Disabled,Enabled,Disabled,Enabled,0,Thu Sep 18 22:00:01 CEST 2014,Thu Sep 18 23:04:04 CEST 2014,Valid,Std
+0101:0102,01,0,60,Enabled,Enabled,Enabled,Disabled,Enabled,Disabled,Enabled,1200,Thu Sep 18 22:00:01 CEST 2014,Thu Sep 18 23:04:04 CEST 2014,Valid,ESE";
+
+    #[test]
+    fn lsflash_rows_by_column_name() {
+        let rows = delim_table(LSFLASH, ',').expect("parses");
+        assert_eq!(rows.len(), 2, "the last row is kept without a trailing newline");
+        assert_eq!(rows[1]["ID"], "0101:0102");
+        assert_eq!(rows[1]["isTgtSE"], "ESE");
+        assert_eq!(rows[1]["OutOfSyncTracks"], "1200");
+    }
+
+    #[test]
+    fn truncated_row_is_an_error_not_a_panic() {
+        let cut = &LSFLASH[..LSFLASH.len() - 60];
+        assert!(matches!(delim_table(cut, ','), Err(IbmDsError::Output(_))));
+    }
+
+    #[test]
+    fn nothing_found_is_an_empty_listing() {
+        let rows = delim_table("CMUC00234I lsflash: No Flash Copy found.\n", ',').expect("empty listing");
+        assert!(rows.is_empty());
+    }
+
+    #[test]
+    fn garbage_is_reported_with_its_first_words() {
+        let err = delim_table("Exception in thread main java.lang.NullPointerException", ',').unwrap_err();
+        assert!(err.to_string().contains("java.lang.NullPointerException"), "{err}");
+    }
+
+    #[test]
+    fn messages_are_recognised() {
+        let found = messages("\nCMUC00168I resyncflash: FlashCopy volume pair 0001:0002 successfully resynchronized.\nCMUN03027E resyncflash: 0003:0004: bad\nCMUCX nope\n");
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[1].id.as_str(), found[1].severity), ("CMUN03027E", 'E'));
+    }
+
+    #[test]
+    fn dates_ignore_the_zone_name() {
+        let date = flash_date("Thu Sep 18 23:04:04 CEST 2014").expect("parses");
+        assert_eq!((date.year(), date.month(), date.day(), date.hour()), (2014, 9, 18, 23));
+        assert!(flash_date("yesterday").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(text in "\\PC*") {
+            let _ = delim_table(&text, ',');
+            let _ = messages(&text);
+            let _ = flash_date(&text);
+        }
+
+        #[test]
+        fn table_like_text_never_panics(text in "([A-Za-z,]{0,30}\n|=====\n|CMUC00234I x\n|[0-9:,]{0,20}\n){0,8}") {
+            let _ = delim_table(&text, ',');
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The `arraysync` package: the command-line front ends (`arraysync`, `syncresync`)
+//! over the core service layer and the registered resource types. Binaries in `bin/`
+//! only call [`cli::main`].
+
+pub mod cli;
+pub mod output;
+
+use arraysync_core::Registry;
+
+/// Every resource type this build supports.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register(arraysync_ibmds::DRIVER);
+    registry
+}
