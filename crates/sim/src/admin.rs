@@ -1,0 +1,330 @@
+//! The `arraysim` admin subcommands (`argv[0]` is not a vendor program name).
+//!
+//! ```text
+//! arraysim clock show | advance DURATION | reset
+//! arraysim rate ARRAY [TRACKS_PER_SEC]
+//! arraysim latency [--prog PROG] [MS]
+//! arraysim fault add --prog PROG [--command CMD] [--pair SRC:TGT] [--kind KIND] [--hmc ADDR]
+//!                    [--exit N] [--message TEXT] [--hang] [--stderr-noise TEXT] [--times N]
+//! arraysim fault list | clear
+//! arraysim calls [--json] [--count] [--prog PROG] [--command CMD] [--clear]
+//! arraysim setup VENDOR ...        (e.g. setup ibmds --root DIR)
+//! arraysim VENDOR ...              (e.g. ibmds show ARRAY)
+//! ```
+//! Exit codes: 0 ok, 1 failure, 2 usage error.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+
+use crate::calllog;
+use crate::clock::{self, Clock};
+use crate::faults::{self, FaultRule};
+use crate::invocation::{errln, outln};
+use crate::knobs;
+use crate::store::Store;
+use crate::VENDORS;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "arraysim",
+    about = "Storage array emulators: admin commands (run as dscli, ... through symlinks)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Show or advance the emulated clock.
+    Clock {
+        #[command(subcommand)]
+        cmd: ClockCmd,
+    },
+    /// Show or set an array's background copy rate (tracks/s; 0 = copies never progress).
+    Rate {
+        array: String,
+        tracks_per_sec: Option<u64>,
+    },
+    /// Show or set the latency (ms) slept at each invocation of a personality.
+    Latency {
+        #[arg(long)]
+        prog: Option<String>,
+        ms: Option<u64>,
+    },
+    /// Manage fault rules.
+    Fault {
+        #[command(subcommand)]
+        cmd: FaultCmd,
+    },
+    /// Show, count or clear the call log.
+    Calls {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        count: bool,
+        #[arg(long)]
+        prog: Option<String>,
+        #[arg(long)]
+        command: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Set up a sandbox root for a vendor (`arraysim setup ibmds --root DIR`).
+    Setup {
+        vendor: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Print the state directory.
+    StateDir,
+    /// Vendor-specific commands (`arraysim ibmds show ARRAY`).
+    #[command(external_subcommand)]
+    Vendor(Vec<String>),
+}
+
+#[derive(Subcommand, Debug)]
+enum ClockCmd {
+    /// Print the offset and emulated now.
+    Show,
+    /// Raise the offset (90s, 15m, 3h, 2d, 1d3h).
+    Advance { duration: String },
+    /// Set the offset back to zero.
+    Reset,
+}
+
+#[derive(Subcommand, Debug)]
+enum FaultCmd {
+    /// Add a rule.
+    Add(FaultArgs),
+    /// List the rules.
+    List,
+    /// Remove every rule.
+    Clear,
+}
+
+#[derive(clap::Args, Debug)]
+struct FaultArgs {
+    #[arg(long)]
+    prog: String,
+    #[arg(long)]
+    command: Option<String>,
+    #[arg(long)]
+    pair: Option<String>,
+    /// Personality-specific kind (dscli: auth, hmc-unreachable).
+    #[arg(long)]
+    kind: Option<String>,
+    /// With --kind hmc-unreachable: only this HMC address.
+    #[arg(long)]
+    hmc: Option<String>,
+    #[arg(long, allow_negative_numbers = true)]
+    exit: Option<i32>,
+    #[arg(long)]
+    message: Option<String>,
+    #[arg(long)]
+    hang: bool,
+    #[arg(long)]
+    stderr_noise: Option<String>,
+    #[arg(long)]
+    times: Option<u32>,
+}
+
+/// Run the admin command line (`args` excludes `argv[0]`); returns the exit code.
+pub fn main(args: &[String]) -> i32 {
+    let argv = std::iter::once("arraysim".to_string()).chain(args.iter().cloned());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match run(cli.cmd) {
+        Ok(()) => 0,
+        Err(e) => {
+            errln(&format!("arraysim: {e:#}"));
+            1
+        }
+    }
+}
+
+fn store() -> anyhow::Result<Store> {
+    Ok(Store::from_env()?)
+}
+
+fn run(cmd: Cmd) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Clock { cmd } => {
+            let s = store()?;
+            let c = match cmd {
+                ClockCmd::Show => Clock::load(&s)?,
+                ClockCmd::Advance { duration } => {
+                    let secs = clock::parse_duration(&duration).map_err(anyhow::Error::msg)?;
+                    Clock::advance(&s, secs)?
+                }
+                ClockCmd::Reset => Clock::reset(&s)?,
+            };
+            let now = chrono::DateTime::<chrono::Utc>::from_timestamp(c.now(), 0)
+                .unwrap_or_default()
+                .to_rfc3339();
+            outln(&format!(
+                "offset {} ({}s)\nemulated now {now}",
+                clock::format_duration(c.offset_secs),
+                c.offset_secs
+            ));
+        }
+        Cmd::Rate {
+            array,
+            tracks_per_sec,
+        } => {
+            let s = store()?;
+            for v in VENDORS {
+                match tracks_per_sec {
+                    Some(n) => {
+                        if (v.set_rate)(&s, &array, n)? {
+                            outln(&format!("{array}: rate {n} tracks/s"));
+                            return Ok(());
+                        }
+                    }
+                    None => {
+                        if let Some(n) = (v.get_rate)(&s, &array)? {
+                            outln(&format!("{array}: rate {n} tracks/s"));
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            bail!("no emulated array named {array}");
+        }
+        Cmd::Latency { prog, ms } => {
+            let s = store()?;
+            match ms {
+                Some(ms) => {
+                    knobs::set_latency(&s, prog.as_deref(), ms)?;
+                    outln(&format!("{}: {ms} ms", prog.as_deref().unwrap_or("*")));
+                }
+                None => {
+                    let k = knobs::load(&s)?;
+                    match prog {
+                        Some(p) => outln(&format!("{p}: {} ms", k.latency_for(&p))),
+                        None if k.latency_ms.is_empty() => outln("*: 0 ms"),
+                        None => {
+                            for (p, v) in &k.latency_ms {
+                                outln(&format!("{p}: {v} ms"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Cmd::Fault { cmd } => {
+            let s = store()?;
+            match cmd {
+                FaultCmd::Add(a) => {
+                    if a.hmc.is_some() && a.kind.is_none() {
+                        bail!("--hmc needs --kind (e.g. --kind hmc-unreachable)");
+                    }
+                    let r = faults::add(
+                        &s,
+                        FaultRule {
+                            prog: a.prog,
+                            command: a.command,
+                            pair: a.pair.map(|p| p.to_ascii_uppercase()),
+                            kind: a.kind,
+                            hmc: a.hmc,
+                            exit: a.exit,
+                            message: a.message,
+                            hang: a.hang,
+                            stderr_noise: a.stderr_noise,
+                            times: a.times,
+                            ..Default::default()
+                        },
+                    )?;
+                    outln(&faults::describe(&r));
+                }
+                FaultCmd::List => {
+                    for r in faults::list(&s)? {
+                        outln(&faults::describe(&r));
+                    }
+                }
+                FaultCmd::Clear => faults::clear(&s)?,
+            }
+        }
+        Cmd::Calls {
+            json,
+            count,
+            prog,
+            command,
+            clear,
+        } => {
+            let s = store()?;
+            if clear {
+                calllog::clear(&s)?;
+                return Ok(());
+            }
+            let recs = calllog::read(&s)?;
+            if count {
+                outln(&calllog::count(&recs, prog.as_deref(), command.as_deref()).to_string());
+                return Ok(());
+            }
+            for r in recs.iter().filter(|r| {
+                prog.as_deref().is_none_or_eq(&r.prog)
+                    && match command.as_deref() {
+                        None => true,
+                        Some(c) => r.has_command(c),
+                    }
+            }) {
+                if json {
+                    outln(&serde_json::to_string(r)?);
+                } else {
+                    let cmds = if r.commands.is_empty() {
+                        "(no command)".to_string()
+                    } else {
+                        r.commands.join("; ")
+                    };
+                    outln(&format!("{}: {cmds}", r.prog));
+                }
+            }
+        }
+        Cmd::Setup { vendor, args } => {
+            let Some(v) = VENDORS.iter().find(|v| v.name == vendor) else {
+                bail!("unknown vendor {vendor} (known: {})", vendor_names());
+            };
+            (v.setup)(&args)?;
+        }
+        Cmd::StateDir => outln(&store()?.root().display().to_string()),
+        Cmd::Vendor(words) => {
+            let name = words.first().cloned().unwrap_or_default();
+            let Some(v) = VENDORS.iter().find(|v| v.name == name) else {
+                bail!(
+                    "unknown command {name} (try --help; vendors: {})",
+                    vendor_names()
+                );
+            };
+            let s = store()?;
+            (v.admin)(&s, &words[1..]).with_context(|| name.clone())?;
+        }
+    }
+    Ok(())
+}
+
+fn vendor_names() -> String {
+    VENDORS
+        .iter()
+        .map(|v| v.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+trait NoneOrEq {
+    fn is_none_or_eq(&self, v: &str) -> bool;
+}
+
+impl NoneOrEq for Option<&str> {
+    fn is_none_or_eq(&self, v: &str) -> bool {
+        match self {
+            None => true,
+            Some(x) => *x == v,
+        }
+    }
+}
