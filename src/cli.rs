@@ -114,18 +114,40 @@ pub fn parse_action(words: &[String]) -> Result<Command, Error> {
 
 /// Entry point of `arraysync`.
 pub fn arraysync_main() -> i32 {
-    let args = ArraysyncArgs::parse();
-    let command = match parse_action(&args.action) {
-        Ok(c) => c,
-        Err(e) => return report("arraysync", &e),
-    };
-    run(&args.common, command, args.format)
+    timed(|| {
+        let args = ArraysyncArgs::parse();
+        let command = match parse_action(&args.action) {
+            Ok(c) => c,
+            Err(e) => return report("arraysync", &e),
+        };
+        run(&args.common, command, args.format)
+    })
 }
 
 /// Entry point of `syncresync`.
 pub fn syncresync_main() -> i32 {
-    let args = SyncresyncArgs::parse();
-    run(&args.common, Command::Act(Action::Resync), Format::Text)
+    timed(|| {
+        let args = SyncresyncArgs::parse();
+        run(&args.common, Command::Act(Action::Resync), Format::Text)
+    })
+}
+
+/// With `ARRAYSYNC_TIMING` set, reports on stderr the wall time, the time spent waiting
+/// on vendor commands and the rest, the tool's own overhead (for scripts/bench).
+fn timed(body: impl FnOnce() -> i32) -> i32 {
+    let started = std::time::Instant::now();
+    let code = body();
+    if std::env::var_os("ARRAYSYNC_TIMING").is_some() {
+        let wall = started.elapsed();
+        let vendor = arraysync_core::runner::vendor_wall_time();
+        eprintln!(
+            "arraysync timing: wall_ms={:.3} vendor_ms={:.3} own_ms={:.3}",
+            wall.as_secs_f64() * 1000.0,
+            vendor.as_secs_f64() * 1000.0,
+            wall.saturating_sub(vendor).as_secs_f64() * 1000.0
+        );
+    }
+    code
 }
 
 /// Prints an error once and returns its exit code.

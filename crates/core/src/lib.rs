@@ -10,6 +10,7 @@ pub mod ini;
 pub mod lock;
 pub mod log;
 pub mod paths;
+pub mod poll;
 pub mod registry;
 pub mod resource;
 pub mod runner;

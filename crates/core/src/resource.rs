@@ -41,7 +41,8 @@ pub enum State {
 
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        // pad, not write_str: tables align states with `{:<5}`.
+        f.pad(match self {
             State::Up => "up",
             State::Warn => "warn",
             State::Down => "down",
@@ -53,6 +54,7 @@ impl fmt::Display for State {
 /// What `status` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
+    #[serde(rename = "status")]
     pub state: State,
     /// Why the state is not up (empty when up).
     pub reasons: Vec<String>,

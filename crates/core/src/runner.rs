@@ -14,6 +14,46 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// Wall time during which at least one vendor command was running, for the tool's
+/// overhead measurement (`ARRAYSYNC_TIMING`): total wall time minus this is our own time,
+/// correct also when per-pair commands run concurrently.
+struct BusyClock {
+    in_flight: u32,
+    since: Option<Instant>,
+    total: Duration,
+}
+
+static BUSY: std::sync::Mutex<BusyClock> = std::sync::Mutex::new(BusyClock {
+    in_flight: 0,
+    since: None,
+    total: Duration::ZERO,
+});
+
+fn busy_enter() {
+    if let Ok(mut busy) = BUSY.lock() {
+        if busy.in_flight == 0 {
+            busy.since = Some(Instant::now());
+        }
+        busy.in_flight += 1;
+    }
+}
+
+fn busy_exit() {
+    if let Ok(mut busy) = BUSY.lock() {
+        busy.in_flight = busy.in_flight.saturating_sub(1);
+        if busy.in_flight == 0 {
+            if let Some(since) = busy.since.take() {
+                busy.total += since.elapsed();
+            }
+        }
+    }
+}
+
+/// Wall time spent waiting on vendor commands so far in this process.
+pub fn vendor_wall_time() -> Duration {
+    BUSY.lock().map(|b| b.total).unwrap_or_default()
+}
+
 /// How long a killed process group gets between SIGTERM and SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(2);
 
@@ -46,6 +86,9 @@ pub struct VendorCommand {
     pub env: Vec<(String, String)>,
     /// Strip these strings from stdout/stderr before logging and returning (prompts).
     pub strip: Vec<String>,
+    /// How the program is named in logs when not by its path: commands found through
+    /// PATH are logged by name, as the seeds show (`iSMsc_unlink -lv ...`).
+    pub display_name: Option<String>,
 }
 
 impl VendorCommand {
@@ -58,7 +101,14 @@ impl VendorCommand {
             logging: Logging::Action,
             env: Vec::new(),
             strip: Vec::new(),
+            display_name: None,
         }
+    }
+
+    /// Logs the program under `name` instead of its full path.
+    pub fn display_as(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
     }
 
     pub fn stdin(mut self, script: impl Into<String>) -> Self {
@@ -86,7 +136,11 @@ impl VendorCommand {
 
     /// The command line as logged: `<script lines joined by ; > | <program> <args>`.
     pub fn display_line(&self) -> String {
-        let argv = std::iter::once(self.program.display().to_string())
+        let program = self
+            .display_name
+            .clone()
+            .unwrap_or_else(|| self.program.display().to_string());
+        let argv = std::iter::once(program)
             .chain(self.args.iter().map(|a| quote_for_display(a)))
             .collect::<Vec<_>>()
             .join(" ");
@@ -156,7 +210,10 @@ impl Runner {
                 elapsed: Duration::ZERO,
             });
         }
-        let mut output = execute(command)?;
+        busy_enter();
+        let result = execute(command);
+        busy_exit();
+        let mut output = result?;
         for text in &command.strip {
             output.stdout = output.stdout.replace(text.as_str(), "");
             output.stderr = output.stderr.replace(text.as_str(), "");

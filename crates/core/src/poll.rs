@@ -1,0 +1,180 @@
+//! Waiting on arrays: retries with exponential backoff, bounded by a deadline, and
+//! bounded parallelism for vendor CLIs that take one pair per call.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Exponential backoff: `initial`, doubled each time, capped at `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Backoff {
+    pub const fn new(initial: Duration, max: Duration) -> Self {
+        Backoff { initial, max }
+    }
+
+    /// The delay before attempt `n` (0-based) retries.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX);
+        self.initial.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// What one probe found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe<T> {
+    /// Done, with the result.
+    Ready(T),
+    /// Not yet; the text says what is awaited (for the timeout error).
+    Waiting(String),
+}
+
+/// Why a wait ended without a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitError<E> {
+    /// The deadline passed; the last `Waiting` text and the number of probes made.
+    TimedOut { last: String, probes: u32 },
+    /// A probe failed.
+    Failed(E),
+}
+
+/// Probes until ready, sleeping with backoff between probes, until `timeout` has passed.
+/// The first probe runs at once; the last one runs at the deadline, never after it.
+pub fn wait_until<T, E>(
+    timeout: Duration,
+    backoff: Backoff,
+    mut probe: impl FnMut(u32) -> Result<Probe<T>, E>,
+) -> Result<T, WaitError<E>> {
+    let deadline = Instant::now() + timeout;
+    let mut attempt = 0u32;
+    loop {
+        let last = match probe(attempt).map_err(WaitError::Failed)? {
+            Probe::Ready(value) => return Ok(value),
+            Probe::Waiting(what) => what,
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(WaitError::TimedOut { last, probes: attempt + 1 });
+        }
+        thread::sleep(backoff.delay(attempt).min(deadline - now));
+        attempt += 1;
+    }
+}
+
+/// Retries `op` while `retryable(error)` says so, with backoff, at most `attempts` times.
+pub fn retry<T, E>(
+    attempts: u32,
+    backoff: Backoff,
+    retryable: impl Fn(&E) -> bool,
+    mut op: impl FnMut(u32) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut attempt = 0u32;
+    loop {
+        match op(attempt) {
+            Err(e) if attempt + 1 < attempts && retryable(&e) => {
+                thread::sleep(backoff.delay(attempt));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Maps `f` over `items` on at most `bound` threads, keeping the input order of results.
+/// For vendor CLIs without batching (one pair per call), under a per-array session bound.
+pub fn bounded_map<I, T, F>(items: &[I], bound: usize, f: F) -> Vec<T>
+where
+    I: Sync,
+    T: Send,
+    F: Fn(&I) -> T + Sync,
+{
+    let bound = bound.max(1).min(items.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<T>> = Vec::with_capacity(items.len());
+    results.resize_with(items.len(), || None);
+    let slots = std::sync::Mutex::new(results);
+    thread::scope(|scope| {
+        for _ in 0..bound {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(item) = items.get(index) else { break };
+                let value = f(item);
+                if let Ok(mut slots) = slots.lock() {
+                    slots[index] = Some(value);
+                }
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let b = Backoff::new(Duration::from_millis(100), Duration::from_millis(700));
+        let delays: Vec<u128> = (0..5).map(|n| b.delay(n).as_millis()).collect();
+        assert_eq!(delays, [100, 200, 400, 700, 700]);
+        assert_eq!(b.delay(u32::MAX), Duration::from_millis(700));
+    }
+
+    #[test]
+    fn wait_returns_when_ready_and_counts_probes_on_timeout() {
+        let fast = Backoff::new(Duration::from_millis(1), Duration::from_millis(5));
+        let got: Result<u32, WaitError<()>> =
+            wait_until(Duration::from_secs(5), fast, |n| Ok(if n == 3 { Probe::Ready(n) } else { Probe::Waiting("x".into()) }));
+        assert_eq!(got, Ok(3));
+        let started = Instant::now();
+        let err: Result<(), WaitError<()>> =
+            wait_until(Duration::from_millis(50), fast, |_| Ok(Probe::Waiting("copyinprog".into())));
+        match err {
+            Err(WaitError::TimedOut { last, probes }) => {
+                assert_eq!(last, "copyinprog");
+                assert!(probes >= 2, "{probes}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn retry_stops_on_success_or_hard_error() {
+        let fast = Backoff::new(Duration::from_millis(1), Duration::from_millis(1));
+        let r: Result<u32, &str> = retry(5, fast, |e| *e == "busy", |n| if n < 2 { Err("busy") } else { Ok(n) });
+        assert_eq!(r, Ok(2));
+        let calls = AtomicUsize::new(0);
+        let r: Result<(), &str> = retry(5, fast, |e| *e == "busy", |_| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err("hard")
+        });
+        assert_eq!((r, calls.load(Ordering::SeqCst)), (Err("hard"), 1));
+    }
+
+    #[test]
+    fn bounded_map_keeps_order_and_bound() {
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let items: Vec<u32> = (0..20).collect();
+        let out = bounded_map(&items, 4, |n| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            thread::sleep(Duration::from_millis(5));
+            running.fetch_sub(1, Ordering::SeqCst);
+            n * 2
+        });
+        assert_eq!(out, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        assert!(peak.load(Ordering::SeqCst) <= 4);
+        assert!(peak.load(Ordering::SeqCst) >= 2);
+    }
+}

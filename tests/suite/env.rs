@@ -1,0 +1,252 @@
+//! A sandbox root per test: `ARRAYSYNC_ROOT` points at a temp dir, the emulators are
+//! symlinked where the vendor CLIs live, and the binaries run as separate processes.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The `arraysim` executable, built on demand when the workspace build did not make it.
+pub fn arraysim_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let arraysync = PathBuf::from(env!("CARGO_BIN_EXE_arraysync"));
+        let bin = arraysync.with_file_name("arraysim");
+        if !bin.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-p", "arraysync-sim", "--bin", "arraysim"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("run cargo build for arraysim");
+            assert!(status.success(), "building arraysim failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// The result of a command, with helpers for assertions.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the whole output unless the exit code is `code`.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> &Run {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, text: &str) -> &Run {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}\n--- stderr\n{}\n--- stdout\n{}", self.stderr, self.stdout);
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, text: &str) -> &Run {
+        assert!(self.stdout.contains(text), "stdout lacks {text:?}\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// One sandbox root.
+pub struct TestEnv {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::Builder::new().prefix("arraysync-e2e").tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        TestEnv { _dir: dir, root }
+    }
+
+    /// A command with the sandbox environment: only `ARRAYSYNC_ROOT` decides paths.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("ARRAYSYNC_ROOT", &self.root)
+            .env_remove("ARRAYSIM_STATE")
+            .env_remove("ARRAYSYNC_ETC")
+            .env_remove("ARRAYSYNC_VAR")
+            .env("TZ", "UTC");
+        cmd
+    }
+
+    pub fn run(&self, program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Run {
+        Run::from(self.command(program).args(args).output().expect("spawn"))
+    }
+
+    pub fn arraysync(&self, args: &[&str]) -> Run {
+        self.run(env!("CARGO_BIN_EXE_arraysync"), args)
+    }
+
+    pub fn syncresync(&self, args: &[&str]) -> Run {
+        self.run(env!("CARGO_BIN_EXE_syncresync"), args)
+    }
+
+    /// `arraysim ARGS` (admin commands), panicking on failure.
+    pub fn sim(&self, args: &[&str]) -> Run {
+        let run = self.run(arraysim_bin(), args);
+        assert_eq!(run.code, 0, "arraysim {args:?} failed:\n{}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    pub fn path(&self, absolute: &str) -> PathBuf {
+        self.root.join(absolute.trim_start_matches('/'))
+    }
+
+    pub fn etc(&self) -> PathBuf {
+        self.path("/etc/arraysync")
+    }
+
+    pub fn write(&self, absolute: &str, text: &str) {
+        let path = self.path(absolute);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+    }
+
+    pub fn read(&self, absolute: &str) -> String {
+        std::fs::read_to_string(self.path(absolute)).unwrap_or_default()
+    }
+
+    /// Writes `<etc>/<service>.conf`.
+    pub fn write_service(&self, service: &str, text: &str) {
+        self.write(&format!("/etc/arraysync/{service}.conf"), text);
+    }
+
+    pub fn service_conf(&self, service: &str) -> String {
+        self.read(&format!("/etc/arraysync/{service}.conf"))
+    }
+
+    /// The service's action log.
+    pub fn log(&self, service: &str) -> String {
+        self.read(&format!("/var/lib/arraysync/log/{service}.log"))
+    }
+
+    /// Declares a mounted filesystem in the sandbox mount table (`/proc/self/mounts`).
+    pub fn mount(&self, source: &str, target: &str) {
+        let mut text = self.read("/proc/self/mounts");
+        text.push_str(&format!("{source} {target} ext4 rw 0 0\n"));
+        self.write("/proc/self/mounts", &text);
+    }
+
+    pub fn unmount_all(&self) {
+        self.write("/proc/self/mounts", "");
+    }
+
+    /// The emulator call log, optionally only one program's calls.
+    pub fn calls(&self, prog: Option<&str>) -> Vec<Value> {
+        let run = self.sim(&["calls", "--json"]);
+        let all: Vec<Value> = run
+            .stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad call record {l}: {e}")))
+            .collect();
+        all.into_iter().filter(|c| prog.is_none_or(|p| c["prog"] == p)).collect()
+    }
+
+    /// The commands run in each call, flattened (`resyncflash -dev ...`).
+    pub fn commands(&self, prog: Option<&str>) -> Vec<String> {
+        self.calls(prog)
+            .iter()
+            .flat_map(|c| c["commands"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect()
+    }
+
+    pub fn clear_calls(&self) {
+        self.sim(&["calls", "--clear"]);
+    }
+
+    /// Rewrites a keyword of a service file section (adds it when absent).
+    pub fn set_keyword(&self, service: &str, section: &str, key: &str, value: &str) {
+        let text = self.service_conf(service);
+        let mut out = Vec::new();
+        let mut in_section = false;
+        let mut done = false;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') {
+                if in_section && !done {
+                    out.push(format!("{key} = {value}"));
+                    done = true;
+                }
+                in_section = trimmed == format!("[{section}]");
+            }
+            if in_section && !done && trimmed.split(['=', ':']).next().map(str::trim) == Some(key) {
+                out.push(format!("{key} = {value}"));
+                done = true;
+                continue;
+            }
+            out.push(line.to_string());
+        }
+        if !done {
+            if !in_section {
+                out.push(format!("[{section}]"));
+            }
+            out.push(format!("{key} = {value}"));
+        }
+        self.write_service(service, &(out.join("\n") + "\n"));
+    }
+}
+
+/// `true` when `path` exists under the sandbox.
+pub fn exists(env: &TestEnv, absolute: &str) -> bool {
+    Path::new(&env.path(absolute)).exists()
+}
+
+impl TestEnv {
+    /// Deletes a keyword (and its continuation lines) from a section of a service file.
+    pub fn remove_keyword(&self, service: &str, section: &str, key: &str) {
+        let text = self.service_conf(service);
+        let mut out = Vec::new();
+        let mut in_section = false;
+        let mut skipping = false;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') {
+                in_section = trimmed == format!("[{section}]");
+            }
+            if skipping && (line.starts_with(' ') || line.starts_with('\t')) && !trimmed.is_empty() {
+                continue;
+            }
+            skipping = in_section && trimmed.split(['=', ':']).next().map(str::trim) == Some(key) && !trimmed.starts_with(['#', ';']);
+            if skipping {
+                continue;
+            }
+            out.push(line.to_string());
+        }
+        self.write_service(service, &(out.join("\n") + "\n"));
+    }
+}
