@@ -11,7 +11,7 @@ use crate::paths::Paths;
 use crate::registry::Registry;
 use crate::resource::{is_older_than, Common, Ctx, State, Status, SyncResource};
 use crate::runner::{Runner, VendorCommand};
-use crate::state::StateFile;
+use crate::state::{Durability, StateFile};
 use crate::trigger::{parse_command, run_triggers, triggers_for, When};
 use chrono::Local;
 use serde::Serialize;
@@ -196,7 +196,8 @@ impl Service {
         let cx = Ctx { log: &rlog, runner, paths, common, state: &state };
         action.call(loaded.resource.as_ref(), &cx)?;
         if action.is_refresh() && !runner.dry_run {
-            state.update(|s| s.last_resync = Some(Local::now()))?;
+            // Advisory (sync_min_delay only): atomic, not worth two fsyncs per resync.
+            state.update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))?;
         }
         run_triggers(runner, &rlog, &resource_triggers(When::Post)?, &env, common.timeout)
     }

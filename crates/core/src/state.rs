@@ -9,8 +9,23 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// How hard a write insists on reaching the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the file and its directory: the step survives a power loss (pending steps).
+    Synced,
+    /// Atomic rename only: a crash may lose the write, never tear it (advisory
+    /// timestamps, where two fsyncs would cost more than the protection is worth).
+    Atomic,
+}
+
 /// Writes `bytes` to `path` so a reader sees either the old or the new content.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_file(path, bytes, Durability::Synced)
+}
+
+/// [`atomic_write`] with a chosen durability.
+pub fn write_file(path: &Path, bytes: &[u8], durability: Durability) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let file_name = path
@@ -21,6 +36,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
+        if durability == Durability::Atomic {
+            return fs::rename(&tmp, path);
+        }
         file.sync_all()?;
         fs::rename(&tmp, path)?;
         // The rename is durable only once the directory is synced.
@@ -82,17 +100,22 @@ impl StateFile {
         }
     }
 
-    pub fn save(&self, state: &ResourceState) -> Result<(), Error> {
+    pub fn save(&self, state: &ResourceState, durability: Durability) -> Result<(), Error> {
         let bytes = serde_json::to_vec_pretty(state)
             .map_err(|e| Error::Failed(format!("cannot encode state: {e}")))?;
-        atomic_write(&self.path, &bytes)
+        write_file(&self.path, &bytes, durability)
     }
 
-    /// Load, change, save.
+    /// Load, change, save durably (pending steps of multi-step actions).
     pub fn update(&self, change: impl FnOnce(&mut ResourceState)) -> Result<(), Error> {
+        self.update_with(Durability::Synced, change)
+    }
+
+    /// Load, change, save with the given durability.
+    pub fn update_with(&self, durability: Durability, change: impl FnOnce(&mut ResourceState)) -> Result<(), Error> {
         let mut state = self.load()?;
         change(&mut state);
-        self.save(&state)
+        self.save(&state, durability)
     }
 }
 

@@ -4,6 +4,7 @@
 use arraysync_core::auth::{check_secret_file, AuthConf};
 use arraysync_core::config::{Keyword, Kind, ResourceConfig};
 use arraysync_core::{ConfigError, Location, Paths};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -94,16 +95,23 @@ fn parse_pairs(section: &ResourceConfig) -> Result<Vec<Pair>, ConfigError> {
         return Err(section.error("pairs", "mandatory keyword is empty"));
     }
     let mut pairs: Vec<Pair> = Vec::with_capacity(items.len());
+    // Volume id -> the pair that uses it: one pass, not a scan per pair (thousands of pairs).
+    let mut sources: HashMap<String, usize> = HashMap::with_capacity(items.len());
+    let mut targets: HashMap<String, usize> = HashMap::with_capacity(items.len());
     for item in items {
         let pair = Pair::parse(item).map_err(|e| section.error("pairs", e))?;
-        let clash = pairs.iter().find(|p| {
-            p.target == pair.target || p.source == pair.target || p.target == pair.source
-        });
-        if let Some(other) = clash {
+        let clash = targets
+            .get(&pair.target)
+            .or_else(|| sources.get(&pair.target))
+            .or_else(|| targets.get(&pair.source));
+        if let Some(&other) = clash {
             return Err(section.error("pairs", format!(
-                "'{pair}' conflicts with '{other}': a volume may be the target of one pair only and not both source and target"
+                "'{pair}' conflicts with '{}': a volume may be the target of one pair only and not both source and target",
+                pairs[other]
             )));
         }
+        sources.insert(pair.source.clone(), pairs.len());
+        targets.insert(pair.target.clone(), pairs.len());
         pairs.push(pair);
     }
     Ok(pairs)
@@ -184,6 +192,23 @@ mod tests {
         assert!(Pair::parse("001:0002").is_err());
         assert!(Pair::parse("0001:0002;rm").is_err());
         assert!(Pair::parse("0001:0001").is_err());
+    }
+
+    #[test]
+    fn a_volume_is_the_target_of_one_pair_only() {
+        use arraysync_core::config::ServiceConfig;
+        use arraysync_core::ini::Ini;
+        let check = |pairs: &str| {
+            let ini = Ini::parse(std::path::Path::new("s.conf"), &format!("[sync#1]\ntype = ibmdssnap\npairs = {pairs}\n"))
+                .expect("parses");
+            let svc = ServiceConfig { name: "s".into(), ini };
+            let section = svc.sync_resources()[0];
+            parse_pairs(&section).map(|p| p.len()).map_err(|e| e.to_string())
+        };
+        assert_eq!(check("0001:0002 0003:0004"), Ok(2));
+        assert!(check("0001:0002 0003:0002").unwrap_err().contains("'0003:0002' conflicts with '0001:0002'"));
+        assert!(check("0001:0002 0002:0003").is_err(), "a target reused as a source");
+        assert!(check("0001:0002 0003:0001").is_err(), "a source reused as a target");
     }
 
     #[test]

@@ -161,11 +161,11 @@ impl IbmDs {
         if !errors.is_empty() {
             return Err(IbmDsError::Messages(errors).into());
         }
-        let text = format!("{}\n{}", output.stdout, output.stderr);
+        let confirmed = parse::confirmed_pairs(&output.stdout);
         let unconfirmed: Vec<String> = pairs
             .iter()
             .map(Pair::to_string)
-            .filter(|p| !text.lines().any(|l| l.contains(p.as_str()) && l.contains("successfully")))
+            .filter(|p| !confirmed.contains(p))
             .collect();
         if !unconfirmed.is_empty() {
             return Err(IbmDsError::Unconfirmed { command: name, pairs: unconfirmed }.into());

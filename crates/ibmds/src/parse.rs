@@ -3,7 +3,7 @@
 
 use crate::error::IbmDsError;
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// One row of a listing, column name → value.
 pub type Row = BTreeMap<String, String>;
@@ -28,22 +28,40 @@ impl Message {
 
 /// Every CMU message in `text` (ids `CMUC`/`CMUN` + 5 digits + I/W/E).
 pub fn messages(text: &str) -> Vec<Message> {
+    text.lines().filter_map(message).collect()
+}
+
+/// The CMU message a line holds, if it is one.
+fn message(line: &str) -> Option<Message> {
+    let line = line.trim();
+    let (id, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let bytes = id.as_bytes();
+    let well_formed = bytes.len() == 10
+        && (id.starts_with("CMUC") || id.starts_with("CMUN"))
+        && bytes[4..9].iter().all(u8::is_ascii_digit)
+        && matches!(bytes[9], b'I' | b'W' | b'E');
+    well_formed.then(|| Message {
+        id: id.to_string(),
+        severity: bytes[9] as char,
+        text: rest.trim().to_string(),
+    })
+}
+
+/// The pair ids that success lines ("... pair 0001:0002 successfully ...") confirm, in
+/// one pass over the output (a per-pair scan is quadratic at thousands of pairs).
+pub fn confirmed_pairs(text: &str) -> HashSet<String> {
     text.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let (id, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-            let bytes = id.as_bytes();
-            let well_formed = bytes.len() == 10
-                && (id.starts_with("CMUC") || id.starts_with("CMUN"))
-                && bytes[4..9].iter().all(u8::is_ascii_digit)
-                && matches!(bytes[9], b'I' | b'W' | b'E');
-            well_formed.then(|| Message {
-                id: id.to_string(),
-                severity: bytes[9] as char,
-                text: rest.trim().to_string(),
-            })
-        })
+        .filter(|line| line.contains("successfully"))
+        .flat_map(str::split_whitespace)
+        .map(|word| word.trim_end_matches(['.', ',', ':']))
+        .filter(|word| is_pair_id(word))
+        .map(str::to_ascii_uppercase)
         .collect()
+}
+
+fn is_pair_id(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.len() == 9 && bytes[4] == b':' && bytes.iter().enumerate().all(|(i, b)| i == 4 || b.is_ascii_hexdigit())
 }
 
 /// Parses a delim listing (`setenv -format delim -header on`): the line before the first
@@ -73,7 +91,7 @@ pub fn delim_table(text: &str, delimiter: char) -> Result<Vec<Row>, IbmDsError> 
     let mut rows = Vec::new();
     for line in &lines[separator + 1..] {
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with("Date/Time:") || !messages(trimmed).is_empty() {
+        if trimmed.is_empty() || trimmed.starts_with("Date/Time:") || message(trimmed).is_some() {
             break;
         }
         let fields: Vec<&str> = line.split(delimiter).collect();
@@ -163,6 +181,16 @@ ID,SrcLSS,SequenceNum,Timeout,ActiveCopy,Recording,Persistent,Revertible,SourceW
         let found = messages("\nCMUC00168I resyncflash: FlashCopy volume pair 0001:0002 successfully resynchronized.\nCMUN03027E resyncflash: 0003:0004: bad\nCMUCX nope\n");
         assert_eq!(found.len(), 2);
         assert_eq!((found[1].id.as_str(), found[1].severity), ("CMUN03027E", 'E'));
+    }
+
+    #[test]
+    fn success_lines_confirm_their_pairs() {
+        let text = "CMUC00168I resyncflash: FlashCopy volume pair 0001:0002 successfully resynchronized.\n\
+            Remote FlashCopy volume pair 0100:0200 successfully resynchronized. Use the lsremoteflash command\n\
+            CMUN03027E resyncflash: 0003:0004: failed\n";
+        let confirmed = confirmed_pairs(text);
+        assert!(confirmed.contains("0001:0002") && confirmed.contains("0100:0200"));
+        assert!(!confirmed.contains("0003:0004"));
     }
 
     #[test]
