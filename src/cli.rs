@@ -4,7 +4,6 @@
 use crate::output::{self, Format};
 use arraysync_core::config::list_services;
 use arraysync_core::duration::{parse_duration, Unit};
-use arraysync_core::error::{EXIT_FAILED, EXIT_USAGE};
 use arraysync_core::log::{Level, Logger};
 use arraysync_core::paths::PathOverrides;
 use arraysync_core::service::{Action, ActionOptions, Service};
@@ -160,18 +159,26 @@ fn services(common: &Common, paths: &Paths) -> Result<Vec<String>, Error> {
     if common.all {
         let all = list_services(paths.etc());
         if all.is_empty() {
-            return Err(Error::Usage(format!("--all: no service configured in {}", paths.etc().display())));
+            return Err(Error::Usage(format!(
+                "--all: no service configured in {}",
+                paths.etc().display()
+            )));
         }
         return Ok(all);
     }
     if common.services.is_empty() {
-        return Err(Error::Usage("no service given: use -s SVC[,SVC] or --all".into()));
+        return Err(Error::Usage(
+            "no service given: use -s SVC[,SVC] or --all".into(),
+        ));
     }
     Ok(common.services.clone())
 }
 
 fn run(common: &Common, command: Command, format: Format) -> i32 {
-    let paths = Paths::from_env(&PathOverrides { etc: common.etc.clone(), var: common.var.clone() });
+    let paths = Paths::from_env(&PathOverrides {
+        etc: common.etc.clone(),
+        var: common.var.clone(),
+    });
     let setup = services(common, &paths).and_then(|names| {
         let waitlock = parse_duration(&common.waitlock, Unit::Seconds)
             .map_err(|e| Error::Usage(format!("--waitlock: {e}")))?;
@@ -185,7 +192,12 @@ fn run(common: &Common, command: Command, format: Format) -> i32 {
     let registry = crate::registry();
     match command {
         Command::Act(action) => {
-            let opts = ActionOptions { rids: common.rids.clone(), force: common.force, dry_run: common.dry_run, waitlock };
+            let opts = ActionOptions {
+                rids: common.rids.clone(),
+                force: common.force,
+                dry_run: common.dry_run,
+                waitlock,
+            };
             names
                 .iter()
                 .map(|name| act(&paths, &registry, name, action, &opts, common.debug))
@@ -240,7 +252,14 @@ fn stderr_logger(name: &str, debug: bool) -> Logger {
 
 /// Runs one action on one service: configuration errors are printed (exit 2); action
 /// errors are logged to stderr and the service log (exit 1).
-fn act(paths: &Paths, registry: &arraysync_core::Registry, name: &str, action: Action, opts: &ActionOptions, debug: bool) -> i32 {
+fn act(
+    paths: &Paths,
+    registry: &arraysync_core::Registry,
+    name: &str,
+    action: Action,
+    opts: &ActionOptions,
+    debug: bool,
+) -> i32 {
     let service = match Service::load(paths, registry, name) {
         Ok(s) => s,
         Err(e) => return report("arraysync", &e),
@@ -254,10 +273,12 @@ fn act(paths: &Paths, registry: &arraysync_core::Registry, name: &str, action: A
     };
     match service.run_action(paths, action, opts, &log) {
         Ok(()) => 0,
-        Err(e @ (Error::Usage(_) | Error::Config(_) | Error::ConfigList(_))) => report("arraysync", &e),
+        Err(e @ (Error::Usage(_) | Error::Config(_) | Error::ConfigList(_))) => {
+            report("arraysync", &e)
+        }
         Err(e) => {
             log.error(&format!("{action} failed: {e}"));
-            e.exit_code().max(EXIT_FAILED).min(EXIT_USAGE)
+            e.exit_code()
         }
     }
 }

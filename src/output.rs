@@ -1,8 +1,8 @@
 //! Human and JSON renderings of status, config and validation, and the monitoring check.
 
+use arraysync_core::duration::format_duration;
 use arraysync_core::resource::State;
 use arraysync_core::service::{Service, ServiceReport};
-use arraysync_core::duration::format_duration;
 use serde_json::json;
 
 /// `--format`.
@@ -39,7 +39,10 @@ pub fn print_status(reports: &[ServiceReport], format: Format) -> i32 {
                 .last_sync
                 .map(|d| format!("last sync {}", d.format("%Y-%m-%d %H:%M:%S")))
                 .unwrap_or_default();
-            println!("  {:<10} {:<5} {:<11} {} {}", r.rid, r.status.state, r.rtype, r.label, last);
+            println!(
+                "  {:<10} {:<5} {:<11} {} {}",
+                r.rid, r.status.state, r.rtype, r.label, last
+            );
             for reason in &r.status.reasons {
                 println!("  {:<10} warn: {reason}", "");
             }
@@ -53,8 +56,15 @@ pub fn print_status(reports: &[ServiceReport], format: Format) -> i32 {
 
 /// `check`: one summary line, Nagios exit code.
 pub fn check(reports: &[ServiceReport]) -> i32 {
-    let unknown = reports.iter().flat_map(|r| &r.resources).any(|r| r.query_error.is_some());
-    let worst = reports.iter().map(|r| r.state).max().unwrap_or(State::NotApplicable);
+    let unknown = reports
+        .iter()
+        .flat_map(|r| &r.resources)
+        .any(|r| r.query_error.is_some());
+    let worst = reports
+        .iter()
+        .map(|r| r.state)
+        .max()
+        .unwrap_or(State::NotApplicable);
     let (word, code) = match (unknown, worst) {
         (true, _) => ("UNKNOWN", CHECK_UNKNOWN),
         (false, State::Down) => ("CRITICAL", CHECK_CRITICAL),
@@ -83,7 +93,10 @@ pub fn check(reports: &[ServiceReport]) -> i32 {
 
 /// `check` when the configuration cannot even be read.
 pub fn check_unknown(message: &str) -> i32 {
-    println!("ARRAYSYNC UNKNOWN - {}", message.lines().next().unwrap_or(message));
+    println!(
+        "ARRAYSYNC UNKNOWN - {}",
+        message.lines().next().unwrap_or(message)
+    );
     CHECK_UNKNOWN
 }
 
@@ -92,8 +105,12 @@ fn resource_json(service: &Service) -> serde_json::Value {
         .resources
         .iter()
         .map(|l| {
-            let settings: serde_json::Map<String, serde_json::Value> =
-                l.resource.settings().into_iter().map(|(k, v)| (k, json!(v))).collect();
+            let settings: serde_json::Map<String, serde_json::Value> = l
+                .resource
+                .settings()
+                .into_iter()
+                .map(|(k, v)| (k, json!(v)))
+                .collect();
             json!({
                 "rid": l.common.rid,
                 "type": l.common.rtype,
@@ -112,7 +129,10 @@ fn resource_json(service: &Service) -> serde_json::Value {
 /// `print config`: the effective settings of every resource.
 pub fn print_config(services: &[Service], format: Format) {
     if format == Format::Json {
-        print_json(&json!(services.iter().map(resource_json).collect::<Vec<_>>()));
+        print_json(&json!(services
+            .iter()
+            .map(resource_json)
+            .collect::<Vec<_>>()));
         return;
     }
     for service in services {
@@ -123,8 +143,14 @@ pub fn print_config(services: &[Service], format: Format) {
             for (key, value) in l.resource.settings() {
                 println!("{key} = {value}");
             }
-            println!("sync_max_delay = {}", format_duration(l.common.sync_max_delay));
-            println!("sync_min_delay = {}", format_duration(l.common.sync_min_delay));
+            println!(
+                "sync_max_delay = {}",
+                format_duration(l.common.sync_max_delay)
+            );
+            println!(
+                "sync_min_delay = {}",
+                format_duration(l.common.sync_min_delay)
+            );
             println!("timeout = {}", format_duration(l.common.timeout));
             if l.common.disabled {
                 println!("disable = true");

@@ -44,7 +44,11 @@ fn mutating_calls(env: &TestEnv, fixture: &dyn Fixture) -> Vec<String> {
             let prog = call["prog"].as_str().unwrap_or_default().to_string();
             let commands: Vec<String> = call["commands"]
                 .as_array()
-                .map(|c| c.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|c| {
+                    c.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             if commands.is_empty() {
                 vec![prog]
@@ -72,7 +76,9 @@ pub fn status_is_up_after_setup_and_check_agrees(fixture: &dyn Fixture) {
     assert_eq!(status["status"], "up", "{status:#}");
     assert_eq!(status["resources"][0]["type"], fixture.rtype());
     let check = env.arraysync(&["-s", SVC, "check"]);
-    check.ok().stdout_has("ARRAYSYNC OK - conformance sync#1 up");
+    check
+        .ok()
+        .stdout_has("ARRAYSYNC OK - conformance sync#1 up");
 }
 
 pub fn resync_runs_and_logs_the_vendor_commands(fixture: &dyn Fixture) {
@@ -85,7 +91,8 @@ pub fn resync_runs_and_logs_the_vendor_commands(fixture: &dyn Fixture) {
     let log = env.log(SVC);
     let first_word = mutating[0].split_whitespace().next().unwrap_or_default();
     assert!(
-        log.lines().any(|l| l.contains(" - CONFORMANCE.SYNC#1 - INFO - ") && l.contains(first_word)),
+        log.lines()
+            .any(|l| l.contains(" - CONFORMANCE.SYNC#1 - INFO - ") && l.contains(first_word)),
         "the log does not show the {first_word} command line:\n{log}"
     );
     assert_eq!(status_json(&env)["status"], "up");
@@ -96,8 +103,13 @@ pub fn second_resync_is_refused_by_min_delay_until_forced(fixture: &dyn Fixture)
     fixture.setup(&env);
     env.syncresync(&["-s", SVC]).ok();
     env.clear_calls();
-    env.syncresync(&["-s", SVC]).code(1).stderr_has("sync_min_delay");
-    assert!(mutating_calls(&env, fixture).is_empty(), "a refused resync touched the array");
+    env.syncresync(&["-s", SVC])
+        .code(1)
+        .stderr_has("sync_min_delay");
+    assert!(
+        mutating_calls(&env, fixture).is_empty(),
+        "a refused resync touched the array"
+    );
     env.syncresync(&["-s", SVC, "--force"]).ok();
     assert!(!mutating_calls(&env, fixture).is_empty());
 }
@@ -108,10 +120,18 @@ pub fn resync_is_refused_while_the_service_is_up(fixture: &dyn Fixture) {
     env.set_keyword(SVC, "fs#1", "mnt", "/srv/conformance");
     env.mount("/dev/mapper/vg-lv", "/srv/conformance");
     env.clear_calls();
-    for args in [&["-s", SVC, "sync", "resync"][..], &["-s", SVC, "sync", "resync", "--force"][..]] {
-        env.arraysync(args).code(1).stderr_has("fs#1: /srv/conformance is mounted");
+    for args in [
+        &["-s", SVC, "sync", "resync"][..],
+        &["-s", SVC, "sync", "resync", "--force"][..],
+    ] {
+        env.arraysync(args)
+            .code(1)
+            .stderr_has("fs#1: /srv/conformance is mounted");
     }
-    assert!(mutating_calls(&env, fixture).is_empty(), "resync touched the array of a running service");
+    assert!(
+        mutating_calls(&env, fixture).is_empty(),
+        "resync touched the array of a running service"
+    );
     env.unmount_all();
     env.arraysync(&["-s", SVC, "sync", "resync"]).ok();
 }
@@ -127,7 +147,9 @@ pub fn status_warns_once_sync_max_delay_has_passed(fixture: &dyn Fixture) {
     assert_eq!(status["status"], "warn", "{status:#}");
     let reasons = status["resources"][0]["reasons"].to_string();
     assert!(reasons.contains("older than 1h"), "{reasons}");
-    env.arraysync(&["-s", SVC, "check"]).code(1).stdout_has("ARRAYSYNC WARNING");
+    env.arraysync(&["-s", SVC, "check"])
+        .code(1)
+        .stdout_has("ARRAYSYNC WARNING");
 }
 
 pub fn damaged_pair_is_reported_by_name(fixture: &dyn Fixture) {
@@ -135,10 +157,21 @@ pub fn damaged_pair_is_reported_by_name(fixture: &dyn Fixture) {
     fixture.setup(&env);
     let name = fixture.damage_one_pair(&env);
     let status = status_json(&env);
-    assert_eq!(status["resources"][0]["status"], fixture.damaged_state(), "{status:#}");
+    assert_eq!(
+        status["resources"][0]["status"],
+        fixture.damaged_state(),
+        "{status:#}"
+    );
     let reasons = status["resources"][0]["reasons"].to_string();
-    assert!(reasons.contains(&name), "reasons do not name {name}: {reasons}");
-    let expected = if fixture.damaged_state() == "down" { 2 } else { 1 };
+    assert!(
+        reasons.contains(&name),
+        "reasons do not name {name}: {reasons}"
+    );
+    let expected = if fixture.damaged_state() == "down" {
+        2
+    } else {
+        1
+    };
     env.arraysync(&["-s", SVC, "check"]).code(expected);
 }
 
@@ -151,10 +184,17 @@ pub fn hung_vendor_cli_is_killed_at_the_timeout_and_the_lock_released(fixture: &
     args.push("--hang");
     env.sim(&args);
     let started = Instant::now();
-    env.syncresync(&["-s", SVC]).code(1).stderr_has("timed out after 2s");
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    env.syncresync(&["-s", SVC])
+        .code(1)
+        .stderr_has("timed out after 2s");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
     env.sim(&["fault", "clear"]);
-    env.syncresync(&["-s", SVC, "--force", "--waitlock", "0"]).ok();
+    env.syncresync(&["-s", SVC, "--force", "--waitlock", "0"])
+        .ok();
 }
 
 pub fn concurrent_run_waits_then_names_the_holder(fixture: &dyn Fixture) {
@@ -175,7 +215,10 @@ pub fn concurrent_run_waits_then_names_the_holder(fixture: &dyn Fixture) {
     let lock = env.path(&format!("/var/lib/arraysync/lock/{SVC}.lock"));
     let deadline = Instant::now() + Duration::from_secs(15);
     while std::fs::read_to_string(&lock).map_or(true, |t| !t.contains("pid")) {
-        assert!(Instant::now() < deadline, "the first run never took the lock");
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the lock"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let started = Instant::now();
@@ -183,8 +226,14 @@ pub fn concurrent_run_waits_then_names_the_holder(fixture: &dyn Fixture) {
     let waited = started.elapsed();
     let _ = first.kill();
     let _ = first.wait();
-    second.code(1).stderr_has(&format!("pid {}", first.id())).stderr_has("sync resync");
-    assert!(waited >= Duration::from_millis(900), "did not wait: {waited:?}");
+    second
+        .code(1)
+        .stderr_has(&format!("pid {}", first.id()))
+        .stderr_has("sync resync");
+    assert!(
+        waited >= Duration::from_millis(900),
+        "did not wait: {waited:?}"
+    );
 }
 
 pub fn unsupported_actions_say_so(fixture: &dyn Fixture) {
@@ -193,7 +242,9 @@ pub fn unsupported_actions_say_so(fixture: &dyn Fixture) {
     for action in fixture.unsupported_actions() {
         let mut args = vec!["-s", SVC];
         args.extend_from_slice(action);
-        env.arraysync(&args).code(1).stderr_has(&format!("not supported by {}", fixture.rtype()));
+        env.arraysync(&args)
+            .code(1)
+            .stderr_has(&format!("not supported by {}", fixture.rtype()));
     }
 }
 
@@ -205,8 +256,14 @@ pub fn missing_mandatory_keyword_is_a_config_error_and_nothing_runs(fixture: &dy
     env.syncresync(&["-s", SVC])
         .code(2)
         .stderr_has(&format!("{SVC}.conf:"))
-        .stderr_has(&format!("[sync#1] {}: missing mandatory keyword", fixture.mandatory_keyword()));
-    assert!(env.calls(None).is_empty(), "a vendor command ran despite a config error");
+        .stderr_has(&format!(
+            "[sync#1] {}: missing mandatory keyword",
+            fixture.mandatory_keyword()
+        ));
+    assert!(
+        env.calls(None).is_empty(),
+        "a vendor command ran despite a config error"
+    );
 }
 
 pub fn hostile_values_are_refused(fixture: &dyn Fixture) {
@@ -215,16 +272,26 @@ pub fn hostile_values_are_refused(fixture: &dyn Fixture) {
     let (key, value) = fixture.hostile_value();
     env.set_keyword(SVC, "sync#1", key, value);
     env.clear_calls();
-    env.syncresync(&["-s", SVC]).code(2).stderr_has(&format!("[sync#1] {key}:"));
-    assert!(env.calls(None).is_empty(), "a vendor command ran with a hostile value");
+    env.syncresync(&["-s", SVC])
+        .code(2)
+        .stderr_has(&format!("[sync#1] {key}:"));
+    assert!(
+        env.calls(None).is_empty(),
+        "a vendor command ran with a hostile value"
+    );
 }
 
 pub fn dry_run_changes_nothing(fixture: &dyn Fixture) {
     let env = TestEnv::new();
     fixture.setup(&env);
     env.clear_calls();
-    env.syncresync(&["-s", SVC, "--dry-run"]).ok().stderr_has("dry run");
-    assert!(mutating_calls(&env, fixture).is_empty(), "dry run changed the array");
+    env.syncresync(&["-s", SVC, "--dry-run"])
+        .ok()
+        .stderr_has("dry run");
+    assert!(
+        mutating_calls(&env, fixture).is_empty(),
+        "dry run changed the array"
+    );
     env.syncresync(&["-s", SVC]).ok();
 }
 

@@ -2,7 +2,7 @@
 //! symlinked where the vendor CLIs live, and the binaries run as separate processes.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
@@ -46,7 +46,11 @@ impl Run {
     /// Panics with the whole output unless the exit code is `code`.
     #[track_caller]
     pub fn code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -57,18 +61,29 @@ impl Run {
 
     #[track_caller]
     pub fn stderr_has(&self, text: &str) -> &Run {
-        assert!(self.stderr.contains(text), "stderr lacks {text:?}\n--- stderr\n{}\n--- stdout\n{}", self.stderr, self.stdout);
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}\n--- stderr\n{}\n--- stdout\n{}",
+            self.stderr,
+            self.stdout
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_has(&self, text: &str) -> &Run {
-        assert!(self.stdout.contains(text), "stdout lacks {text:?}\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -86,7 +101,10 @@ impl Default for TestEnv {
 
 impl TestEnv {
     pub fn new() -> TestEnv {
-        let dir = tempfile::Builder::new().prefix("arraysync-e2e").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("arraysync-e2e")
+            .tempdir()
+            .expect("tempdir");
         let root = dir.path().to_path_buf();
         TestEnv { _dir: dir, root }
     }
@@ -117,16 +135,16 @@ impl TestEnv {
     /// `arraysim ARGS` (admin commands), panicking on failure.
     pub fn sim(&self, args: &[&str]) -> Run {
         let run = self.run(arraysim_bin(), args);
-        assert_eq!(run.code, 0, "arraysim {args:?} failed:\n{}\n{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.code, 0,
+            "arraysim {args:?} failed:\n{}\n{}",
+            run.stdout, run.stderr
+        );
         run
     }
 
     pub fn path(&self, absolute: &str) -> PathBuf {
         self.root.join(absolute.trim_start_matches('/'))
-    }
-
-    pub fn etc(&self) -> PathBuf {
-        self.path("/etc/arraysync")
     }
 
     pub fn write(&self, absolute: &str, text: &str) {
@@ -173,7 +191,9 @@ impl TestEnv {
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad call record {l}: {e}")))
             .collect();
-        all.into_iter().filter(|c| prog.is_none_or(|p| c["prog"] == p)).collect()
+        all.into_iter()
+            .filter(|c| prog.is_none_or(|p| c["prog"] == p))
+            .collect()
     }
 
     /// The commands run in each call, flattened (`resyncflash -dev ...`).
@@ -221,10 +241,6 @@ impl TestEnv {
     }
 }
 
-/// `true` when `path` exists under the sandbox.
-pub fn exists(env: &TestEnv, absolute: &str) -> bool {
-    Path::new(&env.path(absolute)).exists()
-}
 
 impl TestEnv {
     /// Deletes a keyword (and its continuation lines) from a section of a service file.
@@ -238,10 +254,13 @@ impl TestEnv {
             if trimmed.starts_with('[') {
                 in_section = trimmed == format!("[{section}]");
             }
-            if skipping && (line.starts_with(' ') || line.starts_with('\t')) && !trimmed.is_empty() {
+            if skipping && (line.starts_with(' ') || line.starts_with('\t')) && !trimmed.is_empty()
+            {
                 continue;
             }
-            skipping = in_section && trimmed.split(['=', ':']).next().map(str::trim) == Some(key) && !trimmed.starts_with(['#', ';']);
+            skipping = in_section
+                && trimmed.split(['=', ':']).next().map(str::trim) == Some(key)
+                && !trimmed.starts_with(['#', ';']);
             if skipping {
                 continue;
             }

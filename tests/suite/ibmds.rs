@@ -14,7 +14,9 @@ fn dscli_login(env: &TestEnv) -> Vec<String> {
         "-user".into(),
         "opensvc".into(),
         "-pwfile".into(),
-        env.path(&format!("/var/lib/arraysync/{ARRAY}.pwfile")).display().to_string(),
+        env.path(&format!("/var/lib/arraysync/{ARRAY}.pwfile"))
+            .display()
+            .to_string(),
     ]
 }
 
@@ -35,7 +37,11 @@ fn seed(env: &TestEnv, setup_args: &[&str]) {
 }
 
 fn create_relationships(env: &TestEnv, extra: &str, pairs: &str) {
-    dscli(env, &format!("mkflash -dev {ARRAY} -record -persist {extra} {pairs}")).ok();
+    dscli(
+        env,
+        &format!("mkflash -dev {ARRAY} -record -persist {extra} {pairs}"),
+    )
+    .ok();
 }
 
 /// The conformance fixture: the seed 000 service renamed.
@@ -50,13 +56,22 @@ impl Fixture for IbmDsFixture {
         seed(env, &["--no-service"]);
         env.write_service(
             SVC,
-            &format!("[DEFAULT]\n\n[sync#1]\ntype = ibmdssnap\narray = {ARRAY}\npairs = {SEED_PAIRS}\n"),
+            &format!(
+                "[DEFAULT]\n\n[sync#1]\ntype = ibmdssnap\narray = {ARRAY}\npairs = {SEED_PAIRS}\n"
+            ),
         );
         create_relationships(env, "-cp", SEED_PAIRS);
     }
 
     fn mutating_commands(&self) -> &'static [&'static str] {
-        &["resyncflash", "rmflash", "mkflash", "resyncremoteflash", "rmremoteflash", "mkremoteflash"]
+        &[
+            "resyncflash",
+            "rmflash",
+            "mkflash",
+            "resyncremoteflash",
+            "rmremoteflash",
+            "mkremoteflash",
+        ]
     }
 
     fn hang_resync(&self) -> Vec<&'static str> {
@@ -98,20 +113,33 @@ fn seed_000_resync_makes_one_lsflash_and_one_resyncflash_and_logs_the_seed_line(
     let commands = env.commands(Some("dscli"));
     let calls = env.calls(Some("dscli"));
     assert_eq!(calls.len(), 2, "{commands:#?}");
-    assert!(commands.iter().any(|c| c.starts_with("lsflash -l -dev IBM.XXXX-XXXXXXX 0001:0002 0101:0102 0003:0004")), "{commands:#?}");
+    assert!(
+        commands.iter().any(
+            |c| c.starts_with("lsflash -l -dev IBM.XXXX-XXXXXXX 0001:0002 0101:0102 0003:0004")
+        ),
+        "{commands:#?}"
+    );
     assert!(commands.iter().any(|c| c == "resyncflash -dev IBM.XXXX-XXXXXXX -persist -record -cp 0001:0002 0101:0102 0003:0004"), "{commands:#?}");
     let root = env.root.display().to_string();
     let expected = format!(
         " - IISTSTIBMDS.SYNC#1 - INFO - resyncflash -dev IBM.XXXX-XXXXXXX -persist -record -cp 0001:0002 0101:0102 0003:0004 | {root}/opt/ibm/dscli/dscli -hmc1 10.10.10.10 -user opensvc -pwfile {root}/var/lib/arraysync/IBM.XXXX-XXXXXXX.pwfile"
     );
     let log = env.log(SEED_SVC);
-    assert!(log.contains(&expected), "log lacks the seed line\n{expected}\n---\n{log}");
+    assert!(
+        log.contains(&expected),
+        "log lacks the seed line\n{expected}\n---\n{log}"
+    );
     for pair in SEED_PAIRS.split_whitespace() {
-        let line = format!("CMUC00168I resyncflash: FlashCopy volume pair {pair} successfully resynchronized.");
+        let line = format!(
+            "CMUC00168I resyncflash: FlashCopy volume pair {pair} successfully resynchronized."
+        );
         assert!(log.contains(&line), "log lacks {line}\n{log}");
         assert!(run.stderr.contains(&line), "stderr lacks {line}");
     }
-    assert!(log.contains("Date/Time: "), "the dscli banner is logged as in seed 000\n{log}");
+    assert!(
+        log.contains("Date/Time: "),
+        "the dscli banner is logged as in seed 000\n{log}"
+    );
 }
 
 #[test]
@@ -124,7 +152,10 @@ fn recording_false_removes_then_recreates_and_bgcopy_false_uses_nocp() {
     env.clear_calls();
     env.syncresync(&["-s", SEED_SVC]).ok();
     let commands = env.commands(Some("dscli"));
-    let mutating: Vec<&String> = commands.iter().filter(|c| !c.starts_with("lsflash") && !c.starts_with("setenv")).collect();
+    let mutating: Vec<&String> = commands
+        .iter()
+        .filter(|c| !c.starts_with("lsflash") && !c.starts_with("setenv"))
+        .collect();
     assert_eq!(
         mutating,
         [
@@ -132,7 +163,9 @@ fn recording_false_removes_then_recreates_and_bgcopy_false_uses_nocp() {
             &format!("mkflash -dev {ARRAY} -persist -nocp {SEED_PAIRS}"),
         ],
     );
-    let status = env.arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"]).json();
+    let status = env
+        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
+        .json();
     assert_eq!(status[0]["status"], "up", "{status:#}");
 }
 
@@ -145,7 +178,10 @@ fn ese_targets_get_their_own_batch_with_tgtse() {
     env.clear_calls();
     env.syncresync(&["-s", SEED_SVC]).ok();
     let commands = env.commands(Some("dscli"));
-    let resyncs: Vec<&String> = commands.iter().filter(|c| c.starts_with("resyncflash")).collect();
+    let resyncs: Vec<&String> = commands
+        .iter()
+        .filter(|c| c.starts_with("resyncflash"))
+        .collect();
     assert_eq!(
         resyncs,
         [
@@ -159,12 +195,23 @@ fn ese_targets_get_their_own_batch_with_tgtse() {
 fn conduit_drives_the_remote_commands() {
     let env = TestEnv::new();
     seed(&env, &[]);
-    dscli(&env, &format!("mkremoteflash -dev {ARRAY} -conduit IBM.XXXX-YYYYYYY/10 -record -persist {SEED_PAIRS}")).ok();
+    dscli(
+        &env,
+        &format!(
+            "mkremoteflash -dev {ARRAY} -conduit IBM.XXXX-YYYYYYY/10 -record -persist {SEED_PAIRS}"
+        ),
+    )
+    .ok();
     env.set_keyword(SEED_SVC, "sync#1", "conduit", "IBM.XXXX-YYYYYYY/10");
     env.clear_calls();
     env.syncresync(&["-s", SEED_SVC]).ok();
     let commands = env.commands(Some("dscli"));
-    assert!(commands.iter().any(|c| c.starts_with(&format!("lsremoteflash -l -dev {ARRAY} -conduit IBM.XXXX-YYYYYYY/10 "))), "{commands:#?}");
+    assert!(
+        commands.iter().any(|c| c.starts_with(&format!(
+            "lsremoteflash -l -dev {ARRAY} -conduit IBM.XXXX-YYYYYYY/10 "
+        ))),
+        "{commands:#?}"
+    );
     assert!(
         commands.contains(&format!("resyncremoteflash -dev {ARRAY} -conduit IBM.XXXX-YYYYYYY/10 -persist -record -cp {SEED_PAIRS}")),
         "{commands:#?}"
@@ -176,16 +223,36 @@ fn status_warns_on_missing_pair_and_disabled_recording_and_check_agrees() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    let up = env.arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"]).json();
+    let up = env
+        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
+        .json();
     assert_eq!(up[0]["status"], "up");
     dscli(&env, &format!("rmflash -dev {ARRAY} -quiet 0003:0004")).ok();
-    env.sim(&["ibmds", "set", ARRAY, "0001:0002", "--recording", "disabled"]);
-    let status = env.arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"]).json();
+    env.sim(&[
+        "ibmds",
+        "set",
+        ARRAY,
+        "0001:0002",
+        "--recording",
+        "disabled",
+    ]);
+    let status = env
+        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
+        .json();
     let reasons = status[0]["resources"][0]["reasons"].to_string();
     assert_eq!(status[0]["status"], "warn");
-    assert!(reasons.contains("Missing flashcopy on 0003:0004"), "{reasons}");
-    assert!(reasons.contains("Recording disabled on 0001:0002"), "{reasons}");
-    env.arraysync(&["-s", SEED_SVC, "check"]).code(1).stdout_has("ARRAYSYNC WARNING").stdout_has("Missing flashcopy on 0003:0004");
+    assert!(
+        reasons.contains("Missing flashcopy on 0003:0004"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("Recording disabled on 0001:0002"),
+        "{reasons}"
+    );
+    env.arraysync(&["-s", SEED_SVC, "check"])
+        .code(1)
+        .stdout_has("ARRAYSYNC WARNING")
+        .stdout_has("Missing flashcopy on 0003:0004");
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("refuse to resync as 0003:0004 pairs are not currently configured");
@@ -199,17 +266,27 @@ fn bad_credentials_files_are_refused_before_any_dscli_call() {
     let auth = env.path("/etc/arraysync/auth.conf");
     std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     env.clear_calls();
-    env.syncresync(&["-s", SEED_SVC]).code(2).stderr_has("auth.conf").stderr_has("mode 0644");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(2)
+        .stderr_has("auth.conf")
+        .stderr_has("mode 0644");
     std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let pwfile = env.path(&format!("/var/lib/arraysync/{ARRAY}.pwfile"));
     std::fs::rename(&pwfile, pwfile.with_extension("saved")).expect("rename");
-    env.syncresync(&["-s", SEED_SVC]).code(2).stderr_has("does not exist").stderr_has("managepwfile");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(2)
+        .stderr_has("does not exist")
+        .stderr_has("managepwfile");
     std::fs::rename(pwfile.with_extension("saved"), &pwfile).expect("rename");
     env.set_keyword(SEED_SVC, "sync#1", "array", "IBM.NOPE-0000000");
-    env.syncresync(&["-s", SEED_SVC]).code(2).stderr_has("array 'IBM.NOPE-0000000' is not defined");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(2)
+        .stderr_has("array 'IBM.NOPE-0000000' is not defined");
     env.set_keyword(SEED_SVC, "sync#1", "array", ARRAY);
     env.set_keyword(SEED_SVC, "sync#1", "pairs", "0001:0002 01O1:0102");
-    env.syncresync(&["-s", SEED_SVC]).code(2).stderr_has("[sync#1] pairs: '01O1:0102': volume id '01O1' is not 4 hex digits");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(2)
+        .stderr_has("[sync#1] pairs: '01O1:0102': volume id '01O1' is not 4 hex digits");
     assert!(env.calls(None).is_empty(), "dscli ran despite bad input");
 }
 
@@ -218,12 +295,29 @@ fn unreachable_hmc_and_authentication_failure_are_clear_errors() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&["fault", "add", "--prog", "dscli", "--kind", "hmc-unreachable", "--hmc", "10.10.10.10"]);
-    env.syncresync(&["-s", SEED_SVC]).code(1).stderr_has("connection error").stderr_has("CMUN00018E");
-    env.arraysync(&["-s", SEED_SVC, "check"]).code(3).stdout_has("ARRAYSYNC UNKNOWN");
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "dscli",
+        "--kind",
+        "hmc-unreachable",
+        "--hmc",
+        "10.10.10.10",
+    ]);
+    env.syncresync(&["-s", SEED_SVC])
+        .code(1)
+        .stderr_has("connection error")
+        .stderr_has("CMUN00018E");
+    env.arraysync(&["-s", SEED_SVC, "check"])
+        .code(3)
+        .stdout_has("ARRAYSYNC UNKNOWN");
     env.sim(&["fault", "clear"]);
     env.sim(&["fault", "add", "--prog", "dscli", "--kind", "auth"]);
-    env.syncresync(&["-s", SEED_SVC]).code(1).stderr_has("authentication error").stderr_has("CMUC00191E");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(1)
+        .stderr_has("authentication error")
+        .stderr_has("CMUC00191E");
 }
 
 #[test]
@@ -231,10 +325,28 @@ fn one_failing_pair_fails_the_resync_and_names_it() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&["fault", "add", "--prog", "dscli", "--command", "resyncflash", "--pair", "0101:0102", "--exit", "4"]);
-    env.syncresync(&["-s", SEED_SVC]).code(1).stderr_has("0101:0102");
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "dscli",
+        "--command",
+        "resyncflash",
+        "--pair",
+        "0101:0102",
+        "--exit",
+        "4",
+    ]);
+    env.syncresync(&["-s", SEED_SVC])
+        .code(1)
+        .stderr_has("0101:0102");
     let log = env.log(SEED_SVC);
-    assert!(log.contains("CMUC00168I resyncflash: FlashCopy volume pair 0001:0002 successfully resynchronized."), "{log}");
+    assert!(
+        log.contains(
+            "CMUC00168I resyncflash: FlashCopy volume pair 0001:0002 successfully resynchronized."
+        ),
+        "{log}"
+    );
 }
 
 #[test]
@@ -244,13 +356,31 @@ fn full_copy_killed_between_rmflash_and_mkflash_is_finished_by_the_rerun() {
     create_relationships(&env, "-cp", SEED_PAIRS);
     env.set_keyword(SEED_SVC, "sync#1", "recording", "false");
     env.set_keyword(SEED_SVC, "sync#1", "timeout", "2");
-    env.sim(&["fault", "add", "--prog", "dscli", "--command", "mkflash", "--hang"]);
-    env.syncresync(&["-s", SEED_SVC]).code(1).stderr_has("timed out");
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "dscli",
+        "--command",
+        "mkflash",
+        "--hang",
+    ]);
+    env.syncresync(&["-s", SEED_SVC])
+        .code(1)
+        .stderr_has("timed out");
     env.sim(&["fault", "clear"]);
     let gone = dscli(&env, &format!("lsflash -dev {ARRAY} {SEED_PAIRS}"));
-    assert!(gone.stdout.contains("No Flash Copy found"), "rmflash did not run before the hang:\n{}", gone.stdout);
-    env.syncresync(&["-s", SEED_SVC, "--force"]).ok().stderr_has("resuming an interrupted full copy: 3 removed relationship(s)");
-    let status = env.arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"]).json();
+    assert!(
+        gone.stdout.contains("No Flash Copy found"),
+        "rmflash did not run before the hang:\n{}",
+        gone.stdout
+    );
+    env.syncresync(&["-s", SEED_SVC, "--force"])
+        .ok()
+        .stderr_has("resuming an interrupted full copy: 3 removed relationship(s)");
+    let status = env
+        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
+        .json();
     assert_eq!(status[0]["status"], "up", "{status:#}");
 }
 
@@ -259,10 +389,22 @@ fn stderr_noise_with_success_is_a_warning_not_a_failure() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&["fault", "add", "--prog", "dscli", "--command", "resyncflash", "--stderr-noise", "JVM warning: low memory"]);
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "dscli",
+        "--command",
+        "resyncflash",
+        "--stderr-noise",
+        "JVM warning: low memory",
+    ]);
     env.syncresync(&["-s", SEED_SVC]).ok();
     let log = env.log(SEED_SVC);
-    assert!(log.contains("WARNING - command successful but stderr:\nJVM warning: low memory"), "{log}");
+    assert!(
+        log.contains("WARNING - command successful but stderr:\nJVM warning: low memory"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -270,12 +412,18 @@ fn start_checks_the_relationships_and_stop_touches_nothing() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.arraysync(&["-s", SEED_SVC, "start"]).ok().stderr_has("hold the point-in-time copy of");
+    env.arraysync(&["-s", SEED_SVC, "start"])
+        .ok()
+        .stderr_has("hold the point-in-time copy of");
     env.clear_calls();
-    env.arraysync(&["-s", SEED_SVC, "stop"]).ok().stderr_has("nothing to do on the array for stop");
+    env.arraysync(&["-s", SEED_SVC, "stop"])
+        .ok()
+        .stderr_has("nothing to do on the array for stop");
     assert!(env.calls(None).is_empty());
     dscli(&env, &format!("rmflash -dev {ARRAY} -quiet 0001:0002")).ok();
-    env.arraysync(&["-s", SEED_SVC, "start"]).code(1).stderr_has("0001:0002 (no relationship)");
+    env.arraysync(&["-s", SEED_SVC, "start"])
+        .code(1)
+        .stderr_has("0001:0002 (no relationship)");
 }
 
 #[test]
@@ -285,13 +433,25 @@ fn triggers_run_around_the_action_and_a_blocking_failure_aborts_it() {
     create_relationships(&env, "-cp", SEED_PAIRS);
     let marker = env.path("/tmp/pre-ran");
     std::fs::create_dir_all(marker.parent().expect("parent")).expect("mkdir");
-    env.set_keyword(SEED_SVC, "DEFAULT", "pre_sync_resync", &format!("/usr/bin/touch {}", marker.display()));
-    env.syncresync(&["-s", SEED_SVC]).ok().stderr_has("pre_sync_resync: /usr/bin/touch");
+    env.set_keyword(
+        SEED_SVC,
+        "DEFAULT",
+        "pre_sync_resync",
+        &format!("/usr/bin/touch {}", marker.display()),
+    );
+    env.syncresync(&["-s", SEED_SVC])
+        .ok()
+        .stderr_has("pre_sync_resync: /usr/bin/touch");
     assert!(marker.exists());
     env.set_keyword(SEED_SVC, "sync#1", "blocking_pre_sync_resync", "/bin/false");
     env.clear_calls();
-    env.syncresync(&["-s", SEED_SVC, "--force"]).code(1).stderr_has("blocking_pre_sync_resync: /bin/false blocking error [1]");
-    assert!(!env.commands(Some("dscli")).iter().any(|c| c.starts_with("resyncflash")));
+    env.syncresync(&["-s", SEED_SVC, "--force"])
+        .code(1)
+        .stderr_has("blocking_pre_sync_resync: /bin/false blocking error [1]");
+    assert!(!env
+        .commands(Some("dscli"))
+        .iter()
+        .any(|c| c.starts_with("resyncflash")));
 }
 
 #[test]
@@ -299,11 +459,22 @@ fn all_and_comma_lists_select_services_and_rid_selects_resources() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.write_service("second", &format!("[sync#1]\ntype = ibmdssnap\narray = {ARRAY}\npairs = 0001:0002\n"));
-    let all = env.arraysync(&["--all", "print", "status", "--format", "json"]).json();
+    env.write_service(
+        "second",
+        &format!("[sync#1]\ntype = ibmdssnap\narray = {ARRAY}\npairs = 0001:0002\n"),
+    );
+    let all = env
+        .arraysync(&["--all", "print", "status", "--format", "json"])
+        .json();
     assert_eq!(all.as_array().map(Vec::len), Some(2));
     env.arraysync(&["-s", "second,iiststibmds", "check"]).ok();
-    env.arraysync(&["-s", SEED_SVC, "--rid", "sync#9", "print", "status"]).code(2).stderr_has("--rid sync#9: no such sync resource");
-    env.arraysync(&["-s", "nosuch", "print", "status"]).code(2).stderr_has("service 'nosuch' not found");
-    env.arraysync(&["-s", SEED_SVC, "sync", "frobnicate"]).code(2).stderr_has("unknown action 'sync frobnicate'");
+    env.arraysync(&["-s", SEED_SVC, "--rid", "sync#9", "print", "status"])
+        .code(2)
+        .stderr_has("--rid sync#9: no such sync resource");
+    env.arraysync(&["-s", "nosuch", "print", "status"])
+        .code(2)
+        .stderr_has("service 'nosuch' not found");
+    env.arraysync(&["-s", SEED_SVC, "sync", "frobnicate"])
+        .code(2)
+        .stderr_has("unknown action 'sync frobnicate'");
 }

@@ -96,13 +96,19 @@ pub fn check_secret_file(paths: &Paths, path: &Path, what: &str) -> Result<(), C
         ConfigError::new(location.clone(), format!("cannot read {what}{hint}: {e}"))
     })?;
     if !meta.is_file() {
-        return Err(ConfigError::new(location, format!("{what} is not a regular file")));
+        return Err(ConfigError::new(
+            location,
+            format!("{what} is not a regular file"),
+        ));
     }
     let mode = meta.mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(ConfigError::new(
             location,
-            format!("{what} has mode {mode:04o}, refusing it: must be 0600 (chmod 600 {})", path.display()),
+            format!(
+                "{what} has mode {mode:04o}, refusing it: must be 0600 (chmod 600 {})",
+                path.display()
+            ),
         ));
     }
     let expected_owner = match paths.root() {
@@ -110,10 +116,17 @@ pub fn check_secret_file(paths: &Paths, path: &Path, what: &str) -> Result<(), C
         None => 0,
     };
     if meta.uid() != expected_owner {
-        let who = if expected_owner == 0 { "root".to_string() } else { format!("uid {expected_owner}") };
+        let who = if expected_owner == 0 {
+            "root".to_string()
+        } else {
+            format!("uid {expected_owner}")
+        };
         return Err(ConfigError::new(
             location,
-            format!("{what} is owned by uid {}, refusing it: must be owned by {who}", meta.uid()),
+            format!(
+                "{what} is owned by uid {}, refusing it: must be owned by {who}",
+                meta.uid()
+            ),
         ));
     }
     Ok(())
@@ -136,7 +149,8 @@ mod tests {
             "[IBM.XXXX-XXXXXXX]\ntype = ibmds\nhmc1 = 10.10.10.10\nhmc2 =\nusername = opensvc\n",
         )
         .expect("write");
-        std::fs::set_permissions(paths.auth_conf(), std::fs::Permissions::from_mode(mode)).expect("chmod");
+        std::fs::set_permissions(paths.auth_conf(), std::fs::Permissions::from_mode(mode))
+            .expect("chmod");
         paths
     }
 
@@ -148,8 +162,16 @@ mod tests {
         let array = auth.array("IBM.XXXX-XXXXXXX", "ibmds").expect("array");
         assert_eq!(array.get("hmc1"), Some("10.10.10.10"));
         assert_eq!(array.get("hmc2"), None);
-        assert!(auth.array("IBM.YYYY", "ibmds").unwrap_err().message.contains("not defined"));
-        assert!(auth.array("IBM.XXXX-XXXXXXX", "symmetrix").unwrap_err().message.contains("expected 'symmetrix'"));
+        assert!(auth
+            .array("IBM.YYYY", "ibmds")
+            .unwrap_err()
+            .message
+            .contains("not defined"));
+        assert!(auth
+            .array("IBM.XXXX-XXXXXXX", "symmetrix")
+            .unwrap_err()
+            .message
+            .contains("expected 'symmetrix'"));
     }
 
     #[test]
@@ -164,7 +186,12 @@ mod tests {
     #[test]
     fn missing_file_says_so() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = check_secret_file(&rooted(dir.path()), &dir.path().join("x.pwfile"), "dscli password file").unwrap_err();
+        let err = check_secret_file(
+            &rooted(dir.path()),
+            &dir.path().join("x.pwfile"),
+            "dscli password file",
+        )
+        .unwrap_err();
         assert!(err.message.contains("does not exist"), "{err}");
     }
 }

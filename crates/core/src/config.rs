@@ -70,21 +70,72 @@ pub const DEFAULT_SYNC_MIN_DELAY: &str = "30";
 
 /// Keywords every sync resource accepts, whatever its type.
 pub const COMMON_SYNC_KEYWORDS: &[Keyword] = &[
-    Keyword::required("type", Kind::Text, "resource type: ibmdssnap, necismsnap, symclone, symsnap, eternus"),
-    Keyword::optional("sync_max_delay", Kind::Duration(Unit::Minutes), Some(DEFAULT_SYNC_MAX_DELAY),
-        "status turns warn when the last resync is older (bare number: minutes)"),
-    Keyword::optional("sync_min_delay", Kind::Duration(Unit::Minutes), Some(DEFAULT_SYNC_MIN_DELAY),
-        "a resync younger than this is refused unless --force (bare number: minutes)"),
-    Keyword::optional("timeout", Kind::Duration(Unit::Seconds), Some("300"),
-        "kill a vendor command (its whole process group) after this long (bare number: seconds)"),
-    Keyword::optional("disable", Kind::Bool, Some("false"), "skip this resource in every action"),
+    Keyword::required(
+        "type",
+        Kind::Text,
+        "resource type: ibmdssnap, necismsnap, symclone, symsnap, eternus",
+    ),
+    Keyword::optional(
+        "sync_max_delay",
+        Kind::Duration(Unit::Minutes),
+        Some(DEFAULT_SYNC_MAX_DELAY),
+        "status turns warn when the last resync is older (bare number: minutes)",
+    ),
+    Keyword::optional(
+        "sync_min_delay",
+        Kind::Duration(Unit::Minutes),
+        Some(DEFAULT_SYNC_MIN_DELAY),
+        "a resync younger than this is refused unless --force (bare number: minutes)",
+    ),
+    Keyword::optional(
+        "timeout",
+        Kind::Duration(Unit::Seconds),
+        Some("300"),
+        "kill a vendor command (its whole process group) after this long (bare number: seconds)",
+    ),
+    Keyword::optional(
+        "disable",
+        Kind::Bool,
+        Some("false"),
+        "skip this resource in every action",
+    ),
     Keyword::optional("comment", Kind::Text, None, "free text"),
-    Keyword::optional("tags", Kind::List, None, "OpenSVC tags (accepted, not interpreted)"),
-    Keyword::optional("optional", Kind::Bool, None, "OpenSVC keyword (accepted; failures always fail the action here)"),
-    Keyword::optional("schedule", Kind::Text, None, "OpenSVC scheduler keyword (accepted; use cron with syncresync)"),
-    Keyword::optional("subset", Kind::Text, None, "OpenSVC keyword (accepted, not interpreted)"),
-    Keyword::optional("restart", Kind::Count, None, "OpenSVC keyword (accepted, not interpreted)"),
-    Keyword::optional("monitor", Kind::Bool, None, "OpenSVC keyword (accepted, not interpreted)"),
+    Keyword::optional(
+        "tags",
+        Kind::List,
+        None,
+        "OpenSVC tags (accepted, not interpreted)",
+    ),
+    Keyword::optional(
+        "optional",
+        Kind::Bool,
+        None,
+        "OpenSVC keyword (accepted; failures always fail the action here)",
+    ),
+    Keyword::optional(
+        "schedule",
+        Kind::Text,
+        None,
+        "OpenSVC scheduler keyword (accepted; use cron with syncresync)",
+    ),
+    Keyword::optional(
+        "subset",
+        Kind::Text,
+        None,
+        "OpenSVC keyword (accepted, not interpreted)",
+    ),
+    Keyword::optional(
+        "restart",
+        Kind::Count,
+        None,
+        "OpenSVC keyword (accepted, not interpreted)",
+    ),
+    Keyword::optional(
+        "monitor",
+        Kind::Bool,
+        None,
+        "OpenSVC keyword (accepted, not interpreted)",
+    ),
 ];
 
 /// Actions that have triggers (`pre_<action>`, `blocking_post_<action>`, ...).
@@ -120,7 +171,10 @@ impl ServiceConfig {
         let path = find_service_file(paths.etc(), name).ok_or_else(|| {
             ConfigError::new(
                 Location::file(paths.etc().join(format!("{name}.conf"))),
-                format!("service '{name}' not found (no {name}.conf or {name}.env in {})", paths.etc().display()),
+                format!(
+                    "service '{name}' not found (no {name}.conf or {name}.env in {})",
+                    paths.etc().display()
+                ),
             )
         })?;
         Self::load_file(name, &path)
@@ -202,8 +256,10 @@ pub fn list_services(etc: &Path) -> Vec<String> {
             let path = e.path();
             let ext = path.extension()?.to_str()?;
             let stem = path.file_stem()?.to_str()?.to_string();
-            (matches!(ext, "conf" | "env") && stem != "auth" && validate_service_name(&stem).is_ok())
-                .then_some(stem)
+            (matches!(ext, "conf" | "env")
+                && stem != "auth"
+                && validate_service_name(&stem).is_ok())
+            .then_some(stem)
         })
         .collect();
     names.sort();
@@ -286,7 +342,10 @@ impl<'a> ResourceConfig<'a> {
         match self.text(key)? {
             None => Ok(default),
             Some(v) => parse_bool(v).ok_or_else(|| {
-                self.error(key, format!("'{v}' is not a boolean (true/false, yes/no, on/off, 1/0)"))
+                self.error(
+                    key,
+                    format!("'{v}' is not a boolean (true/false, yes/no, on/off, 1/0)"),
+                )
             }),
         }
     }
@@ -406,10 +465,24 @@ mod tests {
         let res = svc.sync_resources()[0];
         let (warnings, errors) = res.check_keywords(TABLE);
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("svc.conf:4: [sync#1] foo: unknown keyword"), "{}", warnings[0]);
+        assert!(
+            warnings[0].contains("svc.conf:4: [sync#1] foo: unknown keyword"),
+            "{}",
+            warnings[0]
+        );
         let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert!(messages.iter().any(|m| m.contains("svc.conf:3: [sync#1] bgcopy: 'maybe' is not a boolean")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("svc.conf:1: [sync#1] pairs: missing mandatory keyword")), "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("svc.conf:3: [sync#1] bgcopy: 'maybe' is not a boolean")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("svc.conf:1: [sync#1] pairs: missing mandatory keyword")),
+            "{messages:?}"
+        );
     }
 
     #[test]

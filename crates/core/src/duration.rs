@@ -38,10 +38,16 @@ pub fn parse_duration(text: &str, bare_unit: Unit) -> Result<Duration, String> {
             'h' => 3600,
             'd' => 86400,
             'w' => 7 * 86400,
-            _ => return Err(format!("invalid duration '{text}': unexpected '{c}' (use e.g. 90, 30m, 1d3h)")),
+            _ => {
+                return Err(format!(
+                    "invalid duration '{text}': unexpected '{c}' (use e.g. 90, 30m, 1d3h)"
+                ))
+            }
         };
         if number.is_empty() {
-            return Err(format!("invalid duration '{text}': unit '{c}' without a number"));
+            return Err(format!(
+                "invalid duration '{text}': unit '{c}' without a number"
+            ));
         }
         let n: u64 = number
             .parse()
@@ -53,7 +59,9 @@ pub fn parse_duration(text: &str, bare_unit: Unit) -> Result<Duration, String> {
         number.clear();
     }
     if !number.is_empty() {
-        return Err(format!("invalid duration '{text}': number '{number}' without a unit after a unit"));
+        return Err(format!(
+            "invalid duration '{text}': number '{number}' without a unit after a unit"
+        ));
     }
     Ok(Duration::from_secs(total))
 }
@@ -65,7 +73,13 @@ pub fn format_duration(duration: Duration) -> String {
         return "0s".into();
     }
     let mut out = String::new();
-    for (unit, size) in [("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] {
+    for (unit, size) in [
+        ("w", 7 * 86400),
+        ("d", 86400),
+        ("h", 3600),
+        ("m", 60),
+        ("s", 1),
+    ] {
         if secs >= size {
             out.push_str(&format!("{}{unit}", secs / size));
             secs %= size;
@@ -81,21 +95,38 @@ mod tests {
 
     #[test]
     fn bare_numbers_take_the_keyword_unit() {
-        assert_eq!(parse_duration("10512000", Unit::Minutes), Ok(Duration::from_secs(10512000 * 60)));
-        assert_eq!(parse_duration("300", Unit::Seconds), Ok(Duration::from_secs(300)));
+        assert_eq!(
+            parse_duration("10512000", Unit::Minutes),
+            Ok(Duration::from_secs(10512000 * 60))
+        );
+        assert_eq!(
+            parse_duration("300", Unit::Seconds),
+            Ok(Duration::from_secs(300))
+        );
     }
 
     #[test]
     fn compound_strings() {
-        assert_eq!(parse_duration("1d3h", Unit::Minutes), Ok(Duration::from_secs(27 * 3600)));
-        assert_eq!(parse_duration("2h30m", Unit::Minutes), Ok(Duration::from_secs(9000)));
-        assert_eq!(parse_duration("1w", Unit::Seconds), Ok(Duration::from_secs(604800)));
+        assert_eq!(
+            parse_duration("1d3h", Unit::Minutes),
+            Ok(Duration::from_secs(27 * 3600))
+        );
+        assert_eq!(
+            parse_duration("2h30m", Unit::Minutes),
+            Ok(Duration::from_secs(9000))
+        );
+        assert_eq!(
+            parse_duration("1w", Unit::Seconds),
+            Ok(Duration::from_secs(604800))
+        );
     }
 
     #[test]
     fn garbage_is_rejected_with_a_reason() {
         assert!(parse_duration("", Unit::Minutes).is_err());
-        assert!(parse_duration("ten", Unit::Minutes).unwrap_err().contains("unexpected 't'"));
+        assert!(parse_duration("ten", Unit::Minutes)
+            .unwrap_err()
+            .contains("unexpected 't'"));
         assert!(parse_duration("1d3", Unit::Minutes).is_err());
         assert!(parse_duration("h", Unit::Minutes).is_err());
         assert!(parse_duration("99999999999999999999", Unit::Minutes).is_err());

@@ -87,7 +87,11 @@ pub enum CommandError {
 }
 
 fn join_lines(errors: &[ConfigError]) -> String {
-    errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn stderr_suffix(stderr: &str) -> String {

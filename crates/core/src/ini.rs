@@ -48,9 +48,8 @@ pub struct Ini {
 impl Ini {
     /// Reads and parses a file.
     pub fn load(path: &Path) -> Result<Ini, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(Location::file(path), format!("cannot read: {e}"))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(Location::file(path), format!("cannot read: {e}")))?;
         Ini::parse(path, &text)
     }
 
@@ -170,7 +169,10 @@ impl Parser<'_> {
         let Some(split) = stripped.find(['=', ':']) else {
             return Err(self.error(
                 number,
-                format!("'{}' is neither a [section] nor a 'key = value' line", truncate(stripped)),
+                format!(
+                    "'{}' is neither a [section] nor a 'key = value' line",
+                    truncate(stripped)
+                ),
             ));
         };
         let key = stripped[..split].trim().to_lowercase();
@@ -235,14 +237,20 @@ mod tests {
             Some(("0001:0002\n0101:0102\n0003:0004", 8))
         );
         assert_eq!(sync.own("array").map(|e| e.value.as_str()), Some("IBM.X"));
-        assert_eq!(ini.lookup("sync#1", "nodes").map(|e| e.value.as_str()), Some("n1 n2"));
+        assert_eq!(
+            ini.lookup("sync#1", "nodes").map(|e| e.value.as_str()),
+            Some("n1 n2")
+        );
         assert_eq!(ini.named_sections().count(), 1);
     }
 
     #[test]
     fn first_delimiter_splits_so_pair_ids_survive() {
         let ini = parse("[s]\npairs = 0001:0002\n").expect("parses");
-        assert_eq!(ini.lookup("s", "pairs").map(|e| e.value.as_str()), Some("0001:0002"));
+        assert_eq!(
+            ini.lookup("s", "pairs").map(|e| e.value.as_str()),
+            Some("0001:0002")
+        );
     }
 
     #[test]
@@ -261,7 +269,10 @@ mod tests {
     #[test]
     fn indented_comment_is_still_a_comment() {
         let ini = parse("[s]\npairs = a\n  # not a pair\n  b\n").expect("parses");
-        assert_eq!(ini.lookup("s", "pairs").map(|e| e.value.as_str()), Some("a\nb"));
+        assert_eq!(
+            ini.lookup("s", "pairs").map(|e| e.value.as_str()),
+            Some("a\nb")
+        );
     }
 
     proptest! {

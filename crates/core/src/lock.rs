@@ -31,7 +31,12 @@ pub struct ServiceLock {
 
 impl ServiceLock {
     /// Takes `<lock_dir>/<service>.lock`, waiting up to `wait`.
-    pub fn acquire(lock_dir: &Path, service: &str, action: &str, wait: Duration) -> Result<ServiceLock, Error> {
+    pub fn acquire(
+        lock_dir: &Path,
+        service: &str,
+        action: &str,
+        wait: Duration,
+    ) -> Result<ServiceLock, Error> {
         std::fs::create_dir_all(lock_dir).map_err(|e| Error::io(lock_dir, e))?;
         let path = lock_dir.join(format!("{service}.lock"));
         // Never truncate before holding the lock: the holder's identity lives in the file.
@@ -104,10 +109,16 @@ mod tests {
     #[test]
     fn second_acquire_waits_then_names_the_holder() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = ServiceLock::acquire(dir.path(), "svc", "sync resync", Duration::ZERO).expect("first");
-        let err = ServiceLock::acquire(dir.path(), "svc", "sync update", Duration::from_millis(250)).unwrap_err();
+        let first =
+            ServiceLock::acquire(dir.path(), "svc", "sync resync", Duration::ZERO).expect("first");
+        let err =
+            ServiceLock::acquire(dir.path(), "svc", "sync update", Duration::from_millis(250))
+                .unwrap_err();
         let message = err.to_string();
-        assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+        assert!(
+            message.contains(&format!("pid {}", std::process::id())),
+            "{message}"
+        );
         assert!(message.contains("sync resync"), "{message}");
         drop(first);
         ServiceLock::acquire(dir.path(), "svc", "sync update", Duration::ZERO).expect("released");

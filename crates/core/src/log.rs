@@ -50,7 +50,11 @@ impl fmt::Debug for Logger {
 impl Logger {
     /// A logger for service `service` writing to `log_file` (created, appended) when given.
     /// The file receives every level; stderr receives `stderr_level` and above.
-    pub fn open(service: &str, log_file: Option<&Path>, stderr_level: Level) -> std::io::Result<Logger> {
+    pub fn open(
+        service: &str,
+        log_file: Option<&Path>,
+        stderr_level: Level,
+    ) -> std::io::Result<Logger> {
         let file = match log_file {
             Some(path) => {
                 if let Some(dir) = path.parent() {
@@ -159,7 +163,9 @@ pub fn mask_secrets(text: &str, secrets: &[String]) -> String {
     secrets
         .iter()
         .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |acc, secret| acc.replace(secret.as_str(), "xxxx"))
+        .fold(text.to_string(), |acc, secret| {
+            acc.replace(secret.as_str(), "xxxx")
+        })
 }
 
 #[cfg(test)]
@@ -176,7 +182,13 @@ mod tests {
         log.child("sync#1").info("resyncflash -pw s3cret");
         let text = std::fs::read_to_string(&path).expect("read");
         let (stamp, rest) = text.split_at(23);
-        assert!(chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").is_ok(), "{stamp}");
-        assert_eq!(rest, " - IISTSTIBMDS.SYNC#1 - INFO - resyncflash -pw xxxx\n");
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").is_ok(),
+            "{stamp}"
+        );
+        assert_eq!(
+            rest,
+            " - IISTSTIBMDS.SYNC#1 - INFO - resyncflash -pw xxxx\n"
+        );
     }
 }

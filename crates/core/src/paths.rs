@@ -162,7 +162,10 @@ mod tests {
         let paths = Paths::new(Some("/tmp/r".into()), None, None, None);
         assert_eq!(paths.etc(), Path::new("/tmp/r/etc/arraysync"));
         assert_eq!(paths.var(), Path::new("/tmp/r/var/lib/arraysync"));
-        assert_eq!(paths.auth_conf(), PathBuf::from("/tmp/r/etc/arraysync/auth.conf"));
+        assert_eq!(
+            paths.auth_conf(),
+            PathBuf::from("/tmp/r/etc/arraysync/auth.conf")
+        );
         assert_eq!(
             paths.under_root("/opt/ibm/dscli/dscli"),
             PathBuf::from("/tmp/r/opt/ibm/dscli/dscli")
@@ -171,7 +174,12 @@ mod tests {
 
     #[test]
     fn explicit_etc_and_var_win_over_root() {
-        let paths = Paths::new(Some("/tmp/r".into()), Some("/e".into()), Some("/v".into()), None);
+        let paths = Paths::new(
+            Some("/tmp/r".into()),
+            Some("/e".into()),
+            Some("/v".into()),
+            None,
+        );
         assert_eq!(paths.etc(), Path::new("/e"));
         assert_eq!(paths.var(), Path::new("/v"));
     }
@@ -194,7 +202,10 @@ mod tests {
             None,
             Some(other.path().as_os_str().to_owned()),
         );
-        assert_eq!(paths.find_program("iSMsc_query"), Some(bin.join("iSMsc_query")));
+        assert_eq!(
+            paths.find_program("iSMsc_query"),
+            Some(bin.join("iSMsc_query"))
+        );
         let no_root = Paths::new(None, None, None, Some(other.path().as_os_str().to_owned()));
         assert_eq!(
             no_root.find_program("iSMsc_query"),

@@ -57,7 +57,10 @@ pub fn wait_until<T, E>(
         };
         let now = Instant::now();
         if now >= deadline {
-            return Err(WaitError::TimedOut { last, probes: attempt + 1 });
+            return Err(WaitError::TimedOut {
+                last,
+                probes: attempt + 1,
+            });
         }
         thread::sleep(backoff.delay(attempt).min(deadline - now));
         attempt += 1;
@@ -132,12 +135,18 @@ mod tests {
     #[test]
     fn wait_returns_when_ready_and_counts_probes_on_timeout() {
         let fast = Backoff::new(Duration::from_millis(1), Duration::from_millis(5));
-        let got: Result<u32, WaitError<()>> =
-            wait_until(Duration::from_secs(5), fast, |n| Ok(if n == 3 { Probe::Ready(n) } else { Probe::Waiting("x".into()) }));
+        let got: Result<u32, WaitError<()>> = wait_until(Duration::from_secs(5), fast, |n| {
+            Ok(if n == 3 {
+                Probe::Ready(n)
+            } else {
+                Probe::Waiting("x".into())
+            })
+        });
         assert_eq!(got, Ok(3));
         let started = Instant::now();
-        let err: Result<(), WaitError<()>> =
-            wait_until(Duration::from_millis(50), fast, |_| Ok(Probe::Waiting("copyinprog".into())));
+        let err: Result<(), WaitError<()>> = wait_until(Duration::from_millis(50), fast, |_| {
+            Ok(Probe::Waiting("copyinprog".into()))
+        });
         match err {
             Err(WaitError::TimedOut { last, probes }) => {
                 assert_eq!(last, "copyinprog");
@@ -151,13 +160,23 @@ mod tests {
     #[test]
     fn retry_stops_on_success_or_hard_error() {
         let fast = Backoff::new(Duration::from_millis(1), Duration::from_millis(1));
-        let r: Result<u32, &str> = retry(5, fast, |e| *e == "busy", |n| if n < 2 { Err("busy") } else { Ok(n) });
+        let r: Result<u32, &str> = retry(
+            5,
+            fast,
+            |e| *e == "busy",
+            |n| if n < 2 { Err("busy") } else { Ok(n) },
+        );
         assert_eq!(r, Ok(2));
         let calls = AtomicUsize::new(0);
-        let r: Result<(), &str> = retry(5, fast, |e| *e == "busy", |_| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err("hard")
-        });
+        let r: Result<(), &str> = retry(
+            5,
+            fast,
+            |e| *e == "busy",
+            |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err("hard")
+            },
+        );
         assert_eq!((r, calls.load(Ordering::SeqCst)), (Err("hard"), 1));
     }
 

@@ -81,7 +81,11 @@ impl Status {
             )),
             Some(_) => {}
         }
-        let state = if reasons.is_empty() { State::Up } else { State::Warn };
+        let state = if reasons.is_empty() {
+            State::Up
+        } else {
+            State::Warn
+        };
         Status {
             state,
             reasons,
@@ -120,8 +124,16 @@ impl Common {
         Ok(Common {
             rid: config.rid(),
             rtype: config.rtype()?.to_string(),
-            sync_max_delay: config.duration("sync_max_delay", DEFAULT_SYNC_MAX_DELAY, Unit::Minutes)?,
-            sync_min_delay: config.duration("sync_min_delay", DEFAULT_SYNC_MIN_DELAY, Unit::Minutes)?,
+            sync_max_delay: config.duration(
+                "sync_max_delay",
+                DEFAULT_SYNC_MAX_DELAY,
+                Unit::Minutes,
+            )?,
+            sync_min_delay: config.duration(
+                "sync_min_delay",
+                DEFAULT_SYNC_MIN_DELAY,
+                Unit::Minutes,
+            )?,
             timeout,
             disabled: config.bool("disable", false)?,
         })
@@ -187,11 +199,17 @@ mod tests {
     fn status_warns_past_max_delay_only() {
         let now = Local::now();
         let hour = Duration::from_secs(3600);
-        let fresh = Status::from_last_sync(Some(now - chrono::Duration::minutes(30)), hour, now, vec![]);
+        let fresh =
+            Status::from_last_sync(Some(now - chrono::Duration::minutes(30)), hour, now, vec![]);
         assert_eq!(fresh.state, State::Up);
-        let stale = Status::from_last_sync(Some(now - chrono::Duration::minutes(90)), hour, now, vec![]);
+        let stale =
+            Status::from_last_sync(Some(now - chrono::Duration::minutes(90)), hour, now, vec![]);
         assert_eq!(stale.state, State::Warn);
-        assert!(stale.reasons[0].contains("older than 1h"), "{:?}", stale.reasons);
+        assert!(
+            stale.reasons[0].contains("older than 1h"),
+            "{:?}",
+            stale.reasons
+        );
         let unknown = Status::from_last_sync(None, hour, now, vec![]);
         assert_eq!(unknown.state, State::Warn);
         let reasoned = Status::from_last_sync(Some(now), hour, now, vec!["x".into()]);
@@ -200,6 +218,10 @@ mod tests {
 
     #[test]
     fn states_order_from_best_to_worst() {
-        assert!(State::Down > State::Warn && State::Warn > State::Up && State::Up > State::NotApplicable);
+        assert!(
+            State::Down > State::Warn
+                && State::Warn > State::Up
+                && State::Up > State::NotApplicable
+        );
     }
 }

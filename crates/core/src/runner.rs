@@ -60,7 +60,14 @@ const KILL_GRACE: Duration = Duration::from_secs(2);
 /// Environment variables passed to vendor commands; everything else is dropped so a
 /// command sees the same environment from a shell, cron or a service hook.
 const PASSED_ENV: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "JAVA_HOME",
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "TZ",
+    "TMPDIR",
+    "JAVA_HOME",
 ];
 const PASSED_ENV_PREFIXES: &[&str] = &["LC_", "ARRAYSYNC_", "ARRAYSIM_", "SYMCLI_"];
 
@@ -155,7 +162,11 @@ impl VendorCommand {
 }
 
 fn quote_for_display(arg: &str) -> String {
-    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+#".contains(c)) {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+#".contains(c))
+    {
         arg.to_string()
     } else {
         format!("'{}'", arg.replace('\'', "'\\''"))
@@ -195,7 +206,11 @@ impl Runner {
 
     /// Runs `command` and returns its output whatever the exit code; errors are reserved
     /// for not being able to run it, a timeout or a signal.
-    pub fn run_status(&self, log: &Logger, command: &VendorCommand) -> Result<Output, CommandError> {
+    pub fn run_status(
+        &self,
+        log: &Logger,
+        command: &VendorCommand,
+    ) -> Result<Output, CommandError> {
         let line = command.display_line();
         match command.logging {
             Logging::Action => log.info(&line),
@@ -250,7 +265,11 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
         .env_clear()
         .envs(passed_environment())
         .envs(command.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(if command.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if command.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
@@ -337,7 +356,8 @@ fn kill_group(pid: Pid, done: &mpsc::Receiver<std::io::Result<std::process::Exit
 fn passed_environment() -> Vec<(String, String)> {
     std::env::vars()
         .filter(|(key, _)| {
-            PASSED_ENV.contains(&key.as_str()) || PASSED_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
+            PASSED_ENV.contains(&key.as_str())
+                || PASSED_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
         })
         .collect()
 }
@@ -358,9 +378,15 @@ mod tests {
     #[test]
     fn captures_stdout_stderr_and_code() {
         let out = Runner::default()
-            .run_status(&quiet(), &sh("echo out; echo err >&2; exit 3", Duration::from_secs(10)))
+            .run_status(
+                &quiet(),
+                &sh("echo out; echo err >&2; exit 3", Duration::from_secs(10)),
+            )
             .expect("runs");
-        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (3, "out\n", "err\n"));
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (3, "out\n", "err\n")
+        );
     }
 
     #[test]
@@ -390,7 +416,10 @@ mod tests {
     #[test]
     fn missing_program_is_not_found() {
         let err = Runner::default()
-            .run(&quiet(), &VendorCommand::new("/nonexistent/dscli", vec![], Duration::from_secs(1)))
+            .run(
+                &quiet(),
+                &VendorCommand::new("/nonexistent/dscli", vec![], Duration::from_secs(1)),
+            )
             .unwrap_err();
         assert!(matches!(err, CommandError::NotFound { .. }), "{err}");
     }
@@ -415,7 +444,13 @@ mod tests {
         let marker = dir.path().join("ran");
         let runner = Runner { dry_run: true };
         runner
-            .run(&quiet(), &sh(&format!("touch {}", marker.display()), Duration::from_secs(5)))
+            .run(
+                &quiet(),
+                &sh(
+                    &format!("touch {}", marker.display()),
+                    Duration::from_secs(5),
+                ),
+            )
             .expect("dry run");
         assert!(!marker.exists());
     }

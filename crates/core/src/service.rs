@@ -134,18 +134,33 @@ impl Service {
         let mut selected = Vec::new();
         for rid in rids {
             let rid = rid.to_lowercase();
-            let found = self.resources.iter().find(|r| r.common.rid == rid).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--rid {rid}: no such sync resource in service {} (have: {})",
-                    self.name(),
-                    self.resources.iter().map(|r| r.common.rid.as_str()).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            if !selected.iter().any(|r: &&Loaded| r.common.rid == found.common.rid) {
+            let found = self
+                .resources
+                .iter()
+                .find(|r| r.common.rid == rid)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--rid {rid}: no such sync resource in service {} (have: {})",
+                        self.name(),
+                        self.resources
+                            .iter()
+                            .map(|r| r.common.rid.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            if !selected
+                .iter()
+                .any(|r: &&Loaded| r.common.rid == found.common.rid)
+            {
                 selected.push(found);
             }
         }
-        selected.sort_by_key(|r| self.resources.iter().position(|x| x.common.rid == r.common.rid));
+        selected.sort_by_key(|r| {
+            self.resources
+                .iter()
+                .position(|x| x.common.rid == r.common.rid)
+        });
         Ok(selected)
     }
 
@@ -154,13 +169,29 @@ impl Service {
     }
 
     /// Runs an action on the selected resources, under the service lock.
-    pub fn run_action(&self, paths: &Paths, action: Action, opts: &ActionOptions, log: &Logger) -> Result<(), Error> {
+    pub fn run_action(
+        &self,
+        paths: &Paths,
+        action: Action,
+        opts: &ActionOptions,
+        log: &Logger,
+    ) -> Result<(), Error> {
         let selected = self.select(&opts.rids)?;
         if selected.is_empty() {
-            return Err(Error::Failed(format!("service {} has no sync resource", self.name())));
+            return Err(Error::Failed(format!(
+                "service {} has no sync resource",
+                self.name()
+            )));
         }
-        let _lock = ServiceLock::acquire(&paths.lock_dir(), self.name(), &action.to_string(), opts.waitlock)?;
-        let runner = Runner { dry_run: opts.dry_run };
+        let _lock = ServiceLock::acquire(
+            &paths.lock_dir(),
+            self.name(),
+            &action.to_string(),
+            opts.waitlock,
+        )?;
+        let runner = Runner {
+            dry_run: opts.dry_run,
+        };
         if action.needs_service_down() {
             self.check_service_down(paths, &selected, &runner, log)?;
         }
@@ -170,36 +201,80 @@ impl Service {
             }
         }
         let env = trigger_env(self.name(), action, None);
-        let service_triggers = |when| triggers_for(&self.config.ini, "DEFAULT", action.method(), when);
-        run_triggers(&runner, log, &service_triggers(When::Pre)?, &env, SERVICE_COMMAND_TIMEOUT)?;
+        let service_triggers =
+            |when| triggers_for(&self.config.ini, "DEFAULT", action.method(), when);
+        run_triggers(
+            &runner,
+            log,
+            &service_triggers(When::Pre)?,
+            &env,
+            SERVICE_COMMAND_TIMEOUT,
+        )?;
         for loaded in selected {
             self.run_on_resource(paths, action, loaded, &runner, log)?;
         }
-        run_triggers(&runner, log, &service_triggers(When::Post)?, &env, SERVICE_COMMAND_TIMEOUT)
+        run_triggers(
+            &runner,
+            log,
+            &service_triggers(When::Post)?,
+            &env,
+            SERVICE_COMMAND_TIMEOUT,
+        )
     }
 
-    fn run_on_resource(&self, paths: &Paths, action: Action, loaded: &Loaded, runner: &Runner, log: &Logger) -> Result<(), Error> {
+    fn run_on_resource(
+        &self,
+        paths: &Paths,
+        action: Action,
+        loaded: &Loaded,
+        runner: &Runner,
+        log: &Logger,
+    ) -> Result<(), Error> {
         let common = &loaded.common;
         let rlog = log.child(&common.rid);
         if common.disabled {
-            rlog.info(&format!("{action} skipped: resource disabled (disable = true)"));
+            rlog.info(&format!(
+                "{action} skipped: resource disabled (disable = true)"
+            ));
             return Ok(());
         }
-        let section = self.config.ini.section(&self.section_name(&common.rid)).map(|s| s.name.clone());
+        let section = self
+            .config
+            .ini
+            .section(&self.section_name(&common.rid))
+            .map(|s| s.name.clone());
         let resource_triggers = |when| match &section {
             Some(name) => triggers_for(&self.config.ini, name, action.method(), when),
             None => Ok(Vec::new()),
         };
         let env = trigger_env(self.name(), action, Some(&common.rid));
-        run_triggers(runner, &rlog, &resource_triggers(When::Pre)?, &env, common.timeout)?;
+        run_triggers(
+            runner,
+            &rlog,
+            &resource_triggers(When::Pre)?,
+            &env,
+            common.timeout,
+        )?;
         let state = self.state_file(paths, &common.rid);
-        let cx = Ctx { log: &rlog, runner, paths, common, state: &state };
+        let cx = Ctx {
+            log: &rlog,
+            runner,
+            paths,
+            common,
+            state: &state,
+        };
         action.call(loaded.resource.as_ref(), &cx)?;
         if action.is_refresh() && !runner.dry_run {
             // Advisory (sync_min_delay only): atomic, not worth two fsyncs per resync.
             state.update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))?;
         }
-        run_triggers(runner, &rlog, &resource_triggers(When::Post)?, &env, common.timeout)
+        run_triggers(
+            runner,
+            &rlog,
+            &resource_triggers(When::Post)?,
+            &env,
+            common.timeout,
+        )
     }
 
     fn section_name(&self, rid: &str) -> String {
@@ -229,7 +304,13 @@ impl Service {
 
     /// DESIGN §4: no `[fs#N]` mounted, no `[app#N]` check reporting running, no target
     /// device mounted or held open. `--force` does not bypass it.
-    fn check_service_down(&self, paths: &Paths, selected: &[&Loaded], runner: &Runner, log: &Logger) -> Result<(), Error> {
+    fn check_service_down(
+        &self,
+        paths: &Paths,
+        selected: &[&Loaded],
+        runner: &Runner,
+        log: &Logger,
+    ) -> Result<(), Error> {
         let mounts = read_mounts(&paths.mounts_file());
         let mut blockers = Vec::new();
         for fs in self.config.sections_of("fs") {
@@ -245,9 +326,14 @@ impl Service {
         }
         for app in self.config.sections_of("app") {
             if let Some(argv) = app_check_command(app)? {
-                let (program, args) = argv.split_first().ok_or_else(|| Error::Failed("empty app check".into()))?;
-                let command = VendorCommand::new(program, args.to_vec(), SERVICE_COMMAND_TIMEOUT).query();
-                let running = Runner::default().run_status(log, &command).map(|o| o.code == 0);
+                let (program, args) = argv
+                    .split_first()
+                    .ok_or_else(|| Error::Failed("empty app check".into()))?;
+                let command =
+                    VendorCommand::new(program, args.to_vec(), SERVICE_COMMAND_TIMEOUT).query();
+                let running = Runner::default()
+                    .run_status(log, &command)
+                    .map(|o| o.code == 0);
                 match running {
                     Ok(true) => blockers.push(format!("{}: check reports running", app.name)),
                     Ok(false) => {}
@@ -258,9 +344,17 @@ impl Service {
         for loaded in selected {
             for device in loaded.resource.target_devices() {
                 if mounts.iter().any(|m| m.source == device) {
-                    blockers.push(format!("{}: target {} is mounted", loaded.common.rid, device.display()));
+                    blockers.push(format!(
+                        "{}: target {} is mounted",
+                        loaded.common.rid,
+                        device.display()
+                    ));
                 } else if let Some(pid) = held_open_by(&device) {
-                    blockers.push(format!("{}: target {} is open by pid {pid}", loaded.common.rid, device.display()));
+                    blockers.push(format!(
+                        "{}: target {} is open by pid {pid}",
+                        loaded.common.rid,
+                        device.display()
+                    ));
                 }
             }
         }
@@ -276,21 +370,45 @@ impl Service {
     }
 
     /// Queries every selected resource. Query errors become a warn status with the reason.
-    pub fn status(&self, paths: &Paths, rids: &[String], log: &Logger) -> Result<ServiceReport, Error> {
+    pub fn status(
+        &self,
+        paths: &Paths,
+        rids: &[String],
+        log: &Logger,
+    ) -> Result<ServiceReport, Error> {
         let runner = Runner::default();
         let mut resources = Vec::new();
         for loaded in self.select(rids)? {
             let common = &loaded.common;
             let rlog = log.child(&common.rid);
             let state = self.state_file(paths, &common.rid);
-            let cx = Ctx { log: &rlog, runner: &runner, paths, common, state: &state };
+            let cx = Ctx {
+                log: &rlog,
+                runner: &runner,
+                paths,
+                common,
+                state: &state,
+            };
             let (status, query_error) = if common.disabled {
-                (Status { state: State::NotApplicable, reasons: vec!["disabled".into()], info: vec![], last_sync: None }, None)
+                (
+                    Status {
+                        state: State::NotApplicable,
+                        reasons: vec!["disabled".into()],
+                        info: vec![],
+                        last_sync: None,
+                    },
+                    None,
+                )
             } else {
                 match loaded.resource.status(&cx) {
                     Ok(status) => (status, None),
                     Err(e) => (
-                        Status { state: State::Warn, reasons: vec![format!("status query failed: {e}")], info: vec![], last_sync: None },
+                        Status {
+                            state: State::Warn,
+                            reasons: vec![format!("status query failed: {e}")],
+                            info: vec![],
+                            last_sync: None,
+                        },
                         Some(e.to_string()),
                     ),
                 }
@@ -304,14 +422,29 @@ impl Service {
             });
         }
         let state = aggregate(resources.iter().map(|r| r.status.state));
-        Ok(ServiceReport { service: self.name().to_string(), state, resources })
+        Ok(ServiceReport {
+            service: self.name().to_string(),
+            state,
+            resources,
+        })
     }
 }
 
-fn load_resource(paths: &Paths, registry: &Registry, section: &ResourceConfig, warnings: &mut Vec<String>) -> Result<Loaded, Vec<ConfigError>> {
+fn load_resource(
+    paths: &Paths,
+    registry: &Registry,
+    section: &ResourceConfig,
+    warnings: &mut Vec<String>,
+) -> Result<Loaded, Vec<ConfigError>> {
     let rtype = section.rtype().map_err(|e| vec![e])?;
     let driver = registry.get(rtype).ok_or_else(|| {
-        vec![section.error("type", format!("unknown resource type '{rtype}' (known: {})", registry.types().join(", ")))]
+        vec![section.error(
+            "type",
+            format!(
+                "unknown resource type '{rtype}' (known: {})",
+                registry.types().join(", ")
+            ),
+        )]
     })?;
     let (mut found_warnings, errors) = section.check_keywords(driver.keywords);
     warnings.append(&mut found_warnings);
@@ -325,7 +458,10 @@ fn load_resource(paths: &Paths, registry: &Registry, section: &ResourceConfig, w
         Ok(resource) => Ok(Loaded { common, resource }),
         Err(Error::Config(e)) => Err(vec![e]),
         Err(Error::ConfigList(list)) => Err(list),
-        Err(other) => Err(vec![ConfigError::new(section.location("type"), other.to_string())]),
+        Err(other) => Err(vec![ConfigError::new(
+            section.location("type"),
+            other.to_string(),
+        )]),
     }
 }
 
@@ -397,7 +533,10 @@ pub fn read_mounts(path: &Path) -> Vec<Mount> {
             let mut fields = line.split_whitespace();
             let source = unescape_mount_field(fields.next()?);
             let target = unescape_mount_field(fields.next()?);
-            Some(Mount { source: source.into(), target: target.into() })
+            Some(Mount {
+                source: source.into(),
+                target: target.into(),
+            })
         })
         .collect()
 }
@@ -408,8 +547,15 @@ fn unescape_mount_field(field: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 3 < bytes.len() && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
-            let value = (bytes[i + 1] - b'0') as u32 * 64 + (bytes[i + 2] - b'0') as u32 * 8 + (bytes[i + 3] - b'0') as u32;
+        if bytes[i] == b'\\'
+            && i + 3 < bytes.len()
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|b| (b'0'..=b'7').contains(b))
+        {
+            let value = (bytes[i + 1] - b'0') as u32 * 64
+                + (bytes[i + 2] - b'0') as u32 * 8
+                + (bytes[i + 3] - b'0') as u32;
             if let Ok(byte) = u8::try_from(value) {
                 out.push(byte);
                 i += 4;
@@ -426,13 +572,20 @@ fn unescape_mount_field(field: &str) -> String {
 fn held_open_by(device: &Path) -> Option<u32> {
     let device = device.canonicalize().ok()?;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
             continue;
         };
-        if fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == device)) {
+        if fds
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == device))
+        {
             return Some(pid);
         }
     }
@@ -475,7 +628,11 @@ mod tests {
     fn mounts_are_read_with_octal_escapes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("mounts");
-        std::fs::write(&file, "/dev/sdb1 /mnt/my\\040data ext4 rw 0 0\nproc /proc proc rw 0 0\n").expect("write");
+        std::fs::write(
+            &file,
+            "/dev/sdb1 /mnt/my\\040data ext4 rw 0 0\nproc /proc proc rw 0 0\n",
+        )
+        .expect("write");
         let mounts = read_mounts(&file);
         assert_eq!(mounts[0].target, PathBuf::from("/mnt/my data"));
         assert_eq!(mounts[1].source, PathBuf::from("proc"));
@@ -484,7 +641,10 @@ mod tests {
 
     #[test]
     fn aggregate_takes_the_worst() {
-        assert_eq!(aggregate([State::Up, State::Warn, State::NotApplicable].into_iter()), State::Warn);
+        assert_eq!(
+            aggregate([State::Up, State::Warn, State::NotApplicable].into_iter()),
+            State::Warn
+        );
         assert_eq!(aggregate(std::iter::empty()), State::NotApplicable);
     }
 }

@@ -112,7 +112,11 @@ impl StateFile {
     }
 
     /// Load, change, save with the given durability.
-    pub fn update_with(&self, durability: Durability, change: impl FnOnce(&mut ResourceState)) -> Result<(), Error> {
+    pub fn update_with(
+        &self,
+        durability: Durability,
+        change: impl FnOnce(&mut ResourceState),
+    ) -> Result<(), Error> {
         let mut state = self.load()?;
         change(&mut state);
         self.save(&state, durability)
@@ -139,6 +143,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = StateFile::new(dir.path(), "sync#1");
         fs::write(file.path(), b"{not json").expect("write");
-        assert!(file.load().unwrap_err().to_string().contains("corrupt state file"));
+        assert!(file
+            .load()
+            .unwrap_err()
+            .to_string()
+            .contains("corrupt state file"));
     }
 }

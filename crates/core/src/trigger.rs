@@ -34,18 +34,30 @@ pub struct Trigger {
 /// The triggers of `section` for `action` at `when`: non-blocking first, as OpenSVC.
 /// `section` is `DEFAULT` for the service-level ones; resource sections do not inherit
 /// them (they would run twice).
-pub fn triggers_for(ini: &Ini, section: &str, action: &str, when: When) -> Result<Vec<Trigger>, ConfigError> {
+pub fn triggers_for(
+    ini: &Ini,
+    section: &str,
+    action: &str,
+    when: When,
+) -> Result<Vec<Trigger>, ConfigError> {
     let Some(sec) = ini.section(section) else {
         return Ok(Vec::new());
     };
     let mut found = Vec::new();
     for blocking in [false, true] {
-        let key = format!("{}{}_{action}", if blocking { "blocking_" } else { "" }, when.word());
+        let key = format!(
+            "{}{}_{action}",
+            if blocking { "blocking_" } else { "" },
+            when.word()
+        );
         if let Some(entry) = sec.own(&key) {
-            let argv = parse_command(&entry.value).map_err(|message| {
-                ConfigError::new(ini.location(section, Some(entry)), message)
-            })?;
-            found.push(Trigger { key, argv, blocking });
+            let argv = parse_command(&entry.value)
+                .map_err(|message| ConfigError::new(ini.location(section, Some(entry)), message))?;
+            found.push(Trigger {
+                key,
+                argv,
+                blocking,
+            });
         }
     }
     Ok(found)
@@ -126,8 +138,16 @@ pub fn run_triggers(
             Ok(code) => format!("[{code}]"),
             Err(e) => format!("({e})"),
         };
-        let what = format!("{}: {} {} error {failure}", trigger.key, trigger.argv.join(" "),
-            if trigger.blocking { "blocking" } else { "non-blocking" });
+        let what = format!(
+            "{}: {} {} error {failure}",
+            trigger.key,
+            trigger.argv.join(" "),
+            if trigger.blocking {
+                "blocking"
+            } else {
+                "non-blocking"
+            }
+        );
         if trigger.blocking {
             return Err(Error::Failed(what));
         }
@@ -143,7 +163,10 @@ mod tests {
 
     #[test]
     fn commands_split_without_a_shell() {
-        assert_eq!(parse_command("/bin/echo 'a b' c"), Ok(vec!["/bin/echo".into(), "a b".into(), "c".into()]));
+        assert_eq!(
+            parse_command("/bin/echo 'a b' c"),
+            Ok(vec!["/bin/echo".into(), "a b".into(), "c".into()])
+        );
         assert_eq!(
             parse_command("sh -c 'mount | grep x'"),
             Ok(vec!["sh".into(), "-c".into(), "mount | grep x".into()])
@@ -152,7 +175,15 @@ mod tests {
 
     #[test]
     fn unquoted_shell_syntax_is_refused() {
-        for bad in ["a | b", "a; rm -rf /", "a && b", "echo $(id)", "echo `id`", "a > /tmp/x", "echo \"$HOME\""] {
+        for bad in [
+            "a | b",
+            "a; rm -rf /",
+            "a && b",
+            "echo $(id)",
+            "echo `id`",
+            "a > /tmp/x",
+            "echo \"$HOME\"",
+        ] {
             assert!(parse_command(bad).is_err(), "{bad}");
         }
     }
@@ -165,19 +196,38 @@ mod tests {
         )
         .expect("parses");
         let pre = triggers_for(&ini, "DEFAULT", "sync_resync", When::Pre).expect("ok");
-        assert_eq!(pre.iter().map(|t| t.blocking).collect::<Vec<_>>(), [false, true]);
+        assert_eq!(
+            pre.iter().map(|t| t.blocking).collect::<Vec<_>>(),
+            [false, true]
+        );
         let err = triggers_for(&ini, "DEFAULT", "start", When::Post).unwrap_err();
-        assert!(err.to_string().starts_with("s.conf:4: [DEFAULT] post_start:"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("s.conf:4: [DEFAULT] post_start:"),
+            "{err}"
+        );
     }
 
     #[test]
     fn blocking_failure_stops_non_blocking_failure_warns() {
         let log = Logger::stderr_only("t", crate::log::Level::Error);
         let runner = Runner::default();
-        let soft = Trigger { key: "pre_start".into(), argv: vec!["/bin/false".into()], blocking: false };
-        let hard = Trigger { key: "blocking_pre_start".into(), argv: vec!["/bin/false".into()], blocking: true };
+        let soft = Trigger {
+            key: "pre_start".into(),
+            argv: vec!["/bin/false".into()],
+            blocking: false,
+        };
+        let hard = Trigger {
+            key: "blocking_pre_start".into(),
+            argv: vec!["/bin/false".into()],
+            blocking: true,
+        };
         assert!(run_triggers(&runner, &log, &[soft], &[], Duration::from_secs(5)).is_ok());
         let err = run_triggers(&runner, &log, &[hard], &[], Duration::from_secs(5)).unwrap_err();
-        assert!(err.to_string().contains("blocking_pre_start: /bin/false blocking error [1]"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("blocking_pre_start: /bin/false blocking error [1]"),
+            "{err}"
+        );
     }
 }

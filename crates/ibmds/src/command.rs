@@ -37,7 +37,11 @@ fn name(local: &'static str, remote: &'static str, config: &IbmDsConfig) -> &'st
 }
 
 fn head(config: &IbmDsConfig, local: &'static str, remote: &'static str) -> Vec<String> {
-    let mut words = vec![name(local, remote, config).to_string(), "-dev".into(), config.array.clone()];
+    let mut words = vec![
+        name(local, remote, config).to_string(),
+        "-dev".into(),
+        config.array.clone(),
+    ];
     if let Some(conduit) = &config.conduit {
         words.extend(["-conduit".to_string(), conduit.clone()]);
     }
@@ -67,7 +71,11 @@ pub fn lsflash(config: &IbmDsConfig) -> String {
 /// `resyncflash -dev A -persist -record -cp|-nocp [-tgtse] PAIRS`.
 pub fn resyncflash(config: &IbmDsConfig, pairs: &[Pair], ese: bool) -> String {
     let mut words = head(config, "resyncflash", "resyncremoteflash");
-    words.extend(["-persist".into(), "-record".into(), copy_flag(config).into()]);
+    words.extend([
+        "-persist".into(),
+        "-record".into(),
+        copy_flag(config).into(),
+    ]);
     if ese {
         words.push("-tgtse".into());
     }
@@ -119,7 +127,11 @@ mod tests {
             username: "opensvc".into(),
             pwfile: PathBuf::from("/var/lib/arraysync/IBM.XXXX-XXXXXXX.pwfile"),
         };
-        let cmd = dscli(&creds, resyncflash(&cfg, &cfg.pairs, false), Duration::from_secs(1));
+        let cmd = dscli(
+            &creds,
+            resyncflash(&cfg, &cfg.pairs, false),
+            Duration::from_secs(1),
+        );
         assert_eq!(
             cmd.display_line(),
             "resyncflash -dev IBM.XXXX-XXXXXXX -persist -record -cp 0001:0002 0101:0102 0003:0004 | /opt/ibm/dscli/dscli -hmc1 10.10.10.10 -user opensvc -pwfile /var/lib/arraysync/IBM.XXXX-XXXXXXX.pwfile"
@@ -135,16 +147,28 @@ mod tests {
             username: "u".into(),
             pwfile: "/p".into(),
         };
-        assert_eq!(dscli(&creds, String::new(), Duration::from_secs(1)).args[..4], ["-hmc1", "h1", "-hmc2", "h2"]);
+        assert_eq!(
+            dscli(&creds, String::new(), Duration::from_secs(1)).args[..4],
+            ["-hmc1", "h1", "-hmc2", "h2"]
+        );
     }
 
     #[test]
     fn nocp_and_ese_and_full_copy_variants() {
         let cfg = config(false, false, None);
         let ese = &cfg.pairs[..1];
-        assert_eq!(resyncflash(&cfg, ese, true), "resyncflash -dev IBM.XXXX-XXXXXXX -persist -record -nocp -tgtse 0001:0002\n");
-        assert_eq!(rmflash(&cfg, ese), "rmflash -dev IBM.XXXX-XXXXXXX -quiet 0001:0002\n");
-        assert_eq!(mkflash(&cfg, ese, true), "mkflash -dev IBM.XXXX-XXXXXXX -persist -nocp -tgtse 0001:0002\n");
+        assert_eq!(
+            resyncflash(&cfg, ese, true),
+            "resyncflash -dev IBM.XXXX-XXXXXXX -persist -record -nocp -tgtse 0001:0002\n"
+        );
+        assert_eq!(
+            rmflash(&cfg, ese),
+            "rmflash -dev IBM.XXXX-XXXXXXX -quiet 0001:0002\n"
+        );
+        assert_eq!(
+            mkflash(&cfg, ese, true),
+            "mkflash -dev IBM.XXXX-XXXXXXX -persist -nocp -tgtse 0001:0002\n"
+        );
     }
 
     #[test]
@@ -155,7 +179,11 @@ mod tests {
             "setenv -banner off -header on -format delim\nlsremoteflash -l -dev IBM.XXXX-XXXXXXX -conduit IBM.XXXX-YYYYYYY/10 0001:0002 0101:0102 0003:0004\n"
         );
         assert!(resyncflash(&cfg, &cfg.pairs, false).starts_with("resyncremoteflash -dev IBM.XXXX-XXXXXXX -conduit IBM.XXXX-YYYYYYY/10 -persist -record -cp "));
-        assert!(rmflash(&cfg, &cfg.pairs).starts_with("rmremoteflash -dev IBM.XXXX-XXXXXXX -conduit IBM.XXXX-YYYYYYY/10 -quiet "));
-        assert!(mkflash(&cfg, &cfg.pairs, false).starts_with("mkremoteflash -dev IBM.XXXX-XXXXXXX -conduit IBM.XXXX-YYYYYYY/10 -persist -cp "));
+        assert!(rmflash(&cfg, &cfg.pairs).starts_with(
+            "rmremoteflash -dev IBM.XXXX-XXXXXXX -conduit IBM.XXXX-YYYYYYY/10 -quiet "
+        ));
+        assert!(mkflash(&cfg, &cfg.pairs, false).starts_with(
+            "mkremoteflash -dev IBM.XXXX-XXXXXXX -conduit IBM.XXXX-YYYYYYY/10 -persist -cp "
+        ));
     }
 }

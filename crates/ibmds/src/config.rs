@@ -120,17 +120,25 @@ fn parse_pairs(section: &ResourceConfig) -> Result<Vec<Pair>, ConfigError> {
 fn is_storage_image_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
-        && text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 /// `IBM.2107-75FA150/10`: a storage image id and a 2-hex-digit LSS.
 pub fn parse_conduit(text: &str) -> Result<String, String> {
-    let (image, lss) = text
-        .split_once('/')
-        .ok_or_else(|| format!("'{text}' is not a fully qualified LSS id (IMAGE/LL, e.g. IBM.2107-75FA150/10)"))?;
-    if !is_storage_image_id(image) || lss.len() != 2 || !lss.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("'{text}' is not a fully qualified LSS id (IMAGE/LL, e.g. IBM.2107-75FA150/10)"));
+    let (image, lss) = text.split_once('/').ok_or_else(|| {
+        format!("'{text}' is not a fully qualified LSS id (IMAGE/LL, e.g. IBM.2107-75FA150/10)")
+    })?;
+    if !is_storage_image_id(image) || lss.len() != 2 || !lss.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return Err(format!(
+            "'{text}' is not a fully qualified LSS id (IMAGE/LL, e.g. IBM.2107-75FA150/10)"
+        ));
     }
     Ok(format!("{image}/{}", lss.to_ascii_uppercase()))
 }
@@ -152,10 +160,20 @@ impl Credentials {
         let auth = AuthConf::load(paths)?;
         let section = auth.array(array, "ibmds")?;
         let hmc1 = section.require("hmc1")?;
-        for (key, value) in [("hmc1", Some(hmc1)), ("hmc2", section.get("hmc2")), ("username", section.get("username"))] {
+        for (key, value) in [
+            ("hmc1", Some(hmc1)),
+            ("hmc2", section.get("hmc2")),
+            ("username", section.get("username")),
+        ] {
             if let Some(value) = value {
-                if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '@')) {
-                    return Err(section.error(key, format!("'{value}' contains characters not allowed in a host or user name")));
+                if !value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '@'))
+                {
+                    return Err(section.error(
+                        key,
+                        format!("'{value}' contains characters not allowed in a host or user name"),
+                    ));
                 }
             }
         }
@@ -187,7 +205,10 @@ mod tests {
 
     #[test]
     fn pairs_parse_and_upper_case() {
-        assert_eq!(Pair::parse("00ab:00CD").map(|p| p.to_string()), Ok("00AB:00CD".to_string()));
+        assert_eq!(
+            Pair::parse("00ab:00CD").map(|p| p.to_string()),
+            Ok("00AB:00CD".to_string())
+        );
         assert!(Pair::parse("0001").is_err());
         assert!(Pair::parse("001:0002").is_err());
         assert!(Pair::parse("0001:0002;rm").is_err());
@@ -199,21 +220,40 @@ mod tests {
         use arraysync_core::config::ServiceConfig;
         use arraysync_core::ini::Ini;
         let check = |pairs: &str| {
-            let ini = Ini::parse(std::path::Path::new("s.conf"), &format!("[sync#1]\ntype = ibmdssnap\npairs = {pairs}\n"))
-                .expect("parses");
-            let svc = ServiceConfig { name: "s".into(), ini };
+            let ini = Ini::parse(
+                std::path::Path::new("s.conf"),
+                &format!("[sync#1]\ntype = ibmdssnap\npairs = {pairs}\n"),
+            )
+            .expect("parses");
+            let svc = ServiceConfig {
+                name: "s".into(),
+                ini,
+            };
             let section = svc.sync_resources()[0];
-            parse_pairs(&section).map(|p| p.len()).map_err(|e| e.to_string())
+            parse_pairs(&section)
+                .map(|p| p.len())
+                .map_err(|e| e.to_string())
         };
         assert_eq!(check("0001:0002 0003:0004"), Ok(2));
-        assert!(check("0001:0002 0003:0002").unwrap_err().contains("'0003:0002' conflicts with '0001:0002'"));
-        assert!(check("0001:0002 0002:0003").is_err(), "a target reused as a source");
-        assert!(check("0001:0002 0003:0001").is_err(), "a source reused as a target");
+        assert!(check("0001:0002 0003:0002")
+            .unwrap_err()
+            .contains("'0003:0002' conflicts with '0001:0002'"));
+        assert!(
+            check("0001:0002 0002:0003").is_err(),
+            "a target reused as a source"
+        );
+        assert!(
+            check("0001:0002 0003:0001").is_err(),
+            "a source reused as a target"
+        );
     }
 
     #[test]
     fn conduits_must_be_fully_qualified() {
-        assert_eq!(parse_conduit("IBM.1750-68FA150/1a"), Ok("IBM.1750-68FA150/1A".to_string()));
+        assert_eq!(
+            parse_conduit("IBM.1750-68FA150/1a"),
+            Ok("IBM.1750-68FA150/1A".to_string())
+        );
         assert!(parse_conduit("10").is_err());
         assert!(parse_conduit("IBM.X/100").is_err());
     }

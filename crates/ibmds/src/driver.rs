@@ -31,7 +31,10 @@ pub struct IbmDs {
 pub fn build(section: &ResourceConfig, paths: &Paths) -> Result<Box<dyn SyncResource>, Error> {
     let config = IbmDsConfig::from_section(section)?;
     let credentials = Credentials::load(paths, &config.array)?;
-    Ok(Box::new(IbmDs { config, credentials }))
+    Ok(Box::new(IbmDs {
+        config,
+        credentials,
+    }))
 }
 
 /// What a refresh will do, decided from one lsflash before anything changes.
@@ -48,7 +51,11 @@ pub struct Plan {
 /// Plans a resync. Refuses, naming the pairs, when a configured pair is not an existing
 /// persistent relationship (or, for incremental resyncs, not a recording one); pairs a
 /// killed run already removed (`pending`) are re-created.
-pub fn plan(config: &IbmDsConfig, rows: &BTreeMap<String, Row>, pending: &BTreeMap<Pair, bool>) -> Result<Plan, IbmDsError> {
+pub fn plan(
+    config: &IbmDsConfig,
+    rows: &BTreeMap<String, Row>,
+    pending: &BTreeMap<Pair, bool>,
+) -> Result<Plan, IbmDsError> {
     let mut missing = Vec::new();
     let mut not_persistent = Vec::new();
     let mut not_recording = Vec::new();
@@ -124,7 +131,13 @@ impl IbmDs {
         if output.code != 0 {
             let mut messages = error_messages(&output);
             if messages.is_empty() {
-                messages = output.stderr.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+                messages = output
+                    .stderr
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
             }
             return Err(IbmDsError::Dscli {
                 code: output.code,
@@ -152,7 +165,11 @@ impl IbmDs {
 
     /// Runs a state-changing command and checks every pair was confirmed.
     fn mutate(&self, cx: &Ctx, script: String, pairs: &[Pair]) -> Result<(), Error> {
-        let name = script.split_whitespace().next().unwrap_or("dscli").to_string();
+        let name = script
+            .split_whitespace()
+            .next()
+            .unwrap_or("dscli")
+            .to_string();
         let output = self.dscli(cx, script, false)?;
         if cx.dry_run() {
             return Ok(());
@@ -168,7 +185,11 @@ impl IbmDs {
             .filter(|p| !confirmed.contains(p))
             .collect();
         if !unconfirmed.is_empty() {
-            return Err(IbmDsError::Unconfirmed { command: name, pairs: unconfirmed }.into());
+            return Err(IbmDsError::Unconfirmed {
+                command: name,
+                pairs: unconfirmed,
+            }
+            .into());
         }
         Ok(())
     }
@@ -209,10 +230,19 @@ impl IbmDs {
             let items = plan
                 .create
                 .iter()
-                .flat_map(|(ese, pairs)| pairs.iter().map(move |p| format!("{p} {}", if *ese { "ESE" } else { "Std" })))
+                .flat_map(|(ese, pairs)| {
+                    pairs
+                        .iter()
+                        .map(move |p| format!("{p} {}", if *ese { "ESE" } else { "Std" }))
+                })
                 .collect();
             cx.state.update(|s| {
-                s.pending = Some(Pending { action: action.into(), step: PENDING_MKFLASH.into(), items, since: Local::now() })
+                s.pending = Some(Pending {
+                    action: action.into(),
+                    step: PENDING_MKFLASH.into(),
+                    items,
+                    since: Local::now(),
+                })
             })?;
         }
         for (_, pairs) in &plan.remove {
@@ -227,10 +257,17 @@ impl IbmDs {
         Ok(())
     }
 
-    fn oldest_sync(&self, rows: &BTreeMap<String, Row>, reasons: &mut Vec<String>) -> Option<DateTime<Local>> {
+    fn oldest_sync(
+        &self,
+        rows: &BTreeMap<String, Row>,
+        reasons: &mut Vec<String>,
+    ) -> Option<DateTime<Local>> {
         let mut oldest: Option<DateTime<Local>> = None;
         for pair in &self.config.pairs {
-            let Some(text) = rows.get(&pair.to_string()).and_then(|r| r.get("DateSynced")) else {
+            let Some(text) = rows
+                .get(&pair.to_string())
+                .and_then(|r| r.get("DateSynced"))
+            else {
                 continue;
             };
             match parse::flash_date(text) {
@@ -265,21 +302,42 @@ impl SyncResource for IbmDs {
 
     fn label(&self) -> String {
         let pairs: Vec<String> = self.config.pairs.iter().map(Pair::to_string).collect();
-        let kind = if self.config.conduit.is_some() { "remote flash copy" } else { "flash copy" };
+        let kind = if self.config.conduit.is_some() {
+            "remote flash copy"
+        } else {
+            "flash copy"
+        };
         format!("{kind} {}", pairs.join(","))
     }
 
     fn settings(&self) -> Vec<(String, String)> {
         let mut settings = vec![
             ("array".to_string(), self.config.array.clone()),
-            ("pairs".to_string(), self.config.pairs.iter().map(Pair::to_string).collect::<Vec<_>>().join(" ")),
+            (
+                "pairs".to_string(),
+                self.config
+                    .pairs
+                    .iter()
+                    .map(Pair::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             ("bgcopy".to_string(), self.config.bgcopy.to_string()),
             ("recording".to_string(), self.config.recording.to_string()),
-            ("dscli".to_string(), self.credentials.dscli.display().to_string()),
+            (
+                "dscli".to_string(),
+                self.credentials.dscli.display().to_string(),
+            ),
             ("hmc1".to_string(), self.credentials.hmc1.clone()),
-            ("hmc2".to_string(), self.credentials.hmc2.clone().unwrap_or_default()),
+            (
+                "hmc2".to_string(),
+                self.credentials.hmc2.clone().unwrap_or_default(),
+            ),
             ("username".to_string(), self.credentials.username.clone()),
-            ("pwfile".to_string(), self.credentials.pwfile.display().to_string()),
+            (
+                "pwfile".to_string(),
+                self.credentials.pwfile.display().to_string(),
+            ),
         ];
         if let Some(conduit) = &self.config.conduit {
             settings.push(("conduit".to_string(), conduit.clone()));
@@ -297,7 +355,8 @@ impl SyncResource for IbmDs {
     fn status(&self, cx: &Ctx) -> Result<Status, Error> {
         let rows = self.lsflash(cx)?;
         let mut reasons = Vec::new();
-        let (mut missing, mut recording, mut persistent, mut invalid) = (vec![], vec![], vec![], vec![]);
+        let (mut missing, mut recording, mut persistent, mut invalid) =
+            (vec![], vec![], vec![], vec![]);
         let mut info = Vec::new();
         for pair in &self.config.pairs {
             let id = pair.to_string();
@@ -316,10 +375,16 @@ impl SyncResource for IbmDs {
                 other => invalid.push(format!("{id} ({})", other.unwrap_or("no state"))),
             }
             if let Some(tracks) = row.get("OutOfSyncTracks").filter(|t| t.as_str() != "0") {
-                info.push(format!("background copy in progress on {id}: {tracks} tracks to copy"));
+                info.push(format!(
+                    "background copy in progress on {id}: {tracks} tracks to copy"
+                ));
             }
         }
-        let recording_word = if self.config.recording { "Recording disabled" } else { "Recording enabled" };
+        let recording_word = if self.config.recording {
+            "Recording disabled"
+        } else {
+            "Recording enabled"
+        };
         describe(recording_word, recording, &mut reasons);
         describe("State not valid", invalid, &mut reasons);
         describe("Persistent disabled", persistent, &mut reasons);
@@ -374,7 +439,9 @@ impl SyncResource for IbmDs {
         }
         let mut reasons = Vec::new();
         let last = self.oldest_sync(&rows, &mut reasons);
-        let when = last.map_or("an unknown time".to_string(), |d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        let when = last.map_or("an unknown time".to_string(), |d| {
+            d.format("%Y-%m-%d %H:%M:%S").to_string()
+        });
         cx.log.info(&format!(
             "flash copy targets hold the point-in-time copy of {when}; nothing to split on the array"
         ));
@@ -395,7 +462,10 @@ mod tests {
     fn config(recording: bool) -> IbmDsConfig {
         IbmDsConfig {
             array: "IBM.X".into(),
-            pairs: ["0001:0002", "0101:0102", "0003:0004"].iter().map(|p| Pair::parse(p).expect("pair")).collect(),
+            pairs: ["0001:0002", "0101:0102", "0003:0004"]
+                .iter()
+                .map(|p| Pair::parse(p).expect("pair"))
+                .collect(),
             bgcopy: true,
             recording,
             conduit: None,
@@ -417,9 +487,20 @@ mod tests {
 
     #[test]
     fn incremental_resync_batches_ese_first() {
-        let rows = [row("0001:0002", "Enabled", false), row("0101:0102", "Enabled", true), row("0003:0004", "Enabled", false)].into();
+        let rows = [
+            row("0001:0002", "Enabled", false),
+            row("0101:0102", "Enabled", true),
+            row("0003:0004", "Enabled", false),
+        ]
+        .into();
         let plan = plan(&config(true), &rows, &BTreeMap::new()).expect("plan");
-        assert_eq!(plan.resync, vec![(true, pairs(&["0101:0102"])), (false, pairs(&["0001:0002", "0003:0004"]))]);
+        assert_eq!(
+            plan.resync,
+            vec![
+                (true, pairs(&["0101:0102"])),
+                (false, pairs(&["0001:0002", "0003:0004"]))
+            ]
+        );
         assert!(plan.remove.is_empty() && plan.create.is_empty());
     }
 
@@ -427,22 +508,45 @@ mod tests {
     fn missing_pairs_are_refused_by_name() {
         let rows = [row("0001:0002", "Enabled", false)].into();
         let err = plan(&config(true), &rows, &BTreeMap::new()).unwrap_err();
-        assert!(err.to_string().contains("0101:0102, 0003:0004 pairs are not currently configured"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("0101:0102, 0003:0004 pairs are not currently configured"),
+            "{err}"
+        );
     }
 
     #[test]
     fn recording_disabled_relationships_are_refused_for_incremental_resync() {
-        let rows = [row("0001:0002", "Disabled", false), row("0101:0102", "Enabled", false), row("0003:0004", "Enabled", false)].into();
+        let rows = [
+            row("0001:0002", "Disabled", false),
+            row("0101:0102", "Enabled", false),
+            row("0003:0004", "Enabled", false),
+        ]
+        .into();
         let err = plan(&config(true), &rows, &BTreeMap::new()).unwrap_err();
-        assert!(err.to_string().contains("0001:0002 pairs have recording disabled"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("0001:0002 pairs have recording disabled"),
+            "{err}"
+        );
     }
 
     #[test]
     fn full_copy_removes_then_creates_and_resumes_pending_pairs() {
         let rows = [row("0001:0002", "Disabled", false)].into();
-        let pending = [(Pair::parse("0101:0102").expect("pair"), true), (Pair::parse("0003:0004").expect("pair"), false)].into();
+        let pending = [
+            (Pair::parse("0101:0102").expect("pair"), true),
+            (Pair::parse("0003:0004").expect("pair"), false),
+        ]
+        .into();
         let plan = plan(&config(false), &rows, &pending).expect("plan");
         assert_eq!(plan.remove, vec![(false, pairs(&["0001:0002"]))]);
-        assert_eq!(plan.create, vec![(true, pairs(&["0101:0102"])), (false, pairs(&["0001:0002", "0003:0004"]))]);
+        assert_eq!(
+            plan.create,
+            vec![
+                (true, pairs(&["0101:0102"])),
+                (false, pairs(&["0001:0002", "0003:0004"]))
+            ]
+        );
     }
 }

@@ -61,7 +61,12 @@ pub fn confirmed_pairs(text: &str) -> HashSet<String> {
 
 fn is_pair_id(word: &str) -> bool {
     let bytes = word.as_bytes();
-    bytes.len() == 9 && bytes[4] == b':' && bytes.iter().enumerate().all(|(i, b)| i == 4 || b.is_ascii_hexdigit())
+    bytes.len() == 9
+        && bytes[4] == b':'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_hexdigit())
 }
 
 /// Parses a delim listing (`setenv -format delim -header on`): the line before the first
@@ -129,7 +134,10 @@ fn first_words(text: &str) -> String {
 pub fn flash_date(text: &str) -> Option<DateTime<Local>> {
     let fields: Vec<&str> = text.split_whitespace().collect();
     let without_zone = match fields.len() {
-        6 => format!("{} {} {} {} {}", fields[0], fields[1], fields[2], fields[3], fields[5]),
+        6 => format!(
+            "{} {} {} {} {}",
+            fields[0], fields[1], fields[2], fields[3], fields[5]
+        ),
         5 => fields.join(" "),
         _ => return None,
     };
@@ -152,7 +160,11 @@ ID,SrcLSS,SequenceNum,Timeout,ActiveCopy,Recording,Persistent,Revertible,SourceW
     #[test]
     fn lsflash_rows_by_column_name() {
         let rows = delim_table(LSFLASH, ',').expect("parses");
-        assert_eq!(rows.len(), 2, "the last row is kept without a trailing newline");
+        assert_eq!(
+            rows.len(),
+            2,
+            "the last row is kept without a trailing newline"
+        );
         assert_eq!(rows[1]["ID"], "0101:0102");
         assert_eq!(rows[1]["isTgtSE"], "ESE");
         assert_eq!(rows[1]["OutOfSyncTracks"], "1200");
@@ -166,21 +178,32 @@ ID,SrcLSS,SequenceNum,Timeout,ActiveCopy,Recording,Persistent,Revertible,SourceW
 
     #[test]
     fn nothing_found_is_an_empty_listing() {
-        let rows = delim_table("CMUC00234I lsflash: No Flash Copy found.\n", ',').expect("empty listing");
+        let rows =
+            delim_table("CMUC00234I lsflash: No Flash Copy found.\n", ',').expect("empty listing");
         assert!(rows.is_empty());
     }
 
     #[test]
     fn garbage_is_reported_with_its_first_words() {
-        let err = delim_table("Exception in thread main java.lang.NullPointerException", ',').unwrap_err();
-        assert!(err.to_string().contains("java.lang.NullPointerException"), "{err}");
+        let err = delim_table(
+            "Exception in thread main java.lang.NullPointerException",
+            ',',
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("java.lang.NullPointerException"),
+            "{err}"
+        );
     }
 
     #[test]
     fn messages_are_recognised() {
         let found = messages("\nCMUC00168I resyncflash: FlashCopy volume pair 0001:0002 successfully resynchronized.\nCMUN03027E resyncflash: 0003:0004: bad\nCMUCX nope\n");
         assert_eq!(found.len(), 2);
-        assert_eq!((found[1].id.as_str(), found[1].severity), ("CMUN03027E", 'E'));
+        assert_eq!(
+            (found[1].id.as_str(), found[1].severity),
+            ("CMUN03027E", 'E')
+        );
     }
 
     #[test]
@@ -196,7 +219,10 @@ ID,SrcLSS,SequenceNum,Timeout,ActiveCopy,Recording,Persistent,Revertible,SourceW
     #[test]
     fn dates_ignore_the_zone_name() {
         let date = flash_date("Thu Sep 18 23:04:04 CEST 2014").expect("parses");
-        assert_eq!((date.year(), date.month(), date.day(), date.hour()), (2014, 9, 18, 23));
+        assert_eq!(
+            (date.year(), date.month(), date.day(), date.hour()),
+            (2014, 9, 18, 23)
+        );
         assert!(flash_date("yesterday").is_none());
     }
 
