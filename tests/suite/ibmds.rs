@@ -287,6 +287,11 @@ fn bad_credentials_files_are_refused_before_any_dscli_call() {
     env.syncresync(&["-s", SEED_SVC])
         .code(2)
         .stderr_has("[sync#1] pairs: '01O1:0102': volume id '01O1' is not 4 hex digits");
+    env.set_keyword(SEED_SVC, "sync#1", "pairs", SEED_PAIRS);
+    env.set_keyword(SEED_SVC, "sync#1", "sync_max_delay", "1d3");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(2)
+        .stderr_has("[sync#1] sync_max_delay: invalid duration '1d3'");
     assert!(env.calls(None).is_empty(), "dscli ran despite bad input");
 }
 
