@@ -10,7 +10,6 @@ use arraysync_core::service::{Action, ActionOptions, Service};
 use arraysync_core::{Error, Paths};
 use clap::Parser;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Options shared by both binaries.
 #[derive(Debug, clap::Args)]
@@ -283,5 +282,37 @@ fn act(
     }
 }
 
-/// The default waitlock, for documentation.
-pub const DEFAULT_WAITLOCK: Duration = arraysync_core::lock::DEFAULT_WAITLOCK;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn seed_spellings_of_actions() {
+        assert_eq!(
+            parse_action(&words("sync resync")).ok(),
+            Some(Command::Act(Action::Resync))
+        );
+        assert_eq!(
+            parse_action(&words("syncresync")).ok(),
+            Some(Command::Act(Action::Resync))
+        );
+        assert_eq!(
+            parse_action(&words("SYNC BREAK")).ok(),
+            Some(Command::Act(Action::Break))
+        );
+        assert_eq!(
+            parse_action(&words("print status")).ok(),
+            Some(Command::PrintStatus)
+        );
+        assert_eq!(
+            parse_action(&words("validate config")).ok(),
+            Some(Command::ValidateConfig)
+        );
+        let err = parse_action(&words("sync split")).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -483,3 +483,16 @@ fn all_and_comma_lists_select_services_and_rid_selects_resources() {
         .code(2)
         .stderr_has("unknown action 'sync frobnicate'");
 }
+
+#[test]
+fn a_running_app_blocks_the_resync_and_a_stopped_one_does_not() {
+    let env = TestEnv::new();
+    seed(&env, &[]);
+    create_relationships(&env, "-cp", SEED_PAIRS);
+    env.set_keyword(SEED_SVC, "app#1", "check", "/bin/true");
+    env.syncresync(&["-s", SEED_SVC])
+        .code(1)
+        .stderr_has("app#1: check reports running");
+    env.set_keyword(SEED_SVC, "app#1", "check", "/bin/false");
+    env.syncresync(&["-s", SEED_SVC]).ok();
+}

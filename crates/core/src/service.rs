@@ -193,7 +193,7 @@ impl Service {
             dry_run: opts.dry_run,
         };
         if action.needs_service_down() {
-            self.check_service_down(paths, &selected, &runner, log)?;
+            self.check_service_down(paths, &selected, log)?;
         }
         if action.is_refresh() && !opts.force {
             for loaded in &selected {
@@ -308,7 +308,6 @@ impl Service {
         &self,
         paths: &Paths,
         selected: &[&Loaded],
-        runner: &Runner,
         log: &Logger,
     ) -> Result<(), Error> {
         let mounts = read_mounts(&paths.mounts_file());
@@ -358,7 +357,6 @@ impl Service {
                 }
             }
         }
-        let _ = runner;
         if blockers.is_empty() {
             return Ok(());
         }
