@@ -108,11 +108,18 @@ impl Invocation {
     }
 
     /// Sleep until killed. The call is logged first (exit `null`) so it is still counted.
+    /// Hangs like a stuck vendor CLI until killed, or until its parent is gone: a caller
+    /// killed with SIGKILL cannot reap its children, and a hung emulator must not outlive
+    /// the test that asked for it.
     pub fn hang(&self) -> ! {
         let _ = std::io::stdout().flush();
         self.log(None);
+        let parent = nix::unistd::getppid();
         loop {
-            std::thread::sleep(Duration::from_secs(3600));
+            std::thread::sleep(Duration::from_millis(200));
+            if nix::unistd::getppid() != parent {
+                std::process::exit(137);
+            }
         }
     }
 

@@ -24,7 +24,9 @@ pub mod dscli;
 pub mod faults;
 pub mod invocation;
 pub mod knobs;
+pub mod nec;
 pub mod store;
+pub mod symm;
 
 pub use invocation::Invocation;
 use store::Store;
@@ -60,10 +62,23 @@ pub struct Vendor {
 }
 
 /// Every personality, by program name.
-pub const PERSONALITIES: &[Personality] = &[dscli::PERSONALITY];
+pub const PERSONALITIES: &[Personality] = &[
+    dscli::PERSONALITY,
+    nec::CREATE,
+    nec::LINK,
+    nec::UNLINK,
+    nec::QUERY,
+    nec::LINKINFO,
+    nec::VOLLIST,
+    symm::SYMCLONE,
+    symm::SYMSNAP,
+    symm::SYMDG,
+    symm::SYMLD,
+    symm::SYMDEV,
+];
 
 /// Every vendor's admin hooks.
-pub const VENDORS: &[Vendor] = &[dscli::VENDOR];
+pub const VENDORS: &[Vendor] = &[dscli::VENDOR, nec::VENDOR, symm::VENDOR];
 
 /// The program name `argv[0]` designates.
 pub fn prog_name(argv0: &str) -> &str {
