@@ -11,6 +11,7 @@ use arraysync_core::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register(arraysync_ibmds::DRIVER);
+    registry.register(arraysync_eternus::DRIVER);
     registry.register(arraysync_necism::DRIVER);
     registry.register(arraysync_symclone::DRIVER_CLONE);
     registry.register(arraysync_symclone::DRIVER_SNAP);

@@ -241,7 +241,6 @@ impl TestEnv {
     }
 }
 
-
 impl TestEnv {
     /// Deletes a keyword (and its continuation lines) from a section of a service file.
     pub fn remove_keyword(&self, service: &str, section: &str, key: &str) {

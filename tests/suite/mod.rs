@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod env;
+pub mod eternus;
 pub mod ibmds;
 pub mod necism;
 pub mod symclone;

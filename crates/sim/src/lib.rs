@@ -21,6 +21,7 @@ pub mod admin;
 pub mod calllog;
 pub mod clock;
 pub mod dscli;
+pub mod eternus;
 pub mod faults;
 pub mod invocation;
 pub mod knobs;
@@ -63,6 +64,7 @@ pub struct Vendor {
 
 /// Every personality, by program name.
 pub const PERSONALITIES: &[Personality] = &[
+    eternus::PERSONALITY,
     dscli::PERSONALITY,
     nec::CREATE,
     nec::LINK,
@@ -78,7 +80,7 @@ pub const PERSONALITIES: &[Personality] = &[
 ];
 
 /// Every vendor's admin hooks.
-pub const VENDORS: &[Vendor] = &[dscli::VENDOR, nec::VENDOR, symm::VENDOR];
+pub const VENDORS: &[Vendor] = &[eternus::VENDOR, dscli::VENDOR, nec::VENDOR, symm::VENDOR];
 
 /// The program name `argv[0]` designates.
 pub fn prog_name(argv0: &str) -> &str {

@@ -1,0 +1,3 @@
+//! `swsrpcancel`: see arraysync_acm::swsrpcancel.
+
+arraysync_acm::bin!(swsrpcancel);

@@ -1,0 +1,3 @@
+//! `swsrpdelvol`: see arraysync_acm::swsrpdelvol.
+
+arraysync_acm::bin!(swsrpdelvol);

@@ -1,0 +1,3 @@
+//! `swsrpmake`: see arraysync_acm::swsrpmake.
+
+arraysync_acm::bin!(swsrpmake);

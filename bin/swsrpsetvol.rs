@@ -1,0 +1,3 @@
+//! `swsrpsetvol`: see arraysync_acm::swsrpsetvol.
+
+arraysync_acm::bin!(swsrpsetvol);

@@ -1,0 +1,3 @@
+//! `swsrpstartsync`: see arraysync_acm::swsrpstartsync.
+
+arraysync_acm::bin!(swsrpstartsync);

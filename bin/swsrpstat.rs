@@ -1,0 +1,3 @@
+//! `swsrpstat`: see arraysync_acm::swsrpstat.
+
+arraysync_acm::bin!(swsrpstat);

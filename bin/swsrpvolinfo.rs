@@ -1,0 +1,3 @@
+//! `swsrpvolinfo`: see arraysync_acm::swsrpvolinfo.
+
+arraysync_acm::bin!(swsrpvolinfo);

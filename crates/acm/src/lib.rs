@@ -1,0 +1,203 @@
+//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager replication commands (`swsrp*`)
+//! with the manual's names, option syntax, output, messages and exit codes (seed 004
+//! chapter 8.3; docs/reference/eternus-replication.md), over the engine of
+//! arraysync-eternus.
+//!
+//! One module per command, each with `spec()` (its option table, usage and lock class) and
+//! `run()`; [`main`] does what every command shares: the root-only rule, option parsing,
+//! `-h`, the command-exclusion locks, printing the result or the error once, the exit code.
+//! A binary is one line: `arraysync_acm::bin!(swsrpmake);`.
+
+pub mod args;
+pub mod messages;
+pub mod output;
+pub mod swsrpcancel;
+pub mod swsrpdelvol;
+pub mod swsrpmake;
+pub mod swsrpsetvol;
+pub mod swsrpstartsync;
+pub mod swsrpstat;
+pub mod swsrpvolinfo;
+
+use args::{Args, Flag};
+use arraysync_core::log::{Level, Logger};
+use arraysync_core::paths::PathOverrides;
+use arraysync_core::Paths;
+use arraysync_eternus::exclusion::{self, Class};
+use arraysync_eternus::replication::{self, Engine};
+use arraysync_eternus::transport::Options;
+use messages::AcmError;
+use std::io::Write;
+use std::time::Instant;
+
+/// A command's static description.
+pub struct Spec {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub flags: &'static [Flag],
+    pub class: Class,
+}
+
+/// What a command run has: paths, the log, and its output lines.
+pub struct Cx {
+    pub name: &'static str,
+    pub paths: Paths,
+    pub log: Logger,
+    pub out: Vec<String>,
+    /// Informational messages (stderr, exit status unchanged).
+    pub notes: Vec<String>,
+    _lock: exclusion::Guard,
+}
+
+impl Cx {
+    pub fn engine(&self) -> Result<Engine<'_>, AcmError> {
+        Ok(Engine::open(&self.paths, &self.log, Options::default())?)
+    }
+
+    /// Takes the per-pair locks of an operation (released when the command ends).
+    pub fn lock_pairs(&self, ids: &[i64]) -> Result<exclusion::Guard, AcmError> {
+        Ok(exclusion::acquire(
+            &self.paths,
+            self.name,
+            Class::Display,
+            ids,
+        )?)
+    }
+
+    pub fn println(&mut self, line: impl Into<String>) {
+        self.out.push(line.into());
+    }
+}
+
+/// Runs a command with the process arguments; returns the exit code.
+pub fn main(spec: Spec, run: fn(&Args, &mut Cx) -> Result<(), AcmError>) -> i32 {
+    let started = Instant::now();
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let code = execute(&spec, run, &argv);
+    if std::env::var_os("ARRAYSYNC_TIMING").is_some() {
+        let wall = started.elapsed().as_secs_f64() * 1000.0;
+        let vendor = (arraysync_eternus::transport::vendor_wall_time()
+            + arraysync_core::runner::vendor_wall_time())
+        .as_secs_f64()
+            * 1000.0;
+        eprintln!(
+            "arraysync timing: wall_ms={wall:.3} vendor_ms={vendor:.3} own_ms={:.3}",
+            (wall - vendor).max(0.0)
+        );
+    }
+    code
+}
+
+fn fail(spec: &Spec, e: &AcmError) -> i32 {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", e.line());
+    if e.usage {
+        let _ = writeln!(err, "Usage: {}", spec.usage);
+    }
+    e.code
+}
+
+/// The command without the process: `argv` excludes the program name.
+pub fn execute(
+    spec: &Spec,
+    run: fn(&Args, &mut Cx) -> Result<(), AcmError>,
+    argv: &[String],
+) -> i32 {
+    if std::env::var_os("ARRAYSYNC_ROOT").is_none_or(|r| r.is_empty())
+        && !nix::unistd::geteuid().is_root()
+    {
+        return fail(spec, &messages::not_root());
+    }
+    let args = match args::parse(spec.flags, argv) {
+        Ok(a) => a,
+        Err(e) => return fail(spec, &AcmError::usage(e)),
+    };
+    let paths = Paths::from_env(&PathOverrides::default());
+    let log_file = paths.under_root("/var/opt/FJSVswsrp/log/arraysync.log");
+    let log = Logger::open(spec.name, Some(&log_file), Level::Error)
+        .unwrap_or_else(|_| Logger::stderr_only(spec.name, Level::Error));
+    if let Some(server) = args.value("-h") {
+        match replication::local_server_name(&paths) {
+            Ok(local) if local == server => {}
+            Ok(local) => return fail(spec, &messages::remote_server(server, &local)),
+            Err(e) => return fail(spec, &AcmError::from(e)),
+        }
+    }
+    let lock = match exclusion::acquire(&paths, spec.name, spec.class, &[]) {
+        Ok(l) => l,
+        Err(e) => return fail(spec, &AcmError::from(e)),
+    };
+    let mut cx = Cx {
+        name: spec.name,
+        paths,
+        log,
+        out: Vec::new(),
+        notes: Vec::new(),
+        _lock: lock,
+    };
+    let result = run(&args, &mut cx);
+    let mut text = cx.out.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    for note in &cx.notes {
+        eprintln!("{note}");
+    }
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(spec, &e),
+    }
+}
+
+/// `main` for a command module: `arraysync_acm::bin!(swsrpmake);`
+#[macro_export]
+macro_rules! bin {
+    ($command:ident) => {
+        fn main() {
+            std::process::exit($crate::main(
+                $crate::$command::spec(),
+                $crate::$command::run,
+            ));
+        }
+    };
+}
+
+/// Checks the operand count; `group` commands take none with `-Xgroup`.
+pub fn operands(args: &Args, exactly: usize) -> Result<(), AcmError> {
+    if args.has("-Xgroup") {
+        if !args.operands.is_empty() {
+            return Err(AcmError::usage(
+                "volume operands cannot be given with -Xgroup",
+            ));
+        }
+        return Ok(());
+    }
+    if args.has("-Xreverse") {
+        return Err(AcmError::usage("-Xreverse can only be given with -Xgroup"));
+    }
+    if args.operands.len() != exactly {
+        return Err(AcmError::usage(format!(
+            "{exactly} volume operand(s) expected, {} given",
+            args.operands.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses options that exclude each other.
+pub fn exclusive(args: &Args, sets: &[&[&str]]) -> Result<(), AcmError> {
+    let given: Vec<&'static str> = sets.iter().filter_map(|set| args.any(set)).collect();
+    if given.len() > 1 {
+        return Err(AcmError::usage(format!(
+            "{} cannot be given together",
+            given.join(" and ")
+        )));
+    }
+    Ok(())
+}

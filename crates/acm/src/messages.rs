@@ -1,0 +1,89 @@
+//! The messages the commands print (`swsrpNNNN <text>` on stderr) and their exit codes.
+//! Ids the manual names are used as it uses them (swsrp0601, swsrp2401, swsrp2613,
+//! swsrp0634, swsrp0740); the others are ours, listed in docs/compat.md.
+
+use arraysync_eternus::EternusError;
+
+/// A command failure: the message line and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcmError {
+    pub id: &'static str,
+    pub text: String,
+    pub code: i32,
+    /// Print the usage line after the message.
+    pub usage: bool,
+}
+
+impl AcmError {
+    pub fn new(id: &'static str, text: impl Into<String>) -> AcmError {
+        AcmError {
+            id,
+            text: text.into(),
+            code: 1,
+            usage: false,
+        }
+    }
+
+    pub fn usage(text: impl Into<String>) -> AcmError {
+        AcmError {
+            id: "swsrp0102",
+            text: text.into(),
+            code: 2,
+            usage: true,
+        }
+    }
+
+    pub fn line(&self) -> String {
+        format!("{} {}", self.id, self.text)
+    }
+}
+
+pub fn not_root() -> AcmError {
+    AcmError::new(
+        "swsrp0601",
+        "This Command cannot be run. This is because the user is not a root user.",
+    )
+}
+
+pub fn remote_server(name: &str, local: &str) -> AcmError {
+    AcmError::new(
+        "swsrp0602",
+        format!("The server {name} is not this Managed Server ({local}): operations on remote Managed Servers are not supported yet."),
+    )
+}
+
+/// Informational (exit 0): swsrpstartsync on a pair already copying or equivalent.
+pub fn already_synchronizing(from: &str, to: &str) -> String {
+    format!("swsrp2401 Synchronous processing is already being executed. From={from}, To={to}")
+}
+
+impl From<EternusError> for AcmError {
+    fn from(e: EternusError) -> AcmError {
+        match e {
+            EternusError::Config(c) => AcmError { id: "swsrp0650", text: format!("Configuration error: {c}"), code: 2, usage: false },
+            EternusError::UnknownDevice { device } => AcmError::new("swsrp0630", format!("The specified device is not found. Device={device}")),
+            EternusError::BadDeviceName(name) => AcmError { id: "swsrp0102", text: format!("{name} is not an AdvancedCopy Manager device name (/dev/...[@server])"), code: 2, usage: true },
+            EternusError::RemoteServer(text) => AcmError::new("swsrp0602", text),
+            EternusError::NotRegistered { orig, rep } => {
+                AcmError::new("swsrp0631", format!("The specified volumes are not registered as replication volumes. Original-Volume={orig}, Replica-Volume={rep}"))
+            }
+            EternusError::AlreadyRegistered(text) => AcmError::new("swsrp0632", format!("Replication volume information is already set: {text}")),
+            EternusError::NoGroup(group) => AcmError::new("swsrp0633", format!("The specified group does not exist. Group={group}")),
+            EternusError::Refused(text) | EternusError::AlreadyInState(text) => AcmError::new("swsrp0700", format!("The operation cannot be performed: {text}")),
+            EternusError::Array { array, command, code, message } => {
+                AcmError::new("swsrp0634", format!("Advanced Copy failed. Array={array}, Command=\"{command}\", Error={code} {message}"))
+            }
+            EternusError::Transport { array, message } => AcmError::new("swsrp0740", format!("Cannot communicate with the ETERNUS Disk storage system {array}: {message}")),
+            EternusError::Timeout { array, seconds, waiting_for, .. } => AcmError::new(
+                "swsrp0740",
+                format!("Cannot communicate with the ETERNUS Disk storage system {array}: no answer to '{waiting_for}' within {seconds}s (session killed)"),
+            ),
+            EternusError::Repository { path, message } => AcmError::new("swsrp0710", format!("The replication management list cannot be used: {path}: {message}")),
+            EternusError::PreScript { code, .. } => AcmError::new("swsrp2613", format!("An error occurred in the pre-processing script for creating a replica. Error Code = {code}")),
+            EternusError::PostScript { code, .. } => AcmError::new("swsrp2614", format!("An error occurred in the post-processing script for creating a replica. Error Code = {code}")),
+            EternusError::Busy(text) => AcmError::new("swsrp0720", text),
+            EternusError::Io { path, message } => AcmError::new("swsrp0711", format!("{path}: {message}")),
+            other => AcmError::new("swsrp0799", other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! swsrpstartsync — start or resume EC (manual 8.3.2.1, spec §4.6).
+
+use crate::args::{flag, valued, Args, Flag};
+use crate::messages::{self, AcmError};
+use crate::output::{group_completed, pair_completed};
+use crate::{exclusive, operands, Cx, Spec};
+use arraysync_eternus::exclusion::Class;
+use arraysync_eternus::replication::{OpOptions, Started};
+use arraysync_eternus::scripts::Suppress;
+
+const FLAGS: &[Flag] = &[
+    valued("-h"),
+    flag("-y"),
+    flag("-a"),
+    flag("-v"),
+    flag("-k"),
+    flag("-i"),
+    flag("-g"),
+    flag("-m"),
+    flag("-Xskip"),
+    flag("-Xremain"),
+    flag("-t"),
+    flag("-Xda"),
+    flag("-Xreverse"),
+    valued("-Xgroup"),
+];
+
+/// Options valid only when an inter-box (REC) total copy starts.
+const REC_ONLY: &[&str] = &["-y", "-a", "-v", "-k", "-i", "-g", "-Xskip", "-Xremain"];
+
+pub fn spec() -> Spec {
+    Spec {
+        name: "swsrpstartsync",
+        usage: "swsrpstartsync [-h serverName] [-y [-a | -v] | -k | -i] [-g] [-m] [-Xskip | -Xremain] [-t] [-Xda] {fromVolumeName toVolumeName | [-Xreverse] -Xgroup groupName}",
+        flags: FLAGS,
+        class: Class::Operation,
+    }
+}
+
+pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
+    operands(args, 2)?;
+    exclusive(args, &[&["-y"], &["-k"], &["-i"]])?;
+    exclusive(args, &[&["-a"], &["-v"]])?;
+    exclusive(args, &[&["-Xskip"], &["-Xremain"]])?;
+    if (args.has("-a") || args.has("-v")) && !args.has("-y") {
+        return Err(AcmError::usage("-a and -v can only be given with -y"));
+    }
+    if let Some(rec) = args.any(REC_ONLY) {
+        return Err(AcmError::new("swsrp0700", format!("The operation cannot be performed: {rec} is valid only for inter-box replication (REC), which is not supported")));
+    }
+    let opts = OpOptions {
+        suppress: Suppress {
+            destination: args.has("-t"),
+            all: args.has("-Xgroup"),
+            ..Default::default()
+        },
+        no_access: args.has("-Xda"),
+        ..Default::default()
+    };
+    let mut engine = cx.engine()?;
+    if let Some(group) = args.value("-Xgroup") {
+        let pairs = engine.group(group, args.has("-Xreverse"))?;
+        let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
+        let _pair_locks = cx.lock_pairs(&ids)?;
+        let result = engine.startsync_group(&pairs, opts);
+        engine.close();
+        result?;
+        cx.println(group_completed(group, "swsrpstartsync"));
+        return Ok(());
+    }
+    let (pair, direction) = engine.find(&args.operands[0], &args.operands[1])?;
+    let _pair_lock = cx.lock_pairs(&[pair.id])?;
+    let result = engine.startsync(&pair, direction, opts);
+    engine.close();
+    let (from, to) = match direction {
+        arraysync_eternus::copy::Direction::Regular => {
+            (pair.orig.qualified(), pair.rep.qualified())
+        }
+        arraysync_eternus::copy::Direction::Reverse => {
+            (pair.rep.qualified(), pair.orig.qualified())
+        }
+    };
+    if result? == Started::AlreadySynchronizing {
+        cx.notes.push(messages::already_synchronizing(&from, &to));
+    }
+    cx.println(pair_completed(&from, &to, "swsrpstartsync"));
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Every ETERNUS DX CLI command line the engine sends, as data (docs/eternus.md "CLI
+//! dialect"). Commands go one per line on the stdin of one ssh (or command-prefix) session.
+
+use std::fmt::Write;
+
+/// The prompt that ends every answer.
+pub const PROMPT: &str = "CLI> ";
+/// Ends the session.
+pub const EXIT: &str = "exit";
+/// The error code the array answers while another session holds the resource; retried.
+pub const RESOURCE_LOCKED: &str = "E0060";
+
+/// Copy modes of `start advanced-copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// OPC: one-shot full background copy.
+    Opc,
+    /// QuickOPC: OPC that keeps tracking changes for differential restarts.
+    QuickOpc,
+    /// EC: synchronous equivalent copy.
+    Ec,
+}
+
+impl Mode {
+    pub fn token(self) -> &'static str {
+        match self {
+            Mode::Opc => "opc",
+            Mode::QuickOpc => "qopc",
+            Mode::Ec => "ec",
+        }
+    }
+}
+
+pub fn show_boxid() -> String {
+    "show boxid".to_string()
+}
+
+pub fn show_volumes() -> String {
+    "show volumes".to_string()
+}
+
+/// Every session of the array, with progress, update rate, access and time stamp.
+pub fn show_sessions() -> String {
+    "show advanced-copy-sessions -detail".to_string()
+}
+
+fn numbers(list: &[u32]) -> String {
+    list.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Starts one session per (source, destination) pair in one atomic command (Concurrent
+/// OPC when several). `no_access` blocks reads of the destination too (EC `-Xda`).
+pub fn start(mode: Mode, pairs: &[(u32, u32)], no_access: bool) -> String {
+    let sources: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+    let destinations: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+    let mut line = format!(
+        "start advanced-copy -mode {} -source-volume-number {} -destination-volume-number {}",
+        mode.token(),
+        numbers(&sources),
+        numbers(&destinations)
+    );
+    if no_access {
+        let _ = write!(line, " -destination-access no-access");
+    }
+    line
+}
+
+/// Stops sessions; `tracking_only` ends QuickOPC tracking and lets a running copy finish.
+pub fn stop(sessions: &[u32], tracking_only: bool) -> String {
+    let mut line = format!("stop advanced-copy -session-id {}", numbers(sessions));
+    if tracking_only {
+        line.push_str(" -tracking-only");
+    }
+    line
+}
+
+/// Suspends equivalent EC sessions, all at the same instant (Concurrent Suspend).
+pub fn suspend(sessions: &[u32]) -> String {
+    format!("suspend advanced-copy -session-id {}", numbers(sessions))
+}
+
+/// Resumes suspended EC sessions (incremental copy of the tracks changed since the suspend).
+pub fn resume(sessions: &[u32]) -> String {
+    format!("resume advanced-copy -session-id {}", numbers(sessions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(
+            start(Mode::QuickOpc, &[(1, 2)], false),
+            "start advanced-copy -mode qopc -source-volume-number 1 -destination-volume-number 2"
+        );
+        assert_eq!(
+            start(Mode::Ec, &[(1, 2), (3, 4)], true),
+            "start advanced-copy -mode ec -source-volume-number 1,3 -destination-volume-number 2,4 -destination-access no-access"
+        );
+        assert_eq!(
+            stop(&[5], true),
+            "stop advanced-copy -session-id 5 -tracking-only"
+        );
+        assert_eq!(suspend(&[5, 6]), "suspend advanced-copy -session-id 5,6");
+        assert_eq!(resume(&[7]), "resume advanced-copy -session-id 7");
+        assert_eq!(show_sessions(), "show advanced-copy-sessions -detail");
+    }
+}

@@ -1,0 +1,463 @@
+//! Copy sessions as the array reports them, and the pair states of the manual (spec §3.1)
+//! computed from them. Pure: no I/O.
+
+use crate::parse::SessionRow;
+use crate::repo::Pair;
+use chrono::NaiveDateTime;
+
+/// Copy function of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyType {
+    Opc,
+    QuickOpc,
+    SnapOpc,
+    SnapOpcPlus,
+    Ec,
+    Rec,
+    Other(String),
+}
+
+impl CopyType {
+    pub fn parse(text: &str) -> CopyType {
+        match text {
+            "OPC" => CopyType::Opc,
+            "QuickOPC" => CopyType::QuickOpc,
+            "SnapOPC" => CopyType::SnapOpc,
+            "SnapOPC+" => CopyType::SnapOpcPlus,
+            "EC" => CopyType::Ec,
+            "REC" => CopyType::Rec,
+            other => CopyType::Other(other.to_string()),
+        }
+    }
+
+    pub fn is_sync(&self) -> bool {
+        matches!(self, CopyType::Ec | CopyType::Rec)
+    }
+}
+
+/// One session between two volumes of one array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopySession {
+    pub array: String,
+    pub sid: u32,
+    pub ctype: CopyType,
+    pub source: u32,
+    pub destination: u32,
+    pub generation: Option<u32>,
+    pub status: String,
+    pub phase: String,
+    pub error_code: String,
+    pub copied_pct: Option<u8>,
+    pub update_pct: Option<u8>,
+    pub access: String,
+    pub timestamp: Option<NaiveDateTime>,
+}
+
+impl CopySession {
+    pub fn from_row(array: &str, row: &SessionRow) -> CopySession {
+        CopySession {
+            array: array.to_string(),
+            sid: row.sid,
+            ctype: CopyType::parse(&row.ctype),
+            source: row.source,
+            destination: row.destination,
+            generation: row.generation,
+            status: row.status.clone(),
+            phase: row.phase.clone(),
+            error_code: row.error_code.clone(),
+            copied_pct: row.copied_pct,
+            update_pct: row.update_pct,
+            access: row.access.clone(),
+            timestamp: row.timestamp,
+        }
+    }
+
+    pub fn state(&self) -> PairState {
+        state_of(self)
+    }
+
+    /// QuickOPC tracking is on.
+    pub fn tracking(&self) -> bool {
+        self.ctype == CopyType::QuickOpc
+    }
+}
+
+/// The manual's Status column values (spec §3.1) plus the tracking-only state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairState {
+    /// No session.
+    None,
+    /// QuickOPC tracking, physical copy done (`----` with Trk `on`).
+    Tracking,
+    Readying,
+    /// OPC or QuickOPC physical copy running.
+    Snap,
+    /// EC/REC copy running.
+    Sync,
+    Equivalent,
+    /// EC/REC suspended.
+    Replicated,
+    CopyOnWrite,
+    CopyOnWriteActive,
+    CopyOnWriteInactive,
+    Failed,
+    Halt,
+    Unknown,
+}
+
+impl PairState {
+    pub fn text(self) -> &'static str {
+        match self {
+            PairState::None | PairState::Tracking => "----",
+            PairState::Readying => "readying",
+            PairState::Snap => "snap",
+            PairState::Sync => "sync",
+            PairState::Equivalent => "equivalent",
+            PairState::Replicated => "replicated",
+            PairState::CopyOnWrite => "copy-on-write",
+            PairState::CopyOnWriteActive => "copy-on-write(active)",
+            PairState::CopyOnWriteInactive => "copy-on-write(inactive)",
+            PairState::Failed => "failed",
+            PairState::Halt => "halt",
+            PairState::Unknown => "?????",
+        }
+    }
+}
+
+fn state_of(s: &CopySession) -> PairState {
+    match s.status.as_str() {
+        "Error Suspend" => return PairState::Failed,
+        "Halt" => return PairState::Halt,
+        "Reserved" => return PairState::Readying,
+        "Active" | "Suspend" => {}
+        _ => return PairState::Unknown,
+    }
+    if s.phase == "Readying" {
+        return PairState::Readying;
+    }
+    match &s.ctype {
+        CopyType::Opc => match s.phase.as_str() {
+            "Copying" => PairState::Snap,
+            _ => PairState::Unknown,
+        },
+        CopyType::QuickOpc => match s.phase.as_str() {
+            "Copying" | "Tracking & Copy" => PairState::Snap,
+            "Tracking" => PairState::Tracking,
+            _ => PairState::Unknown,
+        },
+        CopyType::SnapOpc => PairState::CopyOnWrite,
+        CopyType::SnapOpcPlus => PairState::CopyOnWriteActive,
+        CopyType::Ec | CopyType::Rec => match (s.status.as_str(), s.phase.as_str()) {
+            ("Suspend", _) | (_, "Suspend") => PairState::Replicated,
+            (_, "Copying") => PairState::Sync,
+            (_, "Equivalent") => PairState::Equivalent,
+            _ => PairState::Unknown,
+        },
+        CopyType::Other(_) => PairState::Unknown,
+    }
+}
+
+/// Which way a session runs relative to its pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// original → replica
+    Regular,
+    /// replica → original
+    Reverse,
+}
+
+impl Direction {
+    pub fn text(self) -> &'static str {
+        match self {
+            Direction::Regular => "regular",
+            Direction::Reverse => "reverse",
+        }
+    }
+}
+
+/// The sessions of one pair, by direction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PairSessions {
+    pub regular: Option<CopySession>,
+    pub reverse: Option<CopySession>,
+}
+
+impl PairSessions {
+    /// Picks the pair's sessions out of an array's list (see [`SessionIndex`] for many pairs).
+    pub fn of(pair: &Pair, sessions: &[CopySession]) -> PairSessions {
+        SessionIndex::new(sessions).pair(pair)
+    }
+
+    pub fn get(&self, direction: Direction) -> Option<&CopySession> {
+        match direction {
+            Direction::Regular => self.regular.as_ref(),
+            Direction::Reverse => self.reverse.as_ref(),
+        }
+    }
+}
+
+/// Sessions by (array, source, destination), to match thousands of pairs in linear time.
+pub struct SessionIndex<'a> {
+    by_ends: std::collections::HashMap<(&'a str, u32, u32), &'a CopySession>,
+}
+
+impl<'a> SessionIndex<'a> {
+    pub fn new(sessions: &'a [CopySession]) -> SessionIndex<'a> {
+        SessionIndex {
+            by_ends: sessions
+                .iter()
+                .map(|s| ((s.array.as_str(), s.source, s.destination), s))
+                .collect(),
+        }
+    }
+
+    pub fn pair(&self, pair: &Pair) -> PairSessions {
+        let find = |from: &crate::device::Volume, to: &crate::device::Volume| {
+            if from.array != to.array {
+                return None;
+            }
+            self.by_ends
+                .get(&(from.array.as_str(), from.number, to.number))
+                .map(|s| (*s).clone())
+        };
+        PairSessions {
+            regular: find(&pair.orig, &pair.rep),
+            reverse: find(&pair.rep, &pair.orig),
+        }
+    }
+}
+
+/// Display options of swsrpstat that change values (not columns).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// `-E`: only the reverse direction.
+    pub reverse_only: bool,
+    /// `-H`: halt sub-states.
+    pub halt_detail: bool,
+    /// `-O`: failed sub-states.
+    pub failed_detail: bool,
+}
+
+/// One swsrpstat row's values (every column; the front end picks which to print).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatView {
+    pub direction: &'static str,
+    pub status: String,
+    pub execute: String,
+    pub trk: &'static str,
+    pub update: String,
+    pub rcv: &'static str,
+    pub split: &'static str,
+    pub xfer: &'static str,
+    pub snap_gen: String,
+    pub copy_da: &'static str,
+    pub date: String,
+}
+
+/// The placeholder of the Date column (the manual prints `----/-- --:--:--`, one `/--` short).
+pub const NO_DATE: &str = "----/--/-- --:--:--";
+const NONE: &str = "----";
+
+fn failed_detail(code: &str) -> &'static str {
+    match code.to_ascii_uppercase().as_str() {
+        "0XBA" => "failed(badsector)",
+        "0X1E" | "0X2E" | "0XBB" => "failed(overflow)",
+        _ => "failed(other)",
+    }
+}
+
+/// The row of a pair per the manual's column rules (spec §4.8).
+pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
+    let chosen = if options.reverse_only {
+        sessions.reverse.as_ref().map(|s| (Direction::Reverse, s))
+    } else {
+        sessions
+            .regular
+            .as_ref()
+            .map(|s| (Direction::Regular, s))
+            .or(sessions.reverse.as_ref().map(|s| (Direction::Reverse, s)))
+    };
+    let Some((direction, session)) = chosen else {
+        return StatView {
+            direction: NONE,
+            status: NONE.into(),
+            execute: NONE.into(),
+            trk: NONE,
+            update: NONE.into(),
+            rcv: NONE,
+            split: NONE,
+            xfer: NONE,
+            snap_gen: NONE.into(),
+            copy_da: "off",
+            date: NO_DATE.into(),
+        };
+    };
+    let state = session.state();
+    let status = match state {
+        PairState::Failed if options.failed_detail => {
+            failed_detail(&session.error_code).to_string()
+        }
+        PairState::Halt if options.halt_detail => "halt(sync)".to_string(),
+        other => other.text().to_string(),
+    };
+    let percent = |p: Option<u8>| p.map_or(NONE.to_string(), |p| format!("{p}%"));
+    let execute = match state {
+        PairState::Snap | PairState::Sync => percent(session.copied_pct),
+        PairState::Equivalent => "100%".to_string(),
+        _ => NONE.to_string(),
+    };
+    let snapshot = !session.ctype.is_sync();
+    let trk = match (&session.ctype, snapshot) {
+        (CopyType::QuickOpc, _) => "on",
+        (_, true) => "off",
+        _ => NONE,
+    };
+    let update = match state {
+        PairState::Tracking
+        | PairState::CopyOnWrite
+        | PairState::CopyOnWriteActive
+        | PairState::CopyOnWriteInactive => percent(session.update_pct.or(Some(0))),
+        _ => NONE.to_string(),
+    };
+    let rec = session.ctype == CopyType::Rec;
+    StatView {
+        direction: direction.text(),
+        status,
+        execute,
+        trk,
+        update,
+        rcv: if rec { "auto" } else { NONE },
+        split: NONE,
+        xfer: if rec { "async" } else { NONE },
+        snap_gen: session
+            .generation
+            .filter(|_| session.ctype == CopyType::SnapOpcPlus)
+            .map_or(NONE.to_string(), |g| g.to_string()),
+        copy_da: if session.access == "No Access" {
+            "on"
+        } else {
+            "off"
+        },
+        date: session.timestamp.map_or(NO_DATE.to_string(), |t| {
+            t.format("%Y/%m/%d %H:%M:%S").to_string()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(ctype: &str, status: &str, phase: &str) -> CopySession {
+        CopySession {
+            array: "DX1".into(),
+            sid: 1,
+            ctype: CopyType::parse(ctype),
+            source: 0,
+            destination: 1,
+            generation: None,
+            status: status.into(),
+            phase: phase.into(),
+            error_code: "0x00".into(),
+            copied_pct: Some(45),
+            update_pct: Some(6),
+            access: "Write".into(),
+            timestamp: None,
+        }
+    }
+
+    fn row(s: CopySession, o: ViewOptions) -> (String, String, String, String, String) {
+        let v = view(
+            &PairSessions {
+                regular: Some(s),
+                reverse: None,
+            },
+            o,
+        );
+        (
+            v.direction.to_string(),
+            v.status,
+            v.execute,
+            v.trk.to_string(),
+            v.update,
+        )
+    }
+
+    #[test]
+    fn states_follow_the_manual() {
+        let d = ViewOptions::default();
+        let s = |a: &str, b: &str, c: &str, e: &str, f: &str| {
+            (
+                a.to_string(),
+                b.to_string(),
+                c.to_string(),
+                e.to_string(),
+                f.to_string(),
+            )
+        };
+        assert_eq!(
+            row(session("OPC", "Active", "Copying"), d),
+            s("regular", "snap", "45%", "off", "----")
+        );
+        assert_eq!(
+            row(session("QuickOPC", "Active", "Tracking"), d),
+            s("regular", "----", "----", "on", "6%")
+        );
+        assert_eq!(
+            row(session("QuickOPC", "Active", "Tracking & Copy"), d),
+            s("regular", "snap", "45%", "on", "----")
+        );
+        assert_eq!(
+            row(session("EC", "Active", "Copying"), d),
+            s("regular", "sync", "45%", "----", "----")
+        );
+        assert_eq!(
+            row(session("EC", "Active", "Equivalent"), d),
+            s("regular", "equivalent", "100%", "----", "----")
+        );
+        assert_eq!(
+            row(session("EC", "Suspend", "Suspend"), d),
+            s("regular", "replicated", "----", "----", "----")
+        );
+        let mut failed = session("EC", "Error Suspend", "Copying");
+        failed.error_code = "0xBA".into();
+        assert_eq!(row(failed.clone(), d).1, "failed");
+        assert_eq!(
+            row(
+                failed,
+                ViewOptions {
+                    failed_detail: true,
+                    ..d
+                }
+            )
+            .1,
+            "failed(badsector)"
+        );
+        assert_eq!(row(session("XYZ", "Weird", "?"), d).1, "?????");
+    }
+
+    #[test]
+    fn no_session_and_reverse_only() {
+        let none = view(&PairSessions::default(), ViewOptions::default());
+        assert_eq!(
+            (none.direction, none.status.as_str(), none.date.as_str()),
+            ("----", "----", NO_DATE)
+        );
+        let restore = PairSessions {
+            regular: Some(session("QuickOPC", "Active", "Tracking")),
+            reverse: Some(session("OPC", "Active", "Copying")),
+        };
+        assert_eq!(view(&restore, ViewOptions::default()).direction, "regular");
+        let e = view(
+            &restore,
+            ViewOptions {
+                reverse_only: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            (e.direction, e.status.as_str(), e.execute.as_str()),
+            ("reverse", "snap", "45%")
+        );
+    }
+}

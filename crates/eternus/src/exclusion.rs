@@ -1,0 +1,175 @@
+//! The command-exclusion rules of the manual (spec §6.1) between concurrent invocations,
+//! as a reader/writer model on two lock files plus one lock per pair:
+//! - `recover.lock`: exclusive for swsrprecoverres, shared for every other command;
+//! - `config.lock`: exclusive for swsrpsetvol/swsrpdelvol, shared for the operation
+//!   commands (startsync, make, cancel, chsync, revsync); display commands skip it;
+//! - `pair-<id>.lock`: exclusive for an operation on that pair (the array serializes them
+//!   too, but the pre/post scripts must not interleave).
+//!
+//! A conflicting lock is waited for up to `ARRAYSYNC_ACM_WAITLOCK` seconds (default 10),
+//! then the command fails naming the holders. Locks are flock(2): a killed command
+//! releases them.
+
+use crate::error::{EternusError, Result};
+use arraysync_core::Paths;
+use fs4::fs_std::FileExt;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const LOCK_DIR: &str = "/var/opt/FJSVswsrp/lock";
+
+/// Lock classes of the replication commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// swsrpvolinfo, swsrpstat, swsrprecbuffstat.
+    Display,
+    /// swsrpsetvol, swsrpdelvol.
+    Config,
+    /// swsrpstartsync, swsrpmake, swsrpcancel, swsrpchsync, swsrprevsync.
+    Operation,
+    /// swsrprecoverres.
+    Recover,
+}
+
+/// Held locks; released on drop.
+#[derive(Debug)]
+pub struct Guard {
+    _files: Vec<File>,
+    holder: Option<PathBuf>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(h) = &self.holder {
+            let _ = std::fs::remove_file(h);
+        }
+    }
+}
+
+fn wait_limit() -> Duration {
+    let secs: f64 = std::env::var("ARRAYSYNC_ACM_WAITLOCK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10.0);
+    Duration::from_secs_f64(secs.max(0.0))
+}
+
+fn open(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| EternusError::io(path, e))
+}
+
+fn take(file: &File, exclusive: bool, path: &Path, dir: &Path, command: &str) -> Result<()> {
+    let deadline = Instant::now() + wait_limit();
+    loop {
+        let got = if exclusive {
+            FileExt::try_lock_exclusive(file)
+        } else {
+            FileExt::try_lock_shared(file)
+        };
+        match got {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => return Err(EternusError::io(path, e)),
+        }
+        if Instant::now() >= deadline {
+            return Err(EternusError::Busy(format!(
+                "{command} cannot run now: {} {} running",
+                holders(dir),
+                "is"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Running commands, from the holder files (`<pid> <command>`) of live processes.
+fn holders(dir: &Path) -> String {
+    let mut found: Vec<String> = std::fs::read_dir(dir.join("holders"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let pid = e.file_name().to_string_lossy().parse::<i32>().ok()?;
+                    let alive =
+                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+                    let command = std::fs::read_to_string(e.path()).ok()?;
+                    (alive && pid != std::process::id() as i32)
+                        .then(|| format!("{} (pid {pid})", command.trim()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    if found.is_empty() {
+        "another replication command".to_string()
+    } else {
+        found.join(", ")
+    }
+}
+
+/// Takes the locks of `class` for `command` (and of each pair id for operations).
+pub fn acquire(paths: &Paths, command: &str, class: Class, pair_ids: &[i64]) -> Result<Guard> {
+    let dir = paths.under_root(LOCK_DIR);
+    std::fs::create_dir_all(dir.join("holders")).map_err(|e| EternusError::io(&dir, e))?;
+    let mut files = Vec::new();
+    let recover = dir.join("recover.lock");
+    let f = open(&recover)?;
+    take(&f, class == Class::Recover, &recover, &dir, command)?;
+    files.push(f);
+    if matches!(class, Class::Config | Class::Operation) {
+        let config = dir.join("config.lock");
+        let f = open(&config)?;
+        take(&f, class == Class::Config, &config, &dir, command)?;
+        files.push(f);
+    }
+    let mut ids = pair_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let path = dir.join(format!("pair-{id}.lock"));
+        let f = open(&path)?;
+        take(&f, true, &path, &dir, command)?;
+        files.push(f);
+    }
+    let holder = dir.join("holders").join(std::process::id().to_string());
+    let _ = std::fs::write(&holder, command);
+    Ok(Guard {
+        _files: files,
+        holder: Some(holder),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_writes_exclude_operations_but_not_displays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        std::env::set_var("ARRAYSYNC_ACM_WAITLOCK", "0.1");
+        let setvol = acquire(&paths, "swsrpsetvol", Class::Config, &[]).expect("first");
+        // flock locks are per open file description: a second open in this process conflicts.
+        let err = acquire(&paths, "swsrpmake", Class::Operation, &[1]).unwrap_err();
+        assert!(
+            err.to_string().contains("swsrpmake cannot run now"),
+            "{err}"
+        );
+        acquire(&paths, "swsrpstat", Class::Display, &[]).expect("display runs");
+        drop(setvol);
+        let a = acquire(&paths, "swsrpmake", Class::Operation, &[1]).expect("op");
+        acquire(&paths, "swsrpcancel", Class::Operation, &[2]).expect("other pair");
+        assert!(
+            acquire(&paths, "swsrpcancel", Class::Operation, &[1]).is_err(),
+            "same pair"
+        );
+        drop(a);
+    }
+}

@@ -1,0 +1,357 @@
+//! Pure parsers of ETERNUS DX CLI answers (the dialect of docs/eternus.md). No I/O; each
+//! function takes the lines of one command's answer (echo and prompt removed).
+
+use chrono::NaiveDateTime;
+
+/// A parse failure: what was expected and the offending text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+/// `Error: E0060 Resource locked` → (`E0060`, `Resource locked`).
+pub fn error_line(lines: &[String]) -> Option<(String, String)> {
+    lines.iter().find_map(|line| {
+        let rest = line.trim().strip_prefix("Error:")?.trim();
+        let (code, message) = rest.split_once(' ').unwrap_or((rest, ""));
+        Some((
+            code.to_string(),
+            message.trim().trim_end_matches('.').to_string(),
+        ))
+    })
+}
+
+/// `Box ID [00ETERNUSDXM##ET44S20A####HK000104######]` → the 40-character box id.
+pub fn boxid(lines: &[String]) -> Result<String, ParseError> {
+    lines
+        .iter()
+        .find_map(|l| {
+            let rest = l.trim().strip_prefix("Box ID")?.trim();
+            let id = rest.strip_prefix('[')?.strip_suffix(']')?;
+            (!id.is_empty() && id.len() <= 64 && !id.contains(char::is_whitespace))
+                .then(|| id.to_string())
+        })
+        .ok_or_else(|| ParseError(format!("no 'Box ID [...]' line in {:?}", lines.join(" | "))))
+}
+
+/// A fixed-width table: header lines, a line of dash runs giving the column spans, rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Column names: the header words that start inside each span, joined by spaces.
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn is_rule(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && t.contains("--") && t.chars().all(|c| c == '-' || c == ' ')
+}
+
+fn spans(rule: &str) -> Vec<usize> {
+    let bytes = rule.as_bytes();
+    (0..bytes.len())
+        .filter(|&i| bytes[i] == b'-' && (i == 0 || bytes[i - 1] == b' '))
+        .collect()
+}
+
+/// The text of column `i` of `starts` (to the next column's start) in `chars`.
+fn field(chars: &[char], starts: &[usize], i: usize) -> String {
+    let start = starts[i];
+    let end = starts.get(i + 1).copied().unwrap_or(usize::MAX);
+    if start >= chars.len() {
+        return String::new();
+    }
+    chars[start..end.min(chars.len())]
+        .iter()
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Parses a fixed-width table; an answer with no rule line is an empty table only when
+/// it is empty, otherwise an error.
+pub fn table(lines: &[String]) -> Result<Table, ParseError> {
+    let Some(rule_at) = lines.iter().position(|l| is_rule(l)) else {
+        if lines.iter().all(|l| l.trim().is_empty()) {
+            return Ok(Table {
+                columns: Vec::new(),
+                rows: Vec::new(),
+            });
+        }
+        return Err(ParseError(format!("no table in {:?}", lines.join(" | "))));
+    };
+    let starts = spans(&lines[rule_at]);
+    let mut columns = vec![String::new(); starts.len()];
+    for header in lines[..rule_at].iter().filter(|l| !l.trim().is_empty()) {
+        let chars: Vec<char> = header.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == ' ' {
+                i += 1;
+                continue;
+            }
+            let begin = i;
+            while i < chars.len() && chars[i] != ' ' {
+                i += 1;
+            }
+            let word: String = chars[begin..i].iter().collect();
+            let column = starts.iter().rposition(|&s| s <= begin).unwrap_or(0);
+            let name = &mut columns[column];
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(&word);
+        }
+    }
+    let rows = lines[rule_at + 1..]
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            (0..starts.len())
+                .map(|i| field(&chars, &starts, i))
+                .collect()
+        })
+        .collect();
+    Ok(Table { columns, rows })
+}
+
+fn expect_columns(table: &Table, expected: &[&str], what: &str) -> Result<(), ParseError> {
+    if table.columns.is_empty() && table.rows.is_empty() {
+        return Ok(());
+    }
+    if table
+        .columns
+        .iter()
+        .map(String::as_str)
+        .ne(expected.iter().copied())
+    {
+        return Err(ParseError(format!(
+            "{what}: unexpected columns {:?} (expected {:?})",
+            table.columns, expected
+        )));
+    }
+    Ok(())
+}
+
+pub const VOLUME_COLUMNS: &[&str] = &["Volume No.", "Name", "Status", "Type", "Size(MB)", "UID"];
+
+/// One row of `show volumes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeRow {
+    pub number: u32,
+    pub name: String,
+    pub status: String,
+    pub vtype: String,
+    pub size_mb: u64,
+    /// SCSI identifier (NAA) of the volume, `-` when the array has none.
+    pub uid: Option<String>,
+}
+
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ParseError> {
+    text.parse()
+        .map_err(|_| ParseError(format!("{what} '{text}' is not a number")))
+}
+
+pub fn volumes(lines: &[String]) -> Result<Vec<VolumeRow>, ParseError> {
+    let table = table(lines)?;
+    expect_columns(&table, VOLUME_COLUMNS, "show volumes")?;
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(VolumeRow {
+                number: number(&r[0], "volume number")?,
+                name: r[1].clone(),
+                status: r[2].clone(),
+                vtype: r[3].clone(),
+                size_mb: number(&r[4], "volume size")?,
+                uid: Some(r[5].clone()).filter(|u| !u.is_empty() && u != "-"),
+            })
+        })
+        .collect()
+}
+
+pub const SESSION_COLUMNS: &[&str] = &[
+    "SID",
+    "Gene- ration",
+    "Type",
+    "Volume Type",
+    "Source No.",
+    "Volume Name",
+    "Destination No.",
+    "Volume Name",
+    "Status",
+    "Phase",
+    "Error Code",
+    "Requestor",
+    "Copied (%)",
+    "Update (%)",
+    "Access",
+    "Time Stamp",
+];
+
+/// One row of `show advanced-copy-sessions -detail`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub sid: u32,
+    /// SnapOPC+ generation (`n/m` → n), `None` for other types.
+    pub generation: Option<u32>,
+    pub ctype: String,
+    pub source: u32,
+    pub destination: u32,
+    pub status: String,
+    pub phase: String,
+    pub error_code: String,
+    pub copied_pct: Option<u8>,
+    pub update_pct: Option<u8>,
+    pub access: String,
+    pub timestamp: Option<NaiveDateTime>,
+}
+
+fn percent(text: &str) -> Result<Option<u8>, ParseError> {
+    if text == "-" || text.is_empty() {
+        return Ok(None);
+    }
+    let v: u8 = number(text, "percentage")?;
+    if v > 100 {
+        return Err(ParseError(format!("percentage '{text}' above 100")));
+    }
+    Ok(Some(v))
+}
+
+pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
+    let table = table(lines)?;
+    expect_columns(&table, SESSION_COLUMNS, "show advanced-copy-sessions")?;
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            let generation = match r[1].split('/').next().map(str::trim) {
+                Some("") | Some("-") | None => None,
+                Some(g) => Some(number(g, "generation")?),
+            };
+            let timestamp = match r[15].as_str() {
+                "" | "-" => None,
+                t => Some(
+                    NaiveDateTime::parse_from_str(t, "%Y/%m/%d %H:%M:%S").map_err(|_| {
+                        ParseError(format!("time stamp '{t}' is not yyyy/mm/dd hh:mm:ss"))
+                    })?,
+                ),
+            };
+            Ok(SessionRow {
+                sid: number(&r[0], "session id")?,
+                generation,
+                ctype: r[2].clone(),
+                source: number(&r[4], "source volume number")?,
+                destination: number(&r[6], "destination volume number")?,
+                status: r[8].clone(),
+                phase: r[9].clone(),
+                error_code: r[10].clone(),
+                copied_pct: percent(&r[12])?,
+                update_pct: percent(&r[13])?,
+                access: r[14].clone(),
+                timestamp,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    const VOLUMES: &str = "\
+Volume                                 Status       Type      Size(MB) UID
+No.   Name
+----- -------------------------------- ------------ --------- -------- --------------------------------
+    0 vol0                             Available    Standard      4096 600000E00D2800000028000000000000
+   17 vol17                            Available    Standard      5120 -
+";
+
+    const SESSIONS: &str = "\
+SID   Gene-   Type     Volume    Source Volume                          Destination Volume                     Status        Phase            Error  Requestor Copied Update Access   Time Stamp
+      ration           Type      No.   Name                             No.   Name                                                            Code             (%)    (%)
+----- ------- -------- --------- ----- -------------------------------- ----- -------------------------------- ------------- ---------------- ------ --------- ------ ------ -------- -------------------
+   50   1/  1 SnapOPC+ Standard      2 testvol0                            10 testvol1                         Active        Copying           0x00  GUI             -      - Write    -
+    3       - QuickOPC Standard      0 vol0                                 1 vol1                             Active        Tracking & Copy   0x00  CLI            45      6 Write    2010/10/20 22:00:45
+";
+
+    #[test]
+    fn parses_volumes() {
+        let rows = volumes(&lines(VOLUMES)).expect("parses");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].number, 0);
+        assert_eq!(
+            rows[0].uid.as_deref(),
+            Some("600000E00D2800000028000000000000")
+        );
+        assert_eq!(
+            (rows[1].number, rows[1].size_mb, rows[1].uid.clone()),
+            (17, 5120, None)
+        );
+    }
+
+    #[test]
+    fn parses_sessions_with_multi_word_values() {
+        let rows = sessions(&lines(SESSIONS)).expect("parses");
+        assert_eq!(rows[0].generation, Some(1));
+        assert_eq!(rows[0].ctype, "SnapOPC+");
+        assert_eq!((rows[1].source, rows[1].destination), (0, 1));
+        assert_eq!(rows[1].phase, "Tracking & Copy");
+        assert_eq!(rows[1].copied_pct, Some(45));
+        assert_eq!(rows[1].update_pct, Some(6));
+        assert_eq!(
+            rows[1].timestamp.map(|t| t.to_string()).as_deref(),
+            Some("2010-10-20 22:00:45")
+        );
+    }
+
+    #[test]
+    fn empty_answer_is_an_empty_list_and_garbage_is_an_error() {
+        assert!(sessions(&[]).expect("empty").is_empty());
+        assert!(sessions(&lines("garbage here")).is_err());
+        let wrong = "A   B\n--- ---\n1   2\n";
+        assert!(sessions(&lines(wrong))
+            .unwrap_err()
+            .0
+            .contains("unexpected columns"));
+    }
+
+    #[test]
+    fn errors_and_boxid() {
+        assert_eq!(
+            error_line(&lines("Error: E0060 Resource locked.")),
+            Some(("E0060".into(), "Resource locked".into()))
+        );
+        assert_eq!(error_line(&lines("ok")), None);
+        assert_eq!(
+            boxid(&lines("Box ID [00ETERNUSDXM##ET44S20A####HK000104######]")).as_deref(),
+            Ok("00ETERNUSDXM##ET44S20A####HK000104######")
+        );
+        assert!(boxid(&lines("nothing")).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(text in "\\PC{0,400}") {
+            let l = lines(&text);
+            let _ = sessions(&l);
+            let _ = volumes(&l);
+            let _ = boxid(&l);
+            let _ = error_line(&l);
+        }
+
+        #[test]
+        fn tables_with_rules_never_panic(rows in proptest::collection::vec("[ a-z0-9%/-]{0,60}", 0..6)) {
+            let mut l = vec!["SID   Type".to_string(), "----- ----".to_string()];
+            l.extend(rows);
+            let _ = sessions(&l);
+            let _ = table(&l);
+        }
+    }
+}

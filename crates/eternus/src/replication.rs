@@ -1,0 +1,955 @@
+//! The replication engine: pair registration and the copy operations of spec §3 on
+//! registered pairs, independent of any front end. The swsrp* commands and the `eternus`
+//! resource type drive it; the backup engine reuses its repository, device model and
+//! transport.
+//!
+//! One [`Engine`] serves one command run: it holds the repository and at most one CLI
+//! session per array, opened on first use and closed at the end, so a group operation over
+//! hundreds of pairs is one SSH session.
+
+use crate::array::ArrayConf;
+use crate::cli::{self, Mode};
+use crate::copy::{CopySession, CopyType, Direction, PairSessions, PairState};
+use crate::device::{self, ArrayVolumes, Volume, VolumeName};
+use crate::error::{EternusError, Result};
+use crate::parse;
+use crate::repo::{CopyDirection, OpServer, Pair, Repository};
+use crate::scripts::{self, Script, Suppress};
+use crate::transport::{Kind, Options, Session};
+use arraysync_core::ini::Ini;
+use arraysync_core::log::Logger;
+use arraysync_core::Paths;
+use std::collections::BTreeMap;
+
+/// Where the Managed Server's own name is kept (`[node] name = SRC-SV`); the host name
+/// when absent.
+pub const NODE_FILE: &str = "/etc/opt/swstorage/swnode.ini";
+
+/// The name of this Managed Server.
+pub fn local_server_name(paths: &Paths) -> Result<String> {
+    let path = paths.under_root(NODE_FILE);
+    if path.exists() {
+        let ini = Ini::load(&path)?;
+        if let Some(entry) = ini.lookup("node", "name") {
+            if !device::valid_server_name(&entry.value) {
+                return Err(EternusError::Config(arraysync_core::ConfigError::new(
+                    ini.location("node", Some(entry)),
+                    format!("'{}' is not a server name", entry.value),
+                )));
+            }
+            return Ok(entry.value.clone());
+        }
+    }
+    Ok(std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .map(|h| h.split('.').next().unwrap_or("localhost").to_string())
+        .filter(|h| device::valid_server_name(h))
+        .unwrap_or_else(|| "localhost".to_string()))
+}
+
+/// swsrpsetvol options.
+#[derive(Debug, Clone, Default)]
+pub struct SetvolOptions {
+    /// `-n`: allow different sizes.
+    pub no_size_check: bool,
+    /// `-u`: unidirectional.
+    pub unidirectional: bool,
+    /// `-o`: operation server (inter-server pairs).
+    pub op_server: Option<OpServer>,
+    /// `-Xgroup`.
+    pub group: Option<String>,
+}
+
+/// What startsync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// Total copy started.
+    Started,
+    /// Incremental copy from `replicated`.
+    Resumed,
+    /// Already `sync` or `equivalent`: nothing done (the manual's informational swsrp2401).
+    AlreadySynchronizing,
+}
+
+/// Options of the pair operations.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpOptions {
+    pub suppress: Suppress,
+    /// `-T` (make: QuickOPC; cancel: end tracking only).
+    pub tracking: bool,
+    /// `-Xda` (startsync).
+    pub no_access: bool,
+    /// `-j` (make): forced suspend (REC only).
+    pub forced: bool,
+}
+
+/// Group names: up to 64 of `[A-Za-z0-9-_#.]`, the first alphanumeric.
+pub fn valid_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '#' | '.'))
+}
+
+/// One command run.
+pub struct Engine<'a> {
+    paths: &'a Paths,
+    log: &'a Logger,
+    pub repo: Repository,
+    local: String,
+    options: Options,
+    sessions: BTreeMap<String, Session>,
+    copies: BTreeMap<String, Vec<CopySession>>,
+    collected: bool,
+}
+
+impl<'a> Engine<'a> {
+    pub fn open(paths: &'a Paths, log: &'a Logger, options: Options) -> Result<Engine<'a>> {
+        let local = local_server_name(paths)?;
+        let repo = Repository::open(paths)?;
+        Ok(Engine {
+            paths,
+            log,
+            repo,
+            local,
+            options,
+            sessions: BTreeMap::new(),
+            copies: BTreeMap::new(),
+            collected: false,
+        })
+    }
+
+    pub fn local_server(&self) -> &str {
+        &self.local
+    }
+
+    pub fn log(&self) -> &Logger {
+        self.log
+    }
+
+    /// Ends every CLI session.
+    pub fn close(mut self) {
+        for (_, session) in std::mem::take(&mut self.sessions) {
+            session.close();
+        }
+    }
+
+    fn session(&mut self, array: &str) -> Result<&mut Session> {
+        if !self.sessions.contains_key(array) {
+            let conf = ArrayConf::load(self.paths, array)?;
+            let session = Session::open(&conf, self.log, self.options.clone())?;
+            self.sessions.insert(array.to_string(), session);
+        }
+        self.sessions
+            .get_mut(array)
+            .ok_or_else(|| EternusError::Transport {
+                array: array.into(),
+                message: "no session".into(),
+            })
+    }
+
+    fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
+        if kind == Kind::Action {
+            self.copies.remove(array);
+        }
+        Ok(self.session(array)?.call(command, kind)?.lines)
+    }
+
+    // ----- devices ---------------------------------------------------------------------
+
+    /// Re-reads the devices file and asks the arrays; replaces the device table.
+    pub fn collect_devices(&mut self) -> Result<Vec<Volume>> {
+        let paths = self.paths;
+        let local = self.local.clone();
+        let mut query = |array: &str| -> Result<ArrayVolumes> {
+            device::query_array(self.session_for_collect(array)?)
+        };
+        let volumes = device::collect(paths, &local, &mut query)?;
+        self.repo.write(|tx| tx.replace_devices(&volumes))?;
+        self.collected = true;
+        Ok(volumes)
+    }
+
+    fn session_for_collect(&mut self, array: &str) -> Result<&mut Session> {
+        self.session(array)
+    }
+
+    /// Resolves a volume operand to its array volume (collecting devices once if unknown).
+    pub fn resolve(&mut self, name: &str) -> Result<Volume> {
+        let parsed = VolumeName::parse(name)?;
+        let server = parsed.server.clone().unwrap_or_else(|| self.local.clone());
+        if let Some(v) = self.repo.read(|tx| tx.device(&server, &parsed.device))? {
+            return Ok(v);
+        }
+        if !self.collected {
+            self.collect_devices()?;
+            if let Some(v) = self.repo.read(|tx| tx.device(&server, &parsed.device))? {
+                return Ok(v);
+            }
+        }
+        Err(EternusError::UnknownDevice {
+            device: format!("{}@{server}", parsed.device),
+        })
+    }
+
+    /// `(server, device)` of an operand, without touching the device table.
+    fn name(&self, text: &str) -> Result<(String, String)> {
+        let parsed = VolumeName::parse(text)?;
+        Ok((
+            parsed.server.unwrap_or_else(|| self.local.clone()),
+            parsed.device,
+        ))
+    }
+
+    // ----- registration ----------------------------------------------------------------
+
+    pub fn setvol(&mut self, orig: &str, rep: &str, opts: &SetvolOptions) -> Result<()> {
+        let orig = self.resolve(orig)?;
+        let rep = self.resolve(rep)?;
+        if orig.server != self.local && rep.server != self.local {
+            return Err(EternusError::Refused(
+                "both volumes are on other servers: at least one must be on this server".into(),
+            ));
+        }
+        if orig.server == rep.server && orig.device == rep.device
+            || orig.box_id == rep.box_id && orig.number == rep.number
+        {
+            return Err(EternusError::Refused(format!(
+                "{} and {} are the same volume",
+                orig.qualified(),
+                rep.qualified()
+            )));
+        }
+        if orig.box_id != rep.box_id {
+            return Err(EternusError::Refused(format!(
+                "{} and {} are in different storage systems: inter-box replication (REC) is not supported",
+                orig.qualified(),
+                rep.qualified()
+            )));
+        }
+        if orig.size != rep.size && !opts.no_size_check {
+            return Err(EternusError::Refused(format!(
+                "the sizes of {} ({} bytes) and {} ({} bytes) differ (use -n to register them anyway)",
+                orig.qualified(), orig.size, rep.qualified(), rep.size
+            )));
+        }
+        if let Some(group) = &opts.group {
+            if !valid_group_name(group) {
+                return Err(EternusError::Refused(format!(
+                    "'{group}' is not a valid group name"
+                )));
+            }
+        }
+        let inter_server = orig.server != rep.server;
+        let op_server = if inter_server {
+            opts.op_server.unwrap_or(OpServer::Both)
+        } else {
+            OpServer::Both
+        };
+        let pair = Pair {
+            id: 0,
+            orig,
+            rep,
+            copy: if opts.unidirectional {
+                CopyDirection::Unidirectional
+            } else {
+                CopyDirection::Bidirectional
+            },
+            op_server,
+            group: opts.group.clone(),
+            last_made: None,
+        };
+        self.repo.write(|tx| {
+            for other in tx.pairs()? {
+                let same = |a: &Volume, b: &Volume| a.server == b.server && a.device == b.device;
+                let same_box =
+                    |a: &Volume, b: &Volume| a.box_id == b.box_id && a.number == b.number;
+                if same(&other.orig, &pair.orig) && same(&other.rep, &pair.rep)
+                    || same(&other.orig, &pair.rep) && same(&other.rep, &pair.orig)
+                {
+                    return Err(EternusError::AlreadyRegistered(format!(
+                        "{} and {} are already registered as a pair ({})",
+                        pair.orig.qualified(),
+                        pair.rep.qualified(),
+                        other.label()
+                    )));
+                }
+                if same_box(&other.orig, &pair.orig) && same_box(&other.rep, &pair.rep)
+                    || same_box(&other.orig, &pair.rep) && same_box(&other.rep, &pair.orig)
+                {
+                    return Err(EternusError::AlreadyRegistered(format!(
+                        "a pair with the same box information is already registered ({})",
+                        other.label()
+                    )));
+                }
+            }
+            if let Some(group) = &pair.group {
+                check_group(&tx.group_pairs(group)?, &pair, group)?;
+            }
+            tx.insert_pair(&pair)
+        })?;
+        Ok(())
+    }
+
+    /// Registered pairs, or those whose original is `orig` (an error when it is none's).
+    pub fn volinfo(&mut self, orig: Option<&str>) -> Result<Vec<Pair>> {
+        match orig {
+            None => self.repo.read(|tx| tx.pairs()),
+            Some(text) => {
+                let (server, device) = self.name(text)?;
+                let pairs = self
+                    .repo
+                    .read(|tx| tx.pairs_of_original(&server, &device))?;
+                if pairs.is_empty() {
+                    return Err(EternusError::Refused(format!(
+                        "{device}@{server} is not registered as a replication source volume"
+                    )));
+                }
+                Ok(pairs)
+            }
+        }
+    }
+
+    /// The registered pair `orig`/`rep`, exactly in that order.
+    pub fn registered(&mut self, orig: &str, rep: &str) -> Result<Pair> {
+        let (os, od) = self.name(orig)?;
+        let (rs, rd) = self.name(rep)?;
+        self.repo
+            .read(|tx| tx.pairs_of_original(&os, &od))?
+            .into_iter()
+            .find(|p| p.rep.server == rs && p.rep.device == rd)
+            .ok_or(EternusError::NotRegistered {
+                orig: format!("{od}@{os}"),
+                rep: format!("{rd}@{rs}"),
+            })
+    }
+
+    pub fn delvol(
+        &mut self,
+        orig: &str,
+        rep: &str,
+        emergency: bool,
+        no_partner: bool,
+    ) -> Result<()> {
+        let pair = self.registered(orig, rep)?;
+        if !no_partner {
+            self.check_operation_server(&pair)?;
+        }
+        if !emergency {
+            let sessions = self.pair_sessions(std::slice::from_ref(&pair))?.remove(0);
+            if sessions.regular.is_some() || sessions.reverse.is_some() {
+                return Err(EternusError::Refused(format!(
+                    "copy processing is in progress between {} and {} (cancel it first, or use -e)",
+                    pair.orig.qualified(),
+                    pair.rep.qualified()
+                )));
+            }
+        }
+        self.repo.write(|tx| tx.delete_pair(&pair))
+    }
+
+    /// The pair and direction of `from`/`to` (either order).
+    pub fn find(&mut self, from: &str, to: &str) -> Result<(Pair, Direction)> {
+        let (fs, fd) = self.name(from)?;
+        let (ts, td) = self.name(to)?;
+        let candidates = self.repo.read(|tx| tx.pairs_with(&fs, &fd))?;
+        let is = |v: &Volume, s: &str, d: &str| v.server == s && v.device == d;
+        for pair in candidates {
+            if is(&pair.orig, &fs, &fd) && is(&pair.rep, &ts, &td) {
+                return Ok((pair, Direction::Regular));
+            }
+            if is(&pair.rep, &fs, &fd) && is(&pair.orig, &ts, &td) {
+                return Ok((pair, Direction::Reverse));
+            }
+        }
+        Err(EternusError::NotRegistered {
+            orig: format!("{fd}@{fs}"),
+            rep: format!("{td}@{ts}"),
+        })
+    }
+
+    /// The pairs of a group in registration order, in the direction asked.
+    pub fn group(&mut self, name: &str, reverse: bool) -> Result<Vec<(Pair, Direction)>> {
+        let pairs = self.repo.read(|tx| tx.group_pairs(name))?;
+        if pairs.is_empty() {
+            return Err(EternusError::NoGroup(name.to_string()));
+        }
+        let direction = if reverse {
+            Direction::Reverse
+        } else {
+            Direction::Regular
+        };
+        Ok(pairs.into_iter().map(|p| (p, direction)).collect())
+    }
+
+    /// Refuses an operation from a server that is not the pair's operation server.
+    pub fn check_operation_server(&self, pair: &Pair) -> Result<()> {
+        if pair.orig.server == pair.rep.server {
+            return Ok(());
+        }
+        let allowed = match pair.op_server {
+            OpServer::Both => true,
+            OpServer::Original => pair.orig.server == self.local,
+            OpServer::Replica => pair.rep.server == self.local,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(EternusError::Refused(format!(
+                "this server ({}) is not the operation server of {}",
+                self.local,
+                pair.label()
+            )))
+        }
+    }
+
+    // ----- array state -----------------------------------------------------------------
+
+    fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
+        if let Some(list) = self.copies.get(array) {
+            return Ok(list.clone());
+        }
+        let lines = self.call(array, &cli::show_sessions(), Kind::Query)?;
+        let rows = parse::sessions(&lines).map_err(|e| EternusError::Transport {
+            array: array.to_string(),
+            message: format!("unexpected output: {e}"),
+        })?;
+        let list: Vec<CopySession> = rows
+            .iter()
+            .map(|r| CopySession::from_row(array, r))
+            .collect();
+        self.copies.insert(array.to_string(), list.clone());
+        Ok(list)
+    }
+
+    /// Drops the cached session lists, so the next query asks the arrays again (polling).
+    pub fn forget_sessions(&mut self) {
+        self.copies.clear();
+    }
+
+    /// The sessions of each pair (one query per array involved).
+    pub fn pair_sessions(&mut self, pairs: &[Pair]) -> Result<Vec<PairSessions>> {
+        let mut arrays: Vec<String> = pairs.iter().map(|p| p.orig.array.clone()).collect();
+        arrays.sort();
+        arrays.dedup();
+        let mut all = Vec::new();
+        for array in arrays {
+            all.extend(self.array_sessions(&array)?);
+        }
+        let index = crate::copy::SessionIndex::new(&all);
+        Ok(pairs.iter().map(|p| index.pair(p)).collect())
+    }
+
+    fn ends(pair: &Pair, direction: Direction) -> (&Volume, &Volume) {
+        match direction {
+            Direction::Regular => (&pair.orig, &pair.rep),
+            Direction::Reverse => (&pair.rep, &pair.orig),
+        }
+    }
+
+    fn script(&self, script: Script, volume: &Volume, suppress: Suppress) -> Result<()> {
+        let source = matches!(script, Script::SrcPre | Script::SrcPost);
+        if suppress.all || (source && suppress.source) || (!source && suppress.destination) {
+            return Ok(());
+        }
+        if volume.server != self.local {
+            self.log.info(&format!(
+                "{}: on server {}, {} not run (remote Managed Servers are not supported)",
+                volume.device,
+                volume.server,
+                script.file_name()
+            ));
+            return Ok(());
+        }
+        scripts::run(self.paths, self.log, script, &volume.device)
+    }
+
+    // ----- startsync -------------------------------------------------------------------
+
+    pub fn startsync(
+        &mut self,
+        pair: &Pair,
+        direction: Direction,
+        opts: OpOptions,
+    ) -> Result<Started> {
+        self.check_operation_server(pair)?;
+        check_direction(pair, direction)?;
+        let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+        let opposite = match direction {
+            Direction::Regular => Direction::Reverse,
+            Direction::Reverse => Direction::Regular,
+        };
+        if let Some(other) = sessions.get(opposite) {
+            return Err(EternusError::Refused(format!(
+                "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+                other.state().text(),
+                pair.label()
+            )));
+        }
+        let (from, to) = Self::ends(pair, direction);
+        let (from, to) = (from.clone(), to.clone());
+        match sessions.get(direction) {
+            None => {
+                self.script(Script::DstPre, &to, opts.suppress)?;
+                self.call(
+                    &from.array,
+                    &cli::start(Mode::Ec, &[(from.number, to.number)], opts.no_access),
+                    Kind::Action,
+                )?;
+                Ok(Started::Started)
+            }
+            Some(s) if s.ctype.is_sync() => match s.state() {
+                PairState::Sync | PairState::Equivalent => Ok(Started::AlreadySynchronizing),
+                PairState::Replicated => {
+                    if opts.no_access {
+                        return Err(EternusError::Refused("-Xda can only be given when synchronous processing starts, not on a resume (cancel and start again to change it)".into()));
+                    }
+                    self.script(Script::DstPre, &to, opts.suppress)?;
+                    self.call(&from.array, &cli::resume(&[s.sid]), Kind::Action)?;
+                    Ok(Started::Resumed)
+                }
+                other => Err(EternusError::Refused(format!(
+                    "synchronous processing cannot start: status is {}",
+                    other.text()
+                ))),
+            },
+            Some(s) => Err(EternusError::Refused(format!(
+                "a snapshot session ({}) exists between {}; cancel it first",
+                s.ctype_text(),
+                pair.label()
+            ))),
+        }
+    }
+
+    // ----- make ------------------------------------------------------------------------
+
+    /// Checks a make without changing anything; returns the session it applies to.
+    fn plan_make(
+        pair: &Pair,
+        direction: Direction,
+        sessions: &PairSessions,
+        opts: OpOptions,
+    ) -> Result<MakeStep> {
+        let current = sessions.get(direction);
+        if let Some(s) = current.filter(|s| s.ctype.is_sync()) {
+            if opts.tracking {
+                return Err(EternusError::Refused(
+                    "-T cannot be used while synchronous processing is running".into(),
+                ));
+            }
+            return match s.state() {
+                PairState::Equivalent => Ok(MakeStep::Suspend(s.sid)),
+                PairState::Sync if opts.forced => Err(EternusError::Refused(
+                    "-j (forced suspend) applies to inter-box replication (REC) only".into(),
+                )),
+                PairState::Sync => Err(EternusError::Refused(format!(
+                    "{} is not in equivalency maintenance status (status sync)",
+                    pair.label()
+                ))),
+                PairState::Replicated => Err(EternusError::Refused(format!(
+                    "{} is already in replication established status (replicated)",
+                    pair.label()
+                ))),
+                other => Err(EternusError::Refused(format!(
+                    "a replica cannot be created: status is {}",
+                    other.text()
+                ))),
+            };
+        }
+        if opts.forced {
+            return Err(EternusError::Refused(
+                "-j applies to synchronous processing only".into(),
+            ));
+        }
+        let opposite = match direction {
+            Direction::Regular => sessions.reverse.as_ref(),
+            Direction::Reverse => sessions.regular.as_ref(),
+        };
+        if let Some(o) = opposite {
+            if o.ctype.is_sync() {
+                return Err(EternusError::Refused(format!(
+                    "an EC session exists between {}; cancel it first",
+                    pair.label()
+                )));
+            }
+            if o.state() == PairState::Snap {
+                return Err(EternusError::Refused(format!(
+                    "the {} copy between {} is still in progress ({}%)",
+                    if direction == Direction::Reverse {
+                        "regular"
+                    } else {
+                        "reverse"
+                    },
+                    pair.label(),
+                    o.copied_pct.unwrap_or(0)
+                )));
+            }
+            if direction == Direction::Regular && o.state() != PairState::None {
+                return Err(EternusError::Refused(format!(
+                    "a reverse session exists between {}",
+                    pair.label()
+                )));
+            }
+        }
+        if direction == Direction::Reverse && opts.tracking {
+            return Err(EternusError::Refused("QuickOPC (-T) cannot run in the reverse direction; restore with an ordinary snapshot".into()));
+        }
+        let mode = if opts.tracking {
+            Mode::QuickOpc
+        } else {
+            Mode::Opc
+        };
+        Ok(match current {
+            None => MakeStep::Start { stop: None, mode },
+            Some(s)
+                if s.ctype == CopyType::QuickOpc
+                    && mode == Mode::QuickOpc
+                    && s.state() != PairState::Failed =>
+            {
+                MakeStep::Start { stop: None, mode }
+            }
+            Some(s) if matches!(s.ctype, CopyType::Opc | CopyType::QuickOpc) => MakeStep::Start {
+                stop: Some(s.sid),
+                mode,
+            },
+            Some(s) => {
+                return Err(EternusError::Refused(format!(
+                    "a {} session exists between {}; cancel it first",
+                    s.ctype_text(),
+                    pair.label()
+                )))
+            }
+        })
+    }
+
+    pub fn make(&mut self, pair: &Pair, direction: Direction, opts: OpOptions) -> Result<()> {
+        self.check_operation_server(pair)?;
+        check_direction(pair, direction)?;
+        let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+        let step = Self::plan_make(pair, direction, &sessions, opts)?;
+        let (from, to) = Self::ends(pair, direction);
+        let (from, to) = (from.clone(), to.clone());
+        let suppress = opts.suppress;
+        self.script(Script::SrcPre, &from, suppress)?;
+        let sync = matches!(step, MakeStep::Suspend(_));
+        if !sync {
+            if let Err(e) = self.script(Script::DstPre, &to, suppress) {
+                // Remount what the source pre-processing unmounted.
+                let _ = self.script(Script::SrcPost, &from, suppress);
+                return Err(e);
+            }
+        }
+        let done = self.apply(&from, &to, &step);
+        if let Err(e) = done {
+            let _ = self.script(Script::SrcPost, &from, suppress);
+            if !sync {
+                let _ = self.script(Script::DstPost, &to, suppress);
+            }
+            return Err(e);
+        }
+        self.record_made(pair)?;
+        self.script(Script::SrcPost, &from, suppress)?;
+        self.script(Script::DstPost, &to, suppress)
+    }
+
+    fn apply(&mut self, from: &Volume, to: &Volume, step: &MakeStep) -> Result<()> {
+        match step {
+            MakeStep::Suspend(sid) => {
+                self.call(&from.array, &cli::suspend(&[*sid]), Kind::Action)?;
+            }
+            MakeStep::Start { stop, mode } => {
+                if let Some(sid) = stop {
+                    self.call(&from.array, &cli::stop(&[*sid], false), Kind::Action)?;
+                }
+                self.call(
+                    &from.array,
+                    &cli::start(*mode, &[(from.number, to.number)], false),
+                    Kind::Action,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn record_made(&mut self, pair: &Pair) -> Result<()> {
+        self.record_made_all(std::slice::from_ref(&pair.id))
+    }
+
+    /// Records the replicas made, in one transaction.
+    fn record_made_all(&mut self, ids: &[i64]) -> Result<()> {
+        let now = chrono::Local::now().timestamp();
+        self.repo
+            .write(|tx| ids.iter().try_for_each(|id| tx.set_last_made(*id, now)))
+    }
+
+    /// `swsrpmake -Xgroup`: checks every pair first (a group mixing snapshot and
+    /// synchronous pairs fails before any copy), then processes them in order and stops at
+    /// the first error; `concurrent` suspends (EC) or starts (OPC) them all in one command.
+    pub fn make_group(
+        &mut self,
+        pairs: &[(Pair, Direction)],
+        opts: OpOptions,
+        concurrent: bool,
+    ) -> Result<()> {
+        for (pair, direction) in pairs {
+            self.check_operation_server(pair)?;
+            check_direction(pair, *direction)?;
+        }
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let sync: Vec<bool> = pairs
+            .iter()
+            .zip(&all)
+            .map(|((_, d), s)| s.get(*d).is_some_and(|s| s.ctype.is_sync()))
+            .collect();
+        if sync.iter().any(|s| *s) && sync.iter().any(|s| !*s) {
+            return Err(EternusError::Refused("the group contains both snapshot-type and synchronous-type replication; nothing was done".into()));
+        }
+        if opts.tracking && concurrent {
+            let tracking: Vec<bool> = pairs
+                .iter()
+                .zip(&all)
+                .map(|((_, d), s)| s.get(*d).is_some_and(|s| s.tracking()))
+                .collect();
+            if tracking.iter().any(|t| *t) && tracking.iter().any(|t| !*t) {
+                return Err(EternusError::Refused("Concurrent OPC with -T: the group mixes tracking and non-tracking pairs; nothing was done".into()));
+            }
+        }
+        if !concurrent {
+            let mut made = Vec::new();
+            let mut outcome = Ok(());
+            for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+                let step = match Self::plan_make(pair, *direction, sessions, opts) {
+                    Ok(step) => step,
+                    Err(e) => {
+                        outcome = Err(e);
+                        break;
+                    }
+                };
+                let (from, to) = Self::ends(pair, *direction);
+                let (from, to) = (from.clone(), to.clone());
+                if let Err(e) = self.apply(&from, &to, &step) {
+                    outcome = Err(e);
+                    break;
+                }
+                made.push(pair.id);
+            }
+            // The pairs done before an error keep their replicas: record them either way.
+            self.record_made_all(&made)?;
+            return outcome;
+        }
+        let mut steps = Vec::new();
+        for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+            steps.push(Self::plan_make(pair, *direction, sessions, opts)?);
+        }
+        let array = &pairs[0].0.orig.array;
+        if pairs.iter().any(|(p, _)| &p.orig.array != array) {
+            return Err(EternusError::Refused(
+                "a concurrent operation needs every pair of the group in one storage system".into(),
+            ));
+        }
+        let array = array.clone();
+        if sync.first().copied().unwrap_or(false) {
+            let sids: Vec<u32> = steps
+                .iter()
+                .filter_map(|s| {
+                    if let MakeStep::Suspend(sid) = s {
+                        Some(*sid)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            self.call(&array, &cli::suspend(&sids), Kind::Action)?;
+        } else {
+            let stops: Vec<u32> = steps
+                .iter()
+                .filter_map(|s| {
+                    if let MakeStep::Start {
+                        stop: Some(sid), ..
+                    } = s
+                    {
+                        Some(*sid)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            if !stops.is_empty() {
+                self.call(&array, &cli::stop(&stops, false), Kind::Action)?;
+            }
+            let ends: Vec<(u32, u32)> = pairs
+                .iter()
+                .map(|(p, d)| {
+                    let (f, t) = Self::ends(p, *d);
+                    (f.number, t.number)
+                })
+                .collect();
+            let mode = if opts.tracking {
+                Mode::QuickOpc
+            } else {
+                Mode::Opc
+            };
+            self.call(&array, &cli::start(mode, &ends, false), Kind::Action)?;
+        }
+        let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
+        self.record_made_all(&ids)
+    }
+
+    // ----- cancel ----------------------------------------------------------------------
+
+    pub fn cancel(
+        &mut self,
+        pair: &Pair,
+        direction: Direction,
+        opts: OpOptions,
+        non_operation_server: bool,
+    ) -> Result<()> {
+        if !non_operation_server {
+            self.check_operation_server(pair)?;
+        }
+        let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+        let Some(session) = sessions.get(direction).cloned() else {
+            return Err(EternusError::Refused(format!(
+                "no copy processing is in progress from {} to {}",
+                Self::ends(pair, direction).0.qualified(),
+                Self::ends(pair, direction).1.qualified()
+            )));
+        };
+        let (from, to) = Self::ends(pair, direction);
+        let (from, to) = (from.clone(), to.clone());
+        if opts.tracking {
+            if !session.tracking() {
+                return Err(EternusError::Refused(format!(
+                    "-T: {} is not tracking (status {})",
+                    pair.label(),
+                    session.state().text()
+                )));
+            }
+            self.call(&from.array, &cli::stop(&[session.sid], true), Kind::Action)?;
+            return Ok(());
+        }
+        let equivalent = session.state() == PairState::Equivalent;
+        if equivalent {
+            self.script(Script::SrcPre, &from, opts.suppress)?;
+        }
+        let stopped = self.call(&from.array, &cli::stop(&[session.sid], false), Kind::Action);
+        if equivalent {
+            let post = self.script(Script::SrcPost, &from, opts.suppress);
+            stopped?;
+            post?;
+            return self.script(Script::DstPost, &to, opts.suppress);
+        }
+        stopped.map(|_| ())
+    }
+
+    /// `swsrpcancel -Xgroup`: every pair with a session (in order, stopping at the first
+    /// error); an error when none has one (or, with `-T`, none is tracking).
+    pub fn cancel_group(
+        &mut self,
+        pairs: &[(Pair, Direction)],
+        opts: OpOptions,
+        non_operation_server: bool,
+    ) -> Result<()> {
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let active: Vec<&(Pair, Direction)> = pairs
+            .iter()
+            .zip(&all)
+            .filter(|((_, d), s)| s.get(*d).is_some_and(|s| !opts.tracking || s.tracking()))
+            .map(|(p, _)| p)
+            .collect();
+        if active.is_empty() {
+            return Err(EternusError::Refused(if opts.tracking {
+                "no pair of the group is tracking".to_string()
+            } else {
+                "no copy processing is in progress in the group".to_string()
+            }));
+        }
+        for (pair, direction) in active {
+            self.cancel(pair, *direction, opts, non_operation_server)?;
+        }
+        Ok(())
+    }
+
+    /// `swsrpstartsync -Xgroup`: in order, stopping at the first error.
+    pub fn startsync_group(
+        &mut self,
+        pairs: &[(Pair, Direction)],
+        opts: OpOptions,
+    ) -> Result<Vec<Started>> {
+        let mut done = Vec::new();
+        for (pair, direction) in pairs {
+            done.push(self.startsync(pair, *direction, opts)?);
+        }
+        Ok(done)
+    }
+}
+
+enum MakeStep {
+    Suspend(u32),
+    Start { stop: Option<u32>, mode: Mode },
+}
+
+impl CopySession {
+    fn ctype_text(&self) -> String {
+        match &self.ctype {
+            CopyType::Opc => "OPC".into(),
+            CopyType::QuickOpc => "QuickOPC".into(),
+            CopyType::SnapOpc => "SnapOPC".into(),
+            CopyType::SnapOpcPlus => "SnapOPC+".into(),
+            CopyType::Ec => "EC".into(),
+            CopyType::Rec => "REC".into(),
+            CopyType::Other(t) => t.clone(),
+        }
+    }
+}
+
+fn check_direction(pair: &Pair, direction: Direction) -> Result<()> {
+    if direction == Direction::Reverse && pair.copy == CopyDirection::Unidirectional {
+        return Err(EternusError::Refused(format!(
+            "{} is registered for unidirectional copy: copying from the replica to the original is not allowed",
+            pair.label()
+        )));
+    }
+    Ok(())
+}
+
+/// Group membership conditions (spec §2.2).
+fn check_group(members: &[Pair], pair: &Pair, group: &str) -> Result<()> {
+    let Some(first) = members.first() else {
+        return Ok(());
+    };
+    if first.orig.server != pair.orig.server || first.rep.server != pair.rep.server {
+        return Err(EternusError::Refused(format!(
+            "group {group}: its pairs copy from server {} to server {}; this pair does not",
+            first.orig.server, first.rep.server
+        )));
+    }
+    if first.op_server != pair.op_server || first.copy != pair.copy {
+        return Err(EternusError::Refused(format!(
+            "group {group}: its pairs have copy {} and operation server {}; this pair must match",
+            first.copy.as_str(),
+            first.op_server.as_str()
+        )));
+    }
+    let same = |a: &Volume, b: &Volume| a.server == b.server && a.device == b.device;
+    for member in members {
+        for volume in [&pair.orig, &pair.rep] {
+            if same(volume, &member.orig) || same(volume, &member.rep) {
+                return Err(EternusError::Refused(format!(
+                    "group {group}: {} is already in the group ({})",
+                    volume.qualified(),
+                    member.label()
+                )));
+            }
+        }
+    }
+    Ok(())
+}

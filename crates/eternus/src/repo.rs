@@ -1,0 +1,476 @@
+//! The replication management list: SQLite (bundled) at
+//! `/etc/opt/FJSVswsrp/data/DEFAULT/replication.db`. Every command works in one
+//! transaction, so a refused or failed command changes nothing. Schema in docs/eternus.md.
+
+use crate::device::Volume;
+use crate::error::{EternusError, Result};
+use arraysync_core::Paths;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const REPOSITORY: &str = "/etc/opt/FJSVswsrp/data/DEFAULT/replication.db";
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    server TEXT NOT NULL, device TEXT NOT NULL, array TEXT NOT NULL, box_id TEXT NOT NULL,
+    volume INTEGER NOT NULL, size INTEGER NOT NULL,
+    PRIMARY KEY (server, device));
+CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pairs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    orig_server TEXT NOT NULL, orig_device TEXT NOT NULL, orig_array TEXT NOT NULL,
+    orig_box TEXT NOT NULL, orig_volume INTEGER NOT NULL, orig_size INTEGER NOT NULL,
+    rep_server TEXT NOT NULL, rep_device TEXT NOT NULL, rep_array TEXT NOT NULL,
+    rep_box TEXT NOT NULL, rep_volume INTEGER NOT NULL, rep_size INTEGER NOT NULL,
+    copy TEXT NOT NULL CHECK (copy IN ('bi-direction', 'uni-direction')),
+    op_server TEXT NOT NULL CHECK (op_server IN ('original', 'replica', 'both')),
+    group_name TEXT REFERENCES groups(name),
+    last_made INTEGER,
+    UNIQUE (orig_server, orig_device, rep_server, rep_device));
+CREATE INDEX IF NOT EXISTS pairs_group ON pairs(group_name);
+";
+
+/// Copy direction attribute of a pair (`-u`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyDirection {
+    Bidirectional,
+    Unidirectional,
+}
+
+impl CopyDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyDirection::Bidirectional => "bi-direction",
+            CopyDirection::Unidirectional => "uni-direction",
+        }
+    }
+}
+
+/// The operation server(s) of an inter-server pair (`-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpServer {
+    Original,
+    Replica,
+    Both,
+}
+
+impl OpServer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpServer::Original => "original",
+            OpServer::Replica => "replica",
+            OpServer::Both => "both",
+        }
+    }
+
+    fn parse(text: &str) -> OpServer {
+        match text {
+            "original" => OpServer::Original,
+            "replica" => OpServer::Replica,
+            _ => OpServer::Both,
+        }
+    }
+}
+
+/// One registered pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    pub id: i64,
+    pub orig: Volume,
+    pub rep: Volume,
+    pub copy: CopyDirection,
+    pub op_server: OpServer,
+    pub group: Option<String>,
+    /// Unix seconds of the last replica made by this tool (OPC sessions vanish once copied).
+    pub last_made: Option<i64>,
+}
+
+impl Pair {
+    pub fn label(&self) -> String {
+        format!("{},{}", self.orig.qualified(), self.rep.qualified())
+    }
+}
+
+/// An open repository; every public method is one transaction.
+pub struct Repository {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn busy_timeout() -> Duration {
+    let ms = std::env::var("ARRAYSYNC_ACM_BUSY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    Duration::from_millis(ms)
+}
+
+impl Repository {
+    pub fn path(paths: &Paths) -> PathBuf {
+        paths.under_root(REPOSITORY)
+    }
+
+    /// Opens (creating when absent) the repository and checks it is ours.
+    pub fn open(paths: &Paths) -> Result<Repository> {
+        Self::open_at(&Self::path(paths))
+    }
+
+    pub fn open_at(path: &Path) -> Result<Repository> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| EternusError::io(dir, e))?;
+        }
+        let fail = |e: rusqlite::Error| db_error(path, e);
+        let conn = Connection::open(path).map_err(fail)?;
+        conn.busy_timeout(busy_timeout()).map_err(fail)?;
+        let repo = Repository {
+            conn,
+            path: path.to_path_buf(),
+        };
+        repo.init()?;
+        Ok(repo)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> EternusError {
+        db_error(&self.path, e)
+    }
+
+    fn init(&self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if version != 0 {
+            return Err(EternusError::Repository {
+                path: self.path.display().to_string(),
+                message: format!(
+                    "schema version {version} is not supported (expected {SCHEMA_VERSION})"
+                ),
+            });
+        }
+        self.conn
+            .execute_batch(&format!(
+                "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Runs `f` in one immediate (write-locking) transaction, committed only on `Ok`.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        let value = f(&Tx {
+            tx: &tx,
+            path: &path,
+        })?;
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(value)
+    }
+
+    /// Runs `f` in one read transaction.
+    pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| db_error(&path, e))?;
+        f(&Tx {
+            tx: &tx,
+            path: &path,
+        })
+    }
+}
+
+fn db_error(path: &Path, e: rusqlite::Error) -> EternusError {
+    let message = match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked => {
+            "locked by another process (busy)".to_string()
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase || f.code == rusqlite::ErrorCode::DatabaseCorrupt => {
+            "corrupt (not a valid database); restore it from a backup or remove it and re-register the pairs".to_string()
+        }
+        other => other.to_string(),
+    };
+    EternusError::Repository {
+        path: path.display().to_string(),
+        message,
+    }
+}
+
+/// A transaction on the repository.
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+const PAIR_COLUMNS: &str = "id, orig_server, orig_device, orig_array, orig_box, orig_volume, orig_size, \
+    rep_server, rep_device, rep_array, rep_box, rep_volume, rep_size, copy, op_server, group_name, last_made";
+
+fn pair_row(r: &Row<'_>) -> rusqlite::Result<Pair> {
+    let volume = |at: usize| -> rusqlite::Result<Volume> {
+        Ok(Volume {
+            server: r.get(at)?,
+            device: r.get(at + 1)?,
+            array: r.get(at + 2)?,
+            box_id: r.get(at + 3)?,
+            number: r.get(at + 4)?,
+            size: u64::try_from(r.get::<_, i64>(at + 5)?).unwrap_or(0),
+        })
+    };
+    let copy: String = r.get(13)?;
+    let op: String = r.get(14)?;
+    Ok(Pair {
+        id: r.get(0)?,
+        orig: volume(1)?,
+        rep: volume(7)?,
+        copy: if copy == "uni-direction" {
+            CopyDirection::Unidirectional
+        } else {
+            CopyDirection::Bidirectional
+        },
+        op_server: OpServer::parse(&op),
+        group: r.get(15)?,
+        last_made: r.get(16)?,
+    })
+}
+
+fn size(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Tx<'_> {
+    fn err(&self, e: rusqlite::Error) -> EternusError {
+        db_error(self.path, e)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.tx
+            .execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn device(&self, server: &str, device: &str) -> Result<Option<Volume>> {
+        self.tx
+            .query_row(
+                "SELECT server, device, array, box_id, volume, size FROM devices WHERE server = ?1 AND device = ?2",
+                [server, device],
+                |r| {
+                    Ok(Volume {
+                        server: r.get(0)?,
+                        device: r.get(1)?,
+                        array: r.get(2)?,
+                        box_id: r.get(3)?,
+                        number: r.get(4)?,
+                        size: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Replaces the collected device table.
+    pub fn replace_devices(&self, volumes: &[Volume]) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM devices", [])
+            .map_err(|e| self.err(e))?;
+        let mut insert = self
+            .tx
+            .prepare("INSERT OR REPLACE INTO devices(server, device, array, box_id, volume, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .map_err(|e| self.err(e))?;
+        for v in volumes {
+            insert
+                .execute(params![
+                    v.server,
+                    v.device,
+                    v.array,
+                    v.box_id,
+                    v.number,
+                    size(v.size)
+                ])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    fn pairs_where(&self, clause: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Pair>> {
+        let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs {clause} ORDER BY id");
+        let mut statement = self.tx.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(args, pair_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn pairs(&self) -> Result<Vec<Pair>> {
+        self.pairs_where("", &[])
+    }
+
+    /// Pairs whose original volume is `server:device`.
+    pub fn pairs_of_original(&self, server: &str, device: &str) -> Result<Vec<Pair>> {
+        self.pairs_where(
+            "WHERE orig_server = ?1 AND orig_device = ?2",
+            &[&server, &device],
+        )
+    }
+
+    /// Pairs in which the volume appears, on either side.
+    pub fn pairs_with(&self, server: &str, device: &str) -> Result<Vec<Pair>> {
+        self.pairs_where(
+            "WHERE (orig_server = ?1 AND orig_device = ?2) OR (rep_server = ?1 AND rep_device = ?2)",
+            &[&server, &device],
+        )
+    }
+
+    pub fn group_pairs(&self, group: &str) -> Result<Vec<Pair>> {
+        self.pairs_where("WHERE group_name = ?1", &[&group])
+    }
+
+    pub fn group_exists(&self, group: &str) -> Result<bool> {
+        self.tx
+            .query_row("SELECT 1 FROM groups WHERE name = ?1", [group], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn insert_pair(&self, pair: &Pair) -> Result<i64> {
+        if let Some(group) = &pair.group {
+            self.tx
+                .execute("INSERT OR IGNORE INTO groups(name) VALUES (?1)", [group])
+                .map_err(|e| self.err(e))?;
+        }
+        self.tx
+            .execute(
+                "INSERT INTO pairs(orig_server, orig_device, orig_array, orig_box, orig_volume, orig_size, \
+                 rep_server, rep_device, rep_array, rep_box, rep_volume, rep_size, copy, op_server, group_name) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    pair.orig.server, pair.orig.device, pair.orig.array, pair.orig.box_id, pair.orig.number, size(pair.orig.size),
+                    pair.rep.server, pair.rep.device, pair.rep.array, pair.rep.box_id, pair.rep.number, size(pair.rep.size),
+                    pair.copy.as_str(), pair.op_server.as_str(), pair.group,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Deletes a pair, and its group when it was the last member.
+    pub fn delete_pair(&self, pair: &Pair) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM pairs WHERE id = ?1", [pair.id])
+            .map_err(|e| self.err(e))?;
+        if let Some(group) = &pair.group {
+            self.tx
+                .execute("DELETE FROM groups WHERE name = ?1 AND NOT EXISTS (SELECT 1 FROM pairs WHERE group_name = ?1)", [group])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    pub fn set_last_made(&self, pair_id: i64, when: i64) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE pairs SET last_made = ?2 WHERE id = ?1",
+                params![pair_id, when],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn volume(server: &str, device: &str, number: u32) -> Volume {
+        Volume {
+            server: server.into(),
+            device: device.into(),
+            array: "DX1".into(),
+            box_id: "BOX".into(),
+            number,
+            size: 1 << 30,
+        }
+    }
+
+    fn pair(orig: Volume, rep: Volume, group: Option<&str>) -> Pair {
+        Pair {
+            id: 0,
+            orig,
+            rep,
+            copy: CopyDirection::Bidirectional,
+            op_server: OpServer::Both,
+            group: group.map(str::to_string),
+            last_made: None,
+        }
+    }
+
+    #[test]
+    fn pairs_round_trip_and_groups_follow_their_members() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut repo = Repository::open_at(&dir.path().join("r.db")).expect("opens");
+        repo.write(|tx| {
+            tx.insert_pair(&pair(
+                volume("SV", "/dev/hdisk10", 0),
+                volume("SV", "/dev/hdisk20", 1),
+                Some("G1"),
+            ))?;
+            tx.insert_pair(&pair(
+                volume("SV", "/dev/hdisk11", 2),
+                volume("SV", "/dev/hdisk21", 3),
+                Some("G1"),
+            ))
+        })
+        .expect("insert");
+        let pairs = repo.read(|tx| tx.group_pairs("G1")).expect("read");
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[0].orig.device, "/dev/hdisk10");
+        repo.write(|tx| tx.delete_pair(&pairs[0])).expect("delete");
+        assert!(repo.read(|tx| tx.group_exists("G1")).expect("read"));
+        repo.write(|tx| tx.delete_pair(&pairs[1])).expect("delete");
+        assert!(!repo.read(|tx| tx.group_exists("G1")).expect("read"));
+    }
+
+    #[test]
+    fn failed_transaction_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut repo = Repository::open_at(&dir.path().join("r.db")).expect("opens");
+        let result: Result<()> = repo.write(|tx| {
+            tx.insert_pair(&pair(
+                volume("SV", "/dev/a", 0),
+                volume("SV", "/dev/b", 1),
+                None,
+            ))?;
+            Err(EternusError::Refused("no".into()))
+        });
+        assert!(result.is_err());
+        assert!(repo.read(|tx| tx.pairs()).expect("read").is_empty());
+    }
+
+    #[test]
+    fn corrupt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.db");
+        std::fs::write(&path, vec![b'x'; 4096]).expect("write");
+        let err = Repository::open_at(&path).err().expect("fails");
+        assert!(err.to_string().contains("corrupt"), "{err}");
+    }
+}

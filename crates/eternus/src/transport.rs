@@ -1,0 +1,476 @@
+//! The CLI transport: ONE process (ssh, or the configured command prefix) per command run,
+//! commands written one per line on its stdin, each answer read up to the next `CLI> `
+//! prompt. A command answered `Error: E0060 Resource locked` is retried in the same
+//! session with backoff. Every command line is logged before it is sent (queries at
+//! DEBUG, state changes at INFO), as `<command> | <program argv>`.
+
+use crate::array::ArrayConf;
+use crate::cli;
+use crate::error::{EternusError, Result};
+use crate::parse;
+use arraysync_core::log::Logger;
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Nanoseconds spent waiting on array sessions in this process (for `ARRAYSYNC_TIMING`).
+static VENDOR_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Wall time spent waiting on the arrays so far.
+pub fn vendor_wall_time() -> Duration {
+    Duration::from_nanos(VENDOR_NANOS.load(Ordering::Relaxed))
+}
+
+fn account(since: Instant) {
+    let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    VENDOR_NANOS.fetch_add(nanos, Ordering::Relaxed);
+}
+
+const PASSED_ENV: &[&str] = &["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR"];
+const PASSED_ENV_PREFIXES: &[&str] = &["LC_", "ARRAYSYNC_", "ARRAYSIM_"];
+
+/// How the session behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Limit for opening the session and for each answer.
+    pub timeout: Duration,
+    /// Retries of a command answered with E0060.
+    pub locked_retries: u32,
+    /// First delay between retries (doubled each time).
+    pub locked_delay: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let delay_ms = std::env::var("ARRAYSYNC_ETERNUS_RETRY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(500);
+        Options {
+            timeout: Duration::from_secs(300),
+            locked_retries: 3,
+            locked_delay: Duration::from_millis(delay_ms),
+        }
+    }
+}
+
+/// Whether a command changes the array (logged at INFO) or only reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Query,
+    Action,
+}
+
+/// One command's answer: the lines between the echo and the next prompt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply {
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn error(&self) -> Option<(String, String)> {
+        parse::error_line(&self.lines)
+    }
+}
+
+/// An open CLI session on one array.
+pub struct Session {
+    array: String,
+    display: String,
+    child: Option<Child>,
+    pid: Pid,
+    stdin: Option<ChildStdin>,
+    out: Receiver<Vec<u8>>,
+    err: Arc<Mutex<Vec<u8>>>,
+    buffer: String,
+    options: Options,
+    log: Logger,
+}
+
+impl Session {
+    /// Starts the session process and waits for the first prompt.
+    pub fn open(array: &ArrayConf, log: &Logger, options: Options) -> Result<Session> {
+        let (program, args) = array.argv();
+        let display = std::iter::once(program.display().to_string())
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut command = Command::new(&program);
+        command
+            .args(&args)
+            .env_clear()
+            .envs(passed_environment())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|e| EternusError::Transport {
+            array: array.name.clone(),
+            message: format!("{}: cannot run: {e}", program.display()),
+        })?;
+        let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+        let stdin = child.stdin.take();
+        let out = chunks(child.stdout.take());
+        let err = Arc::new(Mutex::new(Vec::new()));
+        collect(child.stderr.take(), Arc::clone(&err));
+        let mut session = Session {
+            array: array.name.clone(),
+            display,
+            child: Some(child),
+            pid,
+            stdin,
+            out,
+            err,
+            buffer: String::new(),
+            options,
+            log: log.clone(),
+        };
+        let greeting = session.read_answer("(session start)");
+        account(started);
+        greeting?;
+        Ok(session)
+    }
+
+    pub fn array(&self) -> &str {
+        &self.array
+    }
+
+    /// Sends one command; retries it while the array answers E0060; an `Error:` answer is
+    /// [`EternusError::Array`].
+    pub fn call(&mut self, command: &str, kind: Kind) -> Result<Reply> {
+        let mut attempt = 0;
+        loop {
+            let reply = self.send(command, kind)?;
+            match reply.error() {
+                None => {
+                    if kind == Kind::Action && !reply.lines.iter().all(|l| l.trim().is_empty()) {
+                        self.log.info(reply.lines.join("\n").trim_end());
+                    }
+                    return Ok(reply);
+                }
+                Some((code, message))
+                    if code == cli::RESOURCE_LOCKED && attempt < self.options.locked_retries =>
+                {
+                    let delay = self
+                        .options
+                        .locked_delay
+                        .saturating_mul(1 << attempt.min(10));
+                    self.log.warning(&format!(
+                        "{}: {code} {message}; retrying '{command}' in {} ms",
+                        self.array,
+                        delay.as_millis()
+                    ));
+                    thread::sleep(delay);
+                    attempt += 1;
+                }
+                Some((code, message)) => {
+                    self.log.warning(&format!(
+                        "{}: {command}: Error: {code} {message}",
+                        self.array
+                    ));
+                    return Err(EternusError::Array {
+                        array: self.array.clone(),
+                        command: command.to_string(),
+                        code,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, command: &str, kind: Kind) -> Result<Reply> {
+        let line = format!("{command} | {}", self.display);
+        match kind {
+            Kind::Query => self.log.debug(&line),
+            Kind::Action => self.log.info(&line),
+        }
+        let started = Instant::now();
+        let result = self.exchange(command);
+        account(started);
+        result
+    }
+
+    fn exchange(&mut self, command: &str) -> Result<Reply> {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Err(self.failure("session already closed".into()));
+        };
+        if let Err(e) = stdin
+            .write_all(format!("{command}\n").as_bytes())
+            .and_then(|_| stdin.flush())
+        {
+            let message = format!("cannot send '{command}': {e}{}", self.stderr_suffix());
+            return Err(self.failure(message));
+        }
+        let text = self.read_answer(command)?;
+        let mut lines: Vec<String> = text
+            .split('\n')
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
+        // The CLI echoes the command line first.
+        if let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) {
+            if lines[first].trim() == command.trim() {
+                lines.drain(..=first);
+            }
+        }
+        while lines.last().is_some_and(|l| l.trim().is_empty()) {
+            lines.pop();
+        }
+        Ok(Reply { lines })
+    }
+
+    /// Reads up to the next prompt; returns the text before it.
+    fn read_answer(&mut self, what: &str) -> Result<String> {
+        let deadline = Instant::now() + self.options.timeout;
+        loop {
+            if let Some(text) = self.buffer.strip_suffix(cli::PROMPT) {
+                let text = text.to_string();
+                self.buffer.clear();
+                return Ok(text);
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.out.recv_timeout(remaining) {
+                Ok(chunk) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.kill();
+                    return Err(EternusError::Timeout {
+                        array: self.array.clone(),
+                        program: self
+                            .display
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("cli")
+                            .to_string(),
+                        seconds: self.options.timeout.as_secs(),
+                        waiting_for: what.to_string(),
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let _ = self.child.as_mut().map(Child::wait);
+                    let partial = self.buffer.trim().to_string();
+                    let message = format!(
+                        "the CLI session ended while waiting for the answer to '{what}'{}{}",
+                        if partial.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (got {partial:?})")
+                        },
+                        self.stderr_suffix()
+                    );
+                    return Err(self.failure(message));
+                }
+            }
+        }
+    }
+
+    fn stderr_suffix(&self) -> String {
+        // Give the stderr reader a moment: ssh prints its reason just before exiting.
+        thread::sleep(Duration::from_millis(20));
+        let text = self
+            .err
+            .lock()
+            .map(|e| String::from_utf8_lossy(&e).trim().to_string())
+            .unwrap_or_default();
+        if text.is_empty() {
+            String::new()
+        } else {
+            format!(": {text}")
+        }
+    }
+
+    fn failure(&self, message: String) -> EternusError {
+        EternusError::Transport {
+            array: self.array.clone(),
+            message,
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = killpg(self.pid, Signal::SIGTERM);
+        thread::sleep(Duration::from_millis(100));
+        let _ = killpg(self.pid, Signal::SIGKILL);
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
+        self.stdin = None;
+    }
+
+    /// Ends the session with `exit` and reaps the process (killed if it lingers).
+    pub fn close(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        let started = Instant::now();
+        if let Some(mut stdin) = self.stdin.take() {
+            let _ = stdin.write_all(format!("{}\n", cli::EXIT).as_bytes());
+        }
+        if let Some(mut child) = self.child.take() {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) if Instant::now() >= deadline => {
+                        let _ = killpg(self.pid, Signal::SIGKILL);
+                        let _ = child.wait();
+                        break;
+                    }
+                    Ok(None) => thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        }
+        account(started);
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.finish();
+        }
+    }
+}
+
+fn chunks<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let Some(mut pipe) = pipe else { return };
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            match pipe.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if tx.send(buffer[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Vec<u8>>>) {
+    thread::spawn(move || {
+        let Some(mut pipe) = pipe else { return };
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                return;
+            }
+            if let Ok(mut all) = into.lock() {
+                all.extend_from_slice(&buffer[..n]);
+            }
+        }
+    });
+}
+
+fn passed_environment() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(key, _)| {
+            PASSED_ENV.contains(&key.as_str())
+                || PASSED_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::Access;
+    use arraysync_core::log::Level;
+
+    /// A fake CLI in sh: a prompt, echo, canned answers, E0060 once for `start`.
+    const FAKE: &str = r#"
+printf '\r\nCLI> '
+locked=0
+while IFS= read -r line; do
+  case "$line" in
+    exit) exit 0;;
+    "show boxid") printf '%s\r\nBox ID [BOX1]\r\nCLI> ' "$line";;
+    start*) if [ $locked = 0 ]; then locked=1; printf '%s\r\nError: E0060 Resource locked\r\nCLI> ' "$line";
+            else printf '%s\r\nCLI> ' "$line"; fi;;
+    hang) sleep 30;;
+    *) printf '%s\r\nError: E0001 Bad value\r\nCLI> ' "$line";;
+  esac
+done
+"#;
+
+    fn fake() -> ArrayConf {
+        ArrayConf {
+            name: "DX1".into(),
+            access: Access::Prefix {
+                program: "/bin/sh".into(),
+                args: vec!["-c".into(), FAKE.into()],
+            },
+        }
+    }
+
+    fn options() -> Options {
+        Options {
+            timeout: Duration::from_secs(2),
+            locked_retries: 2,
+            locked_delay: Duration::from_millis(10),
+        }
+    }
+
+    #[test]
+    fn one_session_answers_several_commands_and_retries_locked() {
+        let log = Logger::stderr_only("test", Level::Error);
+        let mut session = Session::open(&fake(), &log, options()).expect("opens");
+        let reply = session.call("show boxid", Kind::Query).expect("boxid");
+        assert_eq!(reply.lines, vec!["Box ID [BOX1]".to_string()]);
+        session
+            .call("start advanced-copy -mode opc", Kind::Action)
+            .expect("retried");
+        let err = session.call("bogus", Kind::Query).unwrap_err();
+        assert!(
+            matches!(err, EternusError::Array { ref code, .. } if code == "E0001"),
+            "{err}"
+        );
+        session.close();
+    }
+
+    #[test]
+    fn hung_cli_is_killed_at_the_timeout() {
+        let log = Logger::stderr_only("test", Level::Error);
+        let mut session = Session::open(
+            &fake(),
+            &log,
+            Options {
+                timeout: Duration::from_millis(300),
+                ..options()
+            },
+        )
+        .expect("opens");
+        let started = Instant::now();
+        let err = session.call("hang", Kind::Query).unwrap_err();
+        assert!(matches!(err, EternusError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn dead_cli_reports_its_stderr() {
+        let log = Logger::stderr_only("test", Level::Error);
+        let array = ArrayConf {
+            name: "DX1".into(),
+            access: Access::Prefix {
+                program: "/bin/sh".into(),
+                args: vec![
+                    "-c".into(),
+                    "echo 'Permission denied (publickey)' >&2; exit 255".into(),
+                ],
+            },
+        };
+        let err = Session::open(&array, &log, options()).err().expect("fails");
+        assert!(err.to_string().contains("Permission denied"), "{err}");
+    }
+}

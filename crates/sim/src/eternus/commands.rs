@@ -1,0 +1,469 @@
+//! The CLI commands of the dialect (docs/eternus.md): `show boxid`, `show volumes`,
+//! `show advanced-copy-sessions [-detail]`, `start|stop|suspend|resume advanced-copy`.
+
+use std::path::Path;
+
+use super::model::{Array, CType, CliError, Phase, Session, Status};
+use super::ranges::Ranges;
+
+/// Splits `-key value` options; a lone `-flag` gets an empty value.
+fn options(tokens: &[&str]) -> Result<Vec<(String, String)>, CliError> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let Some(key) = tokens[i].strip_prefix('-') else {
+            return Err(CliError("E0001", format!("Bad value. ({})", tokens[i])));
+        };
+        match tokens.get(i + 1).filter(|v| !v.starts_with('-')) {
+            Some(v) => {
+                out.push((key.to_string(), v.to_string()));
+                i += 2;
+            }
+            None => {
+                out.push((key.to_string(), String::new()));
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn get<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    opts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
+    let text =
+        get(opts, key).ok_or_else(|| CliError("E0004", format!("Missing parameter. (-{key})")))?;
+    text.split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .map_err(|_| CliError("E0001", format!("Bad value. (-{key} {text})")))
+        })
+        .collect()
+}
+
+fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
+    match opts.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        Some((k, _)) => Err(CliError("E0001", format!("Bad value. (-{k})"))),
+        None => Ok(()),
+    }
+}
+
+/// Runs one command line on `array`; returns the answer lines.
+pub fn execute(
+    array: &mut Array,
+    dir: &Path,
+    now_ms: i64,
+    offset_secs: i64,
+    line: &str,
+) -> Result<Vec<String>, CliError> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    match tokens.as_slice() {
+        ["show", "boxid"] => Ok(vec![format!("Box ID [{}]", array.box_id)]),
+        ["show", "volumes", rest @ ..] => {
+            check_known(&options(rest)?, &[])?;
+            Ok(show_volumes(array))
+        }
+        ["show", "advanced-copy-sessions", rest @ ..] => {
+            let opts = options(rest)?;
+            check_known(&opts, &["detail"])?;
+            Ok(show_sessions(
+                array,
+                get(&opts, "detail").is_some(),
+                offset_secs,
+            ))
+        }
+        ["start", "advanced-copy", rest @ ..] => start(array, dir, now_ms, &options(rest)?),
+        ["stop", "advanced-copy", rest @ ..] => stop(array, &options(rest)?),
+        ["suspend", "advanced-copy", rest @ ..] => suspend(array, now_ms, &options(rest)?),
+        ["resume", "advanced-copy", rest @ ..] => resume(array, now_ms, &options(rest)?),
+        _ => Err(CliError("E0002", format!("Unknown command. ({line})"))),
+    }
+}
+
+/// The (source, destination) pairs a `start advanced-copy` names, for pair-scoped faults.
+pub fn start_pairs(line: &str) -> Vec<String> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let Ok(opts) = options(tokens.get(2..).unwrap_or_default()) else {
+        return Vec::new();
+    };
+    match (
+        numbers(&opts, "source-volume-number"),
+        numbers(&opts, "destination-volume-number"),
+    ) {
+        (Ok(s), Ok(d)) => s.iter().zip(&d).map(|(a, b)| format!("{a}:{b}")).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn show_volumes(array: &Array) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "{:<38} {:<12} {:<9} {:>8} {}",
+            "Volume", "Status", "Type", "Size(MB)", "UID"
+        ),
+        "No.   Name".to_string(),
+        format!(
+            "{} {} {} {} {} {}",
+            "-".repeat(5),
+            "-".repeat(32),
+            "-".repeat(12),
+            "-".repeat(9),
+            "-".repeat(8),
+            "-".repeat(32)
+        ),
+    ];
+    for (number, v) in &array.volumes {
+        lines.push(format!(
+            "{:>5} {:<32} {:<12} {:<9} {:>8} {}",
+            number,
+            v.name,
+            "Available",
+            "Standard",
+            v.size_mb,
+            v.uid.as_deref().unwrap_or("-")
+        ));
+    }
+    lines
+}
+
+fn place(line: &mut String, at: usize, text: &str) {
+    while line.len() < at {
+        line.push(' ');
+    }
+    line.truncate(at);
+    line.push_str(text);
+}
+
+const WIDTHS: [usize; 16] = [5, 7, 8, 9, 5, 32, 5, 32, 13, 16, 6, 9, 6, 6, 9, 19];
+
+fn starts() -> Vec<usize> {
+    let mut at = 0;
+    WIDTHS
+        .iter()
+        .map(|w| {
+            let s = at;
+            at += w + 1;
+            s
+        })
+        .collect()
+}
+
+fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
+    let columns = if detail { 16 } else { 12 };
+    let s = starts();
+    let (mut h1, mut h2) = (String::new(), String::new());
+    let heads1 = [
+        "SID",
+        "Gene-",
+        "Type",
+        "Volume",
+        "Source Volume",
+        "",
+        "Destination Volume",
+        "",
+        "Status",
+        "Phase",
+        "Error",
+        "Requestor",
+        "Copied",
+        "Update",
+        "Access",
+        "Time Stamp",
+    ];
+    let heads2 = [
+        "", "ration", "", "Type", "No.", "Name", "No.", "Name", "", "", "Code", "", "(%)", "(%)",
+        "", "",
+    ];
+    for i in 0..columns {
+        if !heads1[i].is_empty() {
+            place(&mut h1, s[i], heads1[i]);
+        }
+        if !heads2[i].is_empty() {
+            place(&mut h2, s[i], heads2[i]);
+        }
+    }
+    let rule = WIDTHS[..columns]
+        .iter()
+        .map(|w| "-".repeat(*w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut lines = vec![h1, h2, rule];
+    let name = |n: u32| {
+        array
+            .volumes
+            .get(&n)
+            .map_or("-".to_string(), |v| v.name.clone())
+    };
+    for session in &array.sessions {
+        let tracks = array.volumes.get(&session.src).map_or(0, |v| v.tracks());
+        let generation = session
+            .generation
+            .map_or("-".to_string(), |g| format!("{g:>3}/{g:>3}"));
+        let mut row = format!(
+            "{:>5} {:>7} {:<8} {:<9} {:>5} {:<32} {:>5} {:<32} {:<13} {:<16} {:>6} {:<9}",
+            session.sid,
+            generation,
+            session.ctype.text(),
+            "Standard",
+            session.src,
+            name(session.src),
+            session.dst,
+            name(session.dst),
+            session.status.text(),
+            session.phase.text(),
+            format!("0x{:02X}", session.error_code),
+            "CLI"
+        );
+        if detail {
+            let copied = if session.copying() || session.phase == Phase::Copying {
+                session.percent().to_string()
+            } else {
+                "-".to_string()
+            };
+            let update = if matches!(
+                session.ctype,
+                CType::QuickOpc | CType::SnapOpc | CType::SnapOpcPlus
+            ) {
+                session.update_percent(tracks).to_string()
+            } else {
+                "-".to_string()
+            };
+            let access = match (session.ctype, session.no_access) {
+                (_, true) => "No Access",
+                (CType::Ec | CType::Rec, false) => "Read Only",
+                _ => "Full",
+            };
+            let stamp = session.timestamp.map_or("-".to_string(), |t| {
+                let (local, _) = crate::clock::local_time(t.saturating_sub(offset_secs));
+                local.format("%Y/%m/%d %H:%M:%S").to_string()
+            });
+            row.push_str(&format!(" {copied:>6} {update:>6} {access:<9} {stamp}"));
+        }
+        lines.push(row.trim_end().to_string());
+    }
+    lines
+}
+
+fn find(array: &Array, sid: u32) -> Result<usize, CliError> {
+    array
+        .sessions
+        .iter()
+        .position(|s| s.sid == sid)
+        .ok_or_else(CliError::no_resource)
+}
+
+fn start(
+    array: &mut Array,
+    dir: &Path,
+    now_ms: i64,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    check_known(
+        opts,
+        &[
+            "mode",
+            "source-volume-number",
+            "destination-volume-number",
+            "destination-access",
+        ],
+    )?;
+    let ctype = match get(opts, "mode") {
+        Some("opc") => CType::Opc,
+        Some("qopc") => CType::QuickOpc,
+        Some("ec") => CType::Ec,
+        Some(m) => return Err(CliError("E0001", format!("Bad value. (-mode {m})"))),
+        None => return Err(CliError("E0004", "Missing parameter. (-mode)".into())),
+    };
+    let no_access = match get(opts, "destination-access") {
+        None => false,
+        Some("no-access") if ctype == CType::Ec => true,
+        Some(v) => {
+            return Err(CliError(
+                "E0001",
+                format!("Bad value. (-destination-access {v})"),
+            ))
+        }
+    };
+    let sources = numbers(opts, "source-volume-number")?;
+    let destinations = numbers(opts, "destination-volume-number")?;
+    if sources.len() != destinations.len() || sources.is_empty() {
+        return Err(CliError("E0019", "Inconsistent parameter.".into()));
+    }
+    // Check everything first: the command starts every session or none.
+    let mut plan = Vec::new();
+    for (&src, &dst) in sources.iter().zip(&destinations) {
+        let (s, d) = (array.volume(src)?, array.volume(dst)?);
+        if src == dst || d.size_mb < s.size_mb {
+            return Err(CliError("E0019", "Inconsistent parameter.".into()));
+        }
+        let existing = array
+            .sessions
+            .iter()
+            .position(|x| x.src == src && x.dst == dst);
+        let differential = existing.filter(|&i| {
+            ctype == CType::QuickOpc
+                && array.sessions[i].ctype == CType::QuickOpc
+                && array.sessions[i].status == Status::Active
+        });
+        if differential.is_none()
+            && (existing.is_some()
+                || array
+                    .sessions
+                    .iter()
+                    .any(|x| x.dst == dst || x.dst == src && x.copying()))
+        {
+            return Err(CliError(
+                "E5342",
+                "The copy session has already been set.".into(),
+            ));
+        }
+        plan.push((src, dst, differential, s.tracks().min(d.tracks())));
+    }
+    let new = plan.iter().filter(|p| p.2.is_none()).count();
+    if array.sessions.len() + new > array.session_limit {
+        return Err(CliError(
+            "E0135",
+            format!(
+                "The number of copy sessions exceeds the limit ({}).",
+                array.session_limit
+            ),
+        ));
+    }
+    for (src, dst, differential, tracks) in plan {
+        match differential {
+            Some(i) => {
+                let s = &mut array.sessions[i];
+                let changed = std::mem::take(&mut s.tracked);
+                s.pending.union(&changed);
+                s.total = s.pending.len();
+                s.copied = 0;
+                s.phase_start_ms = now_ms;
+                s.phase = if s.pending.is_empty() {
+                    Phase::Tracking
+                } else {
+                    Phase::TrackingCopy
+                };
+                s.timestamp = Some(now_ms / 1000);
+            }
+            None => {
+                let sid = array.next_sid;
+                array.next_sid += 1;
+                array.sessions.push(Session {
+                    sid,
+                    ctype,
+                    src,
+                    dst,
+                    status: Status::Active,
+                    phase: match ctype {
+                        CType::QuickOpc => Phase::TrackingCopy,
+                        _ => Phase::Copying,
+                    },
+                    error_code: 0,
+                    pending: Ranges::span(0, tracks),
+                    total: tracks,
+                    copied: 0,
+                    phase_start_ms: now_ms,
+                    tracked: Ranges::default(),
+                    no_access,
+                    timestamp: (ctype != CType::Ec).then_some(now_ms / 1000),
+                    generation: None,
+                });
+            }
+        }
+    }
+    array.advance(dir, now_ms);
+    Ok(Vec::new())
+}
+
+fn sids(opts: &[(String, String)], array: &Array) -> Result<Vec<usize>, CliError> {
+    numbers(opts, "session-id")?
+        .into_iter()
+        .map(|sid| find(array, sid))
+        .collect()
+}
+
+fn stop(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, CliError> {
+    check_known(opts, &["session-id", "tracking-only"])?;
+    let tracking_only = get(opts, "tracking-only").is_some();
+    let mut at = sids(opts, array)?;
+    if tracking_only
+        && at
+            .iter()
+            .any(|&i| array.sessions[i].ctype != CType::QuickOpc)
+    {
+        return Err(CliError(
+            "E5321",
+            "The state of the specified session is not correct.".into(),
+        ));
+    }
+    at.sort_unstable();
+    for &i in at.iter().rev() {
+        let s = &mut array.sessions[i];
+        if tracking_only && s.copying() {
+            s.ctype = CType::Opc;
+            s.phase = Phase::Copying;
+            s.tracked = Ranges::default();
+        } else {
+            array.sessions.remove(i);
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn suspend(
+    array: &mut Array,
+    now_ms: i64,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    check_known(opts, &["session-id"])?;
+    let at = sids(opts, array)?;
+    if at.iter().any(|&i| {
+        let s = &array.sessions[i];
+        s.ctype != CType::Ec || s.status != Status::Active || s.phase != Phase::Equivalent
+    }) {
+        return Err(CliError("E5201", "Invalid copy phase.".into()));
+    }
+    for i in at {
+        let s = &mut array.sessions[i];
+        s.status = Status::Suspend;
+        s.phase = Phase::Suspend;
+        s.tracked = Ranges::default();
+        s.timestamp = Some(now_ms / 1000);
+    }
+    Ok(Vec::new())
+}
+
+fn resume(
+    array: &mut Array,
+    now_ms: i64,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    check_known(opts, &["session-id"])?;
+    let at = sids(opts, array)?;
+    if at.iter().any(|&i| {
+        array.sessions[i].ctype != CType::Ec || array.sessions[i].status != Status::Suspend
+    }) {
+        return Err(CliError(
+            "E5321",
+            "The state of the specified session is not correct.".into(),
+        ));
+    }
+    for i in at {
+        let s = &mut array.sessions[i];
+        let changed = std::mem::take(&mut s.tracked);
+        s.pending.union(&changed);
+        s.total = s.pending.len();
+        s.copied = 0;
+        s.phase_start_ms = now_ms;
+        s.status = Status::Active;
+        s.phase = if s.pending.is_empty() {
+            Phase::Equivalent
+        } else {
+            Phase::Copying
+        };
+    }
+    Ok(Vec::new())
+}

@@ -1,0 +1,154 @@
+//! Fujitsu ETERNUS DX CLI personality (`eternus-cli ARRAY`), per docs/eternus.md: what an
+//! ssh session to the array's management address answers. The engine reaches it through
+//! the auth.conf `command =` prefix, in place of ssh.
+//!
+//! Session: prints `\r\nCLI> `, then for each line read on stdin echoes it, prints the
+//! answer (lines ending `\r\n`; a failure is one `Error: Exxxx <text>` line) and the next
+//! prompt. `exit` or end of input ends the session with exit 0. An unknown array ends it at
+//! once, as ssh would (exit 255).
+//!
+//! Faults: `--command VERB` (`start`, `stop`, `suspend`, `resume`, `show`) fails that command
+//! with `Error: E0060 Resource locked` unless a message is given (`--times 1` to have it
+//! retried), or hangs with `--hang`; `--pair SRC:DST` (volume numbers) fails a `start`
+//! naming that pair. A bad sector (`arraysim eternus bad-sector`) error-suspends the session
+//! that copies it (code 0xBA); `arraysim eternus limit` caps the sessions (E0135).
+
+pub mod admin;
+pub mod commands;
+pub mod model;
+pub mod ranges;
+
+use std::io::BufRead;
+
+use crate::clock::Clock;
+use crate::faults::Scope;
+use crate::invocation::{errln, out, Invocation};
+use crate::store::StoreError;
+use crate::{Personality, Vendor};
+use model::{Array, CliError};
+
+pub const PERSONALITY: Personality = Personality {
+    prog: "eternus-cli",
+    run,
+    mask_argv: |a| a.to_vec(),
+    default_fault_exit: 255,
+    default_fault_message: |_, _| "Error: E0060 Resource locked".to_string(),
+    internal_error_exit: 255,
+};
+
+pub const VENDOR: Vendor = Vendor {
+    name: "eternus",
+    setup: admin::setup,
+    admin: admin::admin,
+    set_rate: admin::set_rate,
+    get_rate: admin::get_rate,
+};
+
+fn run(inv: &mut Invocation, args: &[String]) -> i32 {
+    let Some(name) = args.first().filter(|n| model::valid_name(n)) else {
+        errln("usage: eternus-cli ARRAY (the array answers on stdin as an ssh session would)");
+        return 255;
+    };
+    match model::load(&inv.store, name) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            errln(&format!(
+                "ssh: connect to host {name} port 22: No route to host"
+            ));
+            return 255;
+        }
+        Err(e) => {
+            errln(&e.to_string());
+            return 255;
+        }
+    }
+    out("\r\nCLI> ");
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    loop {
+        let mut raw = String::new();
+        match input.read_line(&mut raw) {
+            Ok(0) | Err(_) => return 0,
+            Ok(_) => {}
+        }
+        let line = raw.trim().to_string();
+        if line.is_empty() {
+            out("CLI> ");
+            continue;
+        }
+        if line == "exit" {
+            return 0;
+        }
+        inv.record_command(line.clone());
+        out(&format!("{line}\r\n"));
+        let answer = answer(inv, name, &line);
+        let mut text = String::new();
+        match answer {
+            Ok(lines) => {
+                for l in lines {
+                    text.push_str(&l);
+                    text.push_str("\r\n");
+                }
+            }
+            Err(CliError(code, message)) => text.push_str(&format!("Error: {code} {message}\r\n")),
+        }
+        text.push_str("CLI> ");
+        out(&text);
+    }
+}
+
+fn fault_text(message: &str) -> CliError {
+    let m = message
+        .trim()
+        .strip_prefix("Error:")
+        .map(str::trim)
+        .unwrap_or(message.trim());
+    let (code, text) = m.split_once(' ').unwrap_or((m, ""));
+    let code: &'static str = match code {
+        "E0060" => "E0060",
+        "E0110" => "E0110",
+        "E0135" => "E0135",
+        "E5201" => "E5201",
+        _ => "E0001",
+    };
+    CliError(
+        code,
+        if code == "E0001" && !m.starts_with("E0001") {
+            m.to_string()
+        } else {
+            text.to_string()
+        },
+    )
+}
+
+fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, CliError> {
+    let verb = line
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(f) = inv.faults(Scope::Command(&verb), Some(&verb), None) {
+        return Err(fault_text(&f.message));
+    }
+    if verb == "start" {
+        for pair in commands::start_pairs(line) {
+            if let Some(f) = inv.faults(Scope::Pair(&verb, &pair), Some(&verb), Some(&pair)) {
+                return Err(fault_text(&f.message));
+            }
+        }
+    }
+    let internal = |e: StoreError| CliError("E0001", e.to_string());
+    let clock = Clock::load(&inv.store).map_err(internal)?;
+    let now = model::now_ms(&inv.store).map_err(internal)?;
+    let dir = model::data_dir(&inv.store, name);
+    let result: Result<Result<Vec<String>, CliError>, StoreError> =
+        inv.store
+            .update(&model::rel_path(name), |slot: &mut Option<Array>| {
+                let Some(array) = slot.as_mut() else {
+                    return Ok(Err(CliError::no_resource()));
+                };
+                array.advance(&dir, now);
+                Ok(commands::execute(array, &dir, now, clock.offset_secs, line))
+            });
+    result.map_err(internal)?
+}

@@ -1,0 +1,473 @@
+//! The state of one emulated ETERNUS DX (`eternus/<NAME>.json`) and its volumes, which are
+//! sparse files `eternus/<NAME>/vol<N>.img` created on first write.
+//!
+//! Copies move real bytes with point-in-time semantics: a session's `pending` tracks are
+//! copied in the background at `rate` tracks per (emulated) second; a host write to a
+//! source track still pending is preceded by the copy of that track (copy-on-first-write),
+//! so the destination always ends up with the source as of the session start. QuickOPC and
+//! suspended EC sessions record the tracks written since (`tracked`), so a differential
+//! restart or a resume copies only those. `written` marks the tracks of a volume that may
+//! hold non-zero data, so copying a large, mostly empty volume costs nothing.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::ranges::Ranges;
+use crate::store::{Store, StoreError};
+
+pub const DIR: &str = "eternus";
+/// 64 KiB tracks.
+pub const TRACK: u64 = 64 * 1024;
+/// 1 GiB/s.
+pub const DEFAULT_RATE: u64 = 16_384;
+pub const DEFAULT_SESSION_LIMIT: usize = 65_535;
+
+pub fn rel_path(name: &str) -> String {
+    format!("{DIR}/{name}.json")
+}
+
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Volume {
+    pub name: String,
+    pub size_mb: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(default, skip_serializing_if = "Ranges::is_empty")]
+    pub written: Ranges,
+    #[serde(default, skip_serializing_if = "Ranges::is_empty")]
+    pub bad: Ranges,
+}
+
+impl Volume {
+    pub fn tracks(&self) -> u64 {
+        self.size_mb * 1024 * 1024 / TRACK
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CType {
+    #[serde(rename = "OPC")]
+    Opc,
+    #[serde(rename = "QuickOPC")]
+    QuickOpc,
+    #[serde(rename = "SnapOPC")]
+    SnapOpc,
+    #[serde(rename = "SnapOPC+")]
+    SnapOpcPlus,
+    #[serde(rename = "EC")]
+    Ec,
+    #[serde(rename = "REC")]
+    Rec,
+}
+
+impl CType {
+    pub fn text(self) -> &'static str {
+        match self {
+            CType::Opc => "OPC",
+            CType::QuickOpc => "QuickOPC",
+            CType::SnapOpc => "SnapOPC",
+            CType::SnapOpcPlus => "SnapOPC+",
+            CType::Ec => "EC",
+            CType::Rec => "REC",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    Active,
+    Reserved,
+    #[serde(rename = "Error Suspend")]
+    ErrorSuspend,
+    Suspend,
+    Halt,
+}
+
+impl Status {
+    pub fn text(self) -> &'static str {
+        match self {
+            Status::Active => "Active",
+            Status::Reserved => "Reserved",
+            Status::ErrorSuspend => "Error Suspend",
+            Status::Suspend => "Suspend",
+            Status::Halt => "Halt",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Copying,
+    #[serde(rename = "Tracking & Copy")]
+    TrackingCopy,
+    Tracking,
+    Equivalent,
+    Suspend,
+    Readying,
+}
+
+impl Phase {
+    pub fn text(self) -> &'static str {
+        match self {
+            Phase::Copying => "Copying",
+            Phase::TrackingCopy => "Tracking & Copy",
+            Phase::Tracking => "Tracking",
+            Phase::Equivalent => "Equivalent",
+            Phase::Suspend => "Suspend",
+            Phase::Readying => "Readying",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub sid: u32,
+    pub ctype: CType,
+    pub src: u32,
+    pub dst: u32,
+    pub status: Status,
+    pub phase: Phase,
+    #[serde(default)]
+    pub error_code: u8,
+    /// Tracks still to copy in this phase.
+    #[serde(default)]
+    pub pending: Ranges,
+    /// Tracks to copy when the phase began (for the progress percentage).
+    #[serde(default)]
+    pub total: u64,
+    /// Tracks copied in the background so far in this phase.
+    #[serde(default)]
+    pub copied: u64,
+    /// Emulated milliseconds when the phase began.
+    #[serde(default)]
+    pub phase_start_ms: i64,
+    /// Tracks changed on either volume since the logical copy (QuickOPC) or the suspend (EC).
+    #[serde(default)]
+    pub tracked: Ranges,
+    /// `-destination-access no-access` (EC -Xda).
+    #[serde(default)]
+    pub no_access: bool,
+    /// Emulated unix seconds of the last logical copy, suspend or error.
+    #[serde(default)]
+    pub timestamp: Option<i64>,
+    #[serde(default)]
+    pub generation: Option<u32>,
+}
+
+impl Session {
+    pub fn copying(&self) -> bool {
+        self.status == Status::Active && matches!(self.phase, Phase::Copying | Phase::TrackingCopy)
+    }
+
+    pub fn percent(&self) -> u64 {
+        if self.total == 0 {
+            return 100;
+        }
+        (self.total - self.pending.len().min(self.total)) * 100 / self.total
+    }
+
+    pub fn update_percent(&self, tracks: u64) -> u64 {
+        if tracks == 0 {
+            return 0;
+        }
+        let changed = self.tracked.len() * 100;
+        changed.div_ceil(tracks).min(100)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stats {
+    /// Tracks copied by sessions (background, copy-on-write and mirroring).
+    pub copied_tracks: u64,
+    pub copied_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Array {
+    pub name: String,
+    pub box_id: String,
+    pub rate: u64,
+    #[serde(default = "default_limit")]
+    pub session_limit: usize,
+    pub next_sid: u32,
+    pub volumes: BTreeMap<u32, Volume>,
+    pub sessions: Vec<Session>,
+    #[serde(default)]
+    pub stats: Stats,
+}
+
+fn default_limit() -> usize {
+    DEFAULT_SESSION_LIMIT
+}
+
+/// A CLI error: code and text, printed `Error: <code> <text>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError(pub &'static str, pub String);
+
+impl CliError {
+    pub fn no_resource() -> CliError {
+        CliError("E0110", "Resource does not exist.".into())
+    }
+}
+
+/// Where an array's volume files live.
+pub fn data_dir(store: &Store, name: &str) -> PathBuf {
+    store.path(&format!("{DIR}/{name}"))
+}
+
+fn vol_path(dir: &Path, number: u32) -> PathBuf {
+    dir.join(format!("vol{number}.img"))
+}
+
+fn io(path: &Path, e: std::io::Error) -> CliError {
+    CliError(
+        "E0001",
+        format!("internal error on {}: {e}", path.display()),
+    )
+}
+
+fn read_at(dir: &Path, number: u32, offset: u64, len: usize) -> Result<Vec<u8>, CliError> {
+    let path = vol_path(dir, number);
+    let mut buf = vec![0u8; len];
+    let mut f = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(buf),
+        Err(e) => return Err(io(&path, e)),
+    };
+    f.seek(SeekFrom::Start(offset)).map_err(|e| io(&path, e))?;
+    let mut got = 0;
+    while got < len {
+        match f.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(io(&path, e)),
+        }
+    }
+    Ok(buf)
+}
+
+fn write_at(dir: &Path, number: u32, size: u64, offset: u64, data: &[u8]) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let path = vol_path(dir, number);
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io(&path, e))?;
+    if f.metadata().map(|m| m.len()).unwrap_or(0) != size {
+        f.set_len(size).map_err(|e| io(&path, e))?;
+    }
+    f.seek(SeekFrom::Start(offset)).map_err(|e| io(&path, e))?;
+    f.write_all(data).map_err(|e| io(&path, e))
+}
+
+impl Array {
+    pub fn new(name: &str, box_id: &str) -> Array {
+        Array {
+            name: name.to_string(),
+            box_id: box_id.to_string(),
+            rate: DEFAULT_RATE,
+            session_limit: DEFAULT_SESSION_LIMIT,
+            next_sid: 1,
+            volumes: BTreeMap::new(),
+            sessions: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn volume(&self, number: u32) -> Result<&Volume, CliError> {
+        self.volumes.get(&number).ok_or_else(CliError::no_resource)
+    }
+
+    /// Copies tracks `ranges` of `src` onto `dst` (only tracks that may hold data are read;
+    /// tracks empty on both sides cost nothing). A bad source track stops the copy.
+    fn copy_tracks(&mut self, dir: &Path, src: u32, dst: u32, ranges: &Ranges) -> Result<(), u64> {
+        let (Some(s), Some(d)) = (
+            self.volumes.get(&src).cloned(),
+            self.volumes.get(&dst).cloned(),
+        ) else {
+            return Ok(());
+        };
+        let dst_size = d.size_mb * 1024 * 1024;
+        for (a, b) in ranges.iter() {
+            if let Some((bad, _)) = s.bad.within(a, b).iter().next() {
+                return Err(bad);
+            }
+            let mut data_tracks = s.written.within(a, b);
+            let mut zero_tracks = d.written.within(a, b);
+            zero_tracks.subtract(&data_tracks);
+            data_tracks = data_tracks.within(0, d.tracks());
+            for (x, y) in data_tracks.iter() {
+                for t in x..y {
+                    let bytes = read_at(dir, src, t * TRACK, TRACK as usize).map_err(|_| t)?;
+                    write_at(dir, dst, dst_size, t * TRACK, &bytes).map_err(|_| t)?;
+                }
+            }
+            for (x, y) in zero_tracks.iter() {
+                for t in x..y {
+                    write_at(dir, dst, dst_size, t * TRACK, &vec![0u8; TRACK as usize])
+                        .map_err(|_| t)?;
+                }
+            }
+            if let Some(v) = self.volumes.get_mut(&dst) {
+                v.written.remove(a, b);
+                v.written.union(&data_tracks);
+            }
+            self.stats.copied_tracks += b - a;
+            self.stats.copied_bytes += (b - a) * TRACK;
+        }
+        Ok(())
+    }
+
+    fn fail(session: &mut Session, now_ms: i64) {
+        session.status = Status::ErrorSuspend;
+        session.error_code = 0xBA;
+        session.timestamp = Some(now_ms / 1000);
+    }
+
+    /// Moves every background copy forward to `now_ms` and ends finished phases.
+    pub fn advance(&mut self, dir: &Path, now_ms: i64) {
+        let mut i = 0;
+        while i < self.sessions.len() {
+            let mut s = self.sessions[i].clone();
+            if s.copying() {
+                let elapsed = u64::try_from(now_ms.saturating_sub(s.phase_start_ms)).unwrap_or(0);
+                let due = (u128::from(self.rate) * u128::from(elapsed) / 1000)
+                    .min(u128::from(u64::MAX)) as u64;
+                let budget = due.saturating_sub(s.copied);
+                if budget > 0 && !s.pending.is_empty() {
+                    let chunk = s.pending.take_first(budget);
+                    s.copied += chunk.len();
+                    if self.copy_tracks(dir, s.src, s.dst, &chunk).is_err() {
+                        Self::fail(&mut s, now_ms);
+                    }
+                }
+                if s.status == Status::Active && s.pending.is_empty() {
+                    match s.ctype {
+                        CType::Opc => {
+                            self.sessions.remove(i);
+                            continue;
+                        }
+                        CType::QuickOpc => s.phase = Phase::Tracking,
+                        _ => s.phase = Phase::Equivalent,
+                    }
+                }
+            }
+            self.sessions[i] = s;
+            i += 1;
+        }
+    }
+
+    /// A host write of `data` at byte `offset` of volume `number`, with the copy-on-write,
+    /// tracking and mirroring the sessions on that volume require.
+    pub fn host_write(
+        &mut self,
+        dir: &Path,
+        number: u32,
+        offset: u64,
+        data: &[u8],
+        now_ms: i64,
+    ) -> Result<(), CliError> {
+        let vol = self.volume(number)?.clone();
+        let size = vol.size_mb * 1024 * 1024;
+        if data.is_empty() {
+            return Ok(());
+        }
+        if offset
+            .checked_add(data.len() as u64)
+            .is_none_or(|end| end > size)
+        {
+            return Err(CliError(
+                "E0019",
+                format!("write beyond the end of volume {number} ({size} bytes)"),
+            ));
+        }
+        let first = offset / TRACK;
+        let last = (offset + data.len() as u64 - 1) / TRACK;
+        let touched = Ranges::span(first, last + 1);
+        for i in 0..self.sessions.len() {
+            let s = self.sessions[i].clone();
+            if s.src == number && s.copying() && s.ctype != CType::Ec {
+                let cow = s.pending.within(first, last + 1);
+                if !cow.is_empty() {
+                    let mut updated = s.clone();
+                    updated.pending.subtract(&cow);
+                    updated.copied += cow.len();
+                    if self.copy_tracks(dir, s.src, s.dst, &cow).is_err() {
+                        Self::fail(&mut updated, now_ms);
+                    }
+                    self.sessions[i] = updated;
+                }
+            }
+            let s = &mut self.sessions[i];
+            if s.dst == number && s.copying() && s.ctype != CType::Ec {
+                s.pending.subtract(&touched);
+            }
+            let tracks =
+                s.ctype == CType::QuickOpc || (s.ctype == CType::Ec && s.status != Status::Active);
+            if (s.src == number || s.dst == number) && tracks {
+                s.tracked.union(&touched);
+            }
+        }
+        write_at(dir, number, size, offset, data)?;
+        if let Some(v) = self.volumes.get_mut(&number) {
+            v.written.union(&touched);
+        }
+        let mirrors: Vec<(u32, u32, Ranges)> = self
+            .sessions
+            .iter()
+            .filter(|s| {
+                s.src == number
+                    && s.ctype == CType::Ec
+                    && s.status == Status::Active
+                    && s.phase != Phase::Suspend
+            })
+            .map(|s| {
+                let mut m = touched.clone();
+                m.subtract(&s.pending);
+                (s.src, s.dst, m)
+            })
+            .collect();
+        for (src, dst, ranges) in mirrors {
+            let _ = self.copy_tracks(dir, src, dst, &ranges);
+        }
+        Ok(())
+    }
+
+    /// The whole content of a volume.
+    pub fn read_volume(&self, dir: &Path, number: u32) -> Result<Vec<u8>, CliError> {
+        let vol = self.volume(number)?;
+        let size = usize::try_from(vol.size_mb * 1024 * 1024)
+            .map_err(|_| CliError("E0019", "volume too large".into()))?;
+        read_at(dir, number, 0, size)
+    }
+}
+
+pub fn load(store: &Store, name: &str) -> Result<Option<Array>, StoreError> {
+    store.load::<Option<Array>>(&rel_path(name))
+}
+
+pub fn list(store: &Store) -> Result<Vec<String>, StoreError> {
+    store.list(DIR)
+}
+
+/// Emulated now, in milliseconds.
+pub fn now_ms(store: &Store) -> Result<i64, StoreError> {
+    let clock = crate::clock::Clock::load(store)?;
+    Ok(chrono::Utc::now()
+        .timestamp_millis()
+        .saturating_add(clock.offset_secs.saturating_mul(1000)))
+}
