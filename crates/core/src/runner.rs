@@ -29,6 +29,24 @@ static BUSY: std::sync::Mutex<BusyClock> = std::sync::Mutex::new(BusyClock {
     total: Duration::ZERO,
 });
 
+/// Counts the wall time while a vendor process is being waited on, for transports that
+/// keep their own process (the ETERNUS CLI session): busy from `start` until dropped.
+#[must_use = "the time is counted until the guard is dropped"]
+pub struct VendorBusy(());
+
+impl VendorBusy {
+    pub fn start() -> VendorBusy {
+        busy_enter();
+        VendorBusy(())
+    }
+}
+
+impl Drop for VendorBusy {
+    fn drop(&mut self) {
+        busy_exit();
+    }
+}
+
 fn busy_enter() {
     if let Ok(mut busy) = BUSY.lock() {
         if busy.in_flight == 0 {
@@ -353,7 +371,9 @@ fn kill_group(pid: Pid, done: &mpsc::Receiver<std::io::Result<std::process::Exit
     }
 }
 
-fn passed_environment() -> Vec<(String, String)> {
+/// The environment given to vendor processes: a fixed list, whatever the caller had, so a
+/// command behaves the same from a shell, cron or a service hook.
+pub fn passed_environment() -> Vec<(String, String)> {
     std::env::vars()
         .filter(|(key, _)| {
             PASSED_ENV.contains(&key.as_str())

@@ -9,32 +9,16 @@ use crate::cli;
 use crate::error::{EternusError, Result};
 use crate::parse;
 use arraysync_core::log::Logger;
+use arraysync_core::runner::{passed_environment, VendorBusy};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// Nanoseconds spent waiting on array sessions in this process (for `ARRAYSYNC_TIMING`).
-static VENDOR_NANOS: AtomicU64 = AtomicU64::new(0);
-
-/// Wall time spent waiting on the arrays so far.
-pub fn vendor_wall_time() -> Duration {
-    Duration::from_nanos(VENDOR_NANOS.load(Ordering::Relaxed))
-}
-
-fn account(since: Instant) {
-    let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    VENDOR_NANOS.fetch_add(nanos, Ordering::Relaxed);
-}
-
-const PASSED_ENV: &[&str] = &["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR"];
-const PASSED_ENV_PREFIXES: &[&str] = &["LC_", "ARRAYSYNC_", "ARRAYSIM_"];
 
 /// How the session behaves.
 #[derive(Debug, Clone)]
@@ -111,7 +95,7 @@ impl Session {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        let started = Instant::now();
+        let busy = VendorBusy::start();
         let mut child = command.spawn().map_err(|e| EternusError::Transport {
             array: array.name.clone(),
             message: format!("{}: cannot run: {e}", program.display()),
@@ -134,7 +118,7 @@ impl Session {
             log: log.clone(),
         };
         let greeting = session.read_answer("(session start)");
-        account(started);
+        drop(busy);
         greeting?;
         Ok(session)
     }
@@ -193,10 +177,8 @@ impl Session {
             Kind::Query => self.log.debug(&line),
             Kind::Action => self.log.info(&line),
         }
-        let started = Instant::now();
-        let result = self.exchange(command);
-        account(started);
-        result
+        let _busy = VendorBusy::start();
+        self.exchange(command)
     }
 
     fn exchange(&mut self, command: &str) -> Result<Reply> {
@@ -309,7 +291,7 @@ impl Session {
     }
 
     fn finish(&mut self) {
-        let started = Instant::now();
+        let _busy = VendorBusy::start();
         if let Some(mut stdin) = self.stdin.take() {
             let _ = stdin.write_all(format!("{}\n", cli::EXIT).as_bytes());
         }
@@ -327,7 +309,6 @@ impl Session {
                 }
             }
         }
-        account(started);
     }
 }
 
@@ -371,15 +352,6 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Vec<u8>>>)
             }
         }
     });
-}
-
-fn passed_environment() -> Vec<(String, String)> {
-    std::env::vars()
-        .filter(|(key, _)| {
-            PASSED_ENV.contains(&key.as_str())
-                || PASSED_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
-        })
-        .collect()
 }
 
 #[cfg(test)]
