@@ -427,6 +427,20 @@ impl<'a> ResourceConfig<'a> {
     }
 }
 
+/// Whether `text` is safe as a name that becomes a vendor argv word or a file name:
+/// 1 to `max_len` characters, the first alphanumeric (so never an option like `-x`),
+/// the others alphanumeric or one of `extra`. Drivers name their own rule after it.
+pub fn is_safe_name(text: &str, max_len: usize, extra: &[char]) -> bool {
+    text.len() <= max_len
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
 /// ConfigParser's boolean words.
 pub fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
@@ -501,6 +515,16 @@ mod tests {
         assert!(is_trigger_keyword("pre_sync_resync"));
         assert!(is_trigger_keyword("blocking_post_start"));
         assert!(!is_trigger_keyword("pre_sync_split"));
+    }
+
+    #[test]
+    fn safe_names_start_alphanumeric_and_stay_in_bounds() {
+        assert!(is_safe_name("IBM.2107-75FA120", 64, &['.', '-', '_']));
+        assert!(!is_safe_name("", 64, &['.']));
+        assert!(!is_safe_name("-rf", 64, &['-']));
+        assert!(!is_safe_name("a;b", 64, &['.']));
+        assert!(!is_safe_name("abcd", 3, &[]));
+        assert!(is_safe_name("G#1", 8, &['#']));
     }
 
     #[test]

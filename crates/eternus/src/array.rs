@@ -11,6 +11,7 @@
 //! ```
 
 use arraysync_core::auth::{check_secret_file, AuthConf};
+use arraysync_core::config::is_safe_name;
 use arraysync_core::ini::Ini;
 use arraysync_core::{ConfigError, Location, Paths};
 use std::path::PathBuf;
@@ -46,15 +47,7 @@ fn plain(value: &str) -> bool {
 
 /// Whether `name` can be an array name (auth.conf section, devices file column).
 pub fn valid_array_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    is_safe_name(name, 64, &['.', '-', '_'])
 }
 
 impl ArrayConf {

@@ -16,6 +16,7 @@ use crate::parse;
 use crate::repo::{CopyDirection, OpServer, Pair, Repository};
 use crate::scripts::{self, Script, Suppress};
 use crate::transport::{Kind, Options, Session};
+use arraysync_core::config::is_safe_name;
 use arraysync_core::ini::Ini;
 use arraysync_core::log::Logger;
 use arraysync_core::Paths;
@@ -86,15 +87,7 @@ pub struct OpOptions {
 
 /// Group names: up to 64 of `[A-Za-z0-9-_#.]`, the first alphanumeric.
 pub fn valid_group_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '#' | '.'))
+    is_safe_name(name, 64, &['-', '_', '#', '.'])
 }
 
 /// One command run.

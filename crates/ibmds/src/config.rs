@@ -2,7 +2,7 @@
 //! the array credentials from auth.conf.
 
 use arraysync_core::auth::{check_secret_file, AuthConf};
-use arraysync_core::config::{Keyword, Kind, ResourceConfig};
+use arraysync_core::config::{is_safe_name, Keyword, Kind, ResourceConfig};
 use arraysync_core::{ConfigError, Location, Paths};
 use std::collections::HashMap;
 use std::fmt;
@@ -118,15 +118,7 @@ fn parse_pairs(section: &ResourceConfig) -> Result<Vec<Pair>, ConfigError> {
 }
 
 fn is_storage_image_id(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 64
-        && text
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    is_safe_name(text, 64, &['.', '-', '_'])
 }
 
 /// `IBM.2107-75FA150/10`: a storage image id and a 2-hex-digit LSS.

@@ -2,7 +2,7 @@
 //! `max_parallel` (bound on concurrent iSM commands) and `state_wait_timeout` (how long a
 //! create waits for the base volume's snapshots to leave a transitional state).
 
-use arraysync_core::config::{Keyword, Kind, ResourceConfig};
+use arraysync_core::config::{is_safe_name, Keyword, Kind, ResourceConfig};
 use arraysync_core::duration::Unit;
 use arraysync_core::ConfigError;
 use std::fmt;
@@ -183,14 +183,7 @@ impl NecIsmConfig {
 }
 
 fn is_array_name(text: &str) -> bool {
-    text.len() <= MAX_NAME_LEN
-        && text
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    is_safe_name(text, MAX_NAME_LEN, &['_', '.', '-'])
 }
 
 #[cfg(test)]

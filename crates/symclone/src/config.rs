@@ -10,7 +10,7 @@
 //! exported as `SYMCLI_CONNECT`), as OpenSVC's symmetrix array sections do.
 
 use arraysync_core::auth::check_secret_file;
-use arraysync_core::config::{Keyword, Kind, ResourceConfig};
+use arraysync_core::config::{is_safe_name, Keyword, Kind, ResourceConfig};
 use arraysync_core::duration::Unit;
 use arraysync_core::ini::Ini;
 use arraysync_core::{ConfigError, Paths};
@@ -124,15 +124,7 @@ fn is_logical_name(text: &str) -> bool {
 }
 
 fn is_name(text: &str, max: usize) -> bool {
-    !text.is_empty()
-        && text.len() <= max
-        && text
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    is_safe_name(text, max, &['_', '-', '.'])
 }
 
 /// True for a Symmetrix device id: 1 to 8 hex digits (`1234`, `00B60`).
