@@ -9,12 +9,14 @@ pub mod error;
 pub mod ini;
 pub mod lock;
 pub mod log;
+pub mod metrics;
 pub mod paths;
 pub mod poll;
 pub mod registry;
 pub mod resource;
 pub mod runner;
 pub mod service;
+pub mod settings;
 pub mod state;
 pub mod trigger;
 

@@ -1,11 +1,36 @@
-//! Action logs in the seeds' format, to stderr and to `<var>/log/<svc>.log`:
+//! Action logs in the seeds' format, through `tracing`, to stderr and to
+//! `<var>/log/<svc>.log`:
 //! `2014-09-18 23:04:02,189 - IISTSTIBMDS.SYNC#1 - INFO - <message>`.
+//!
+//! One subscriber per process ([`init`], shared by every binary) with one layer of ours,
+//! [`SeedLayer`], that formats every event in the seeds' line format. A [`Logger`] is a
+//! named handle (`SVC`, `SVC.SYNC#1`) on a sink (the service's log file and its secrets);
+//! its lines are `tracing` events carrying the logger name and sink id, so the layer knows
+//! which file gets them. Plain `tracing` events (progress of a wait, for instance) go to
+//! the sink of the innermost [`Logger::span`] they happen in. Service, resource and vendor
+//! command spans report their duration at DEBUG when they close (`--debug` timings).
+//!
+//! Levels: the file gets INFO and up (DEBUG too with `--debug`); stderr gets the level
+//! chosen by [`stderr_level`] (INFO at a terminal, WARNING otherwise, ERROR with
+//! `--quiet`, DEBUG with `--debug`), and never less than the logger's own floor.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Instant;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::registry::LookupSpan;
+
+/// The tracing target of [`Logger`] lines.
+const TARGET: &str = "arraysync::action";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -26,19 +51,135 @@ impl fmt::Display for Level {
     }
 }
 
-struct Sinks {
+impl Level {
+    fn from_u8(value: u8) -> Level {
+        match value {
+            0 => Level::Debug,
+            1 => Level::Info,
+            2 => Level::Warning,
+            _ => Level::Error,
+        }
+    }
+
+    fn as_u8(self) -> u8 {
+        self as u8
+    }
+
+    fn of(level: &tracing::Level) -> Level {
+        match *level {
+            tracing::Level::ERROR => Level::Error,
+            tracing::Level::WARN => Level::Warning,
+            tracing::Level::INFO => Level::Info,
+            _ => Level::Debug,
+        }
+    }
+
+    /// Parses `debug`, `info`, `warning` (or `warn`), `error`.
+    pub fn parse(text: &str) -> Option<Level> {
+        match text.to_ascii_lowercase().as_str() {
+            "debug" => Some(Level::Debug),
+            "info" => Some(Level::Info),
+            "warning" | "warn" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+}
+
+/// The stderr level of a run: `--debug` everything, `--quiet` errors only, otherwise
+/// INFO at a terminal and WARNING when not (cron, systemd): a successful cron run is silent.
+pub fn stderr_level(debug: bool, quiet: bool) -> Level {
+    match (debug, quiet) {
+        (true, _) => Level::Debug,
+        (false, true) => Level::Error,
+        _ if std::io::stderr().is_terminal() => Level::Info,
+        _ => Level::Warning,
+    }
+}
+
+/// Process-wide levels, set by [`init`].
+static STDERR_LEVEL: AtomicU8 = AtomicU8::new(2);
+static FILE_LEVEL: AtomicU8 = AtomicU8::new(1);
+/// Logger name of events outside any logger span (the program name, uppercased).
+static DEFAULT_NAME: OnceLock<String> = OnceLock::new();
+static INSTALLED: OnceLock<bool> = OnceLock::new();
+
+/// How a program logs.
+#[derive(Debug, Clone, Copy)]
+pub struct LogOptions {
+    /// Lowest level on stderr (see [`stderr_level`]).
+    pub stderr: Level,
+    /// Lowest level written to log files (INFO; DEBUG with `--debug`).
+    pub file: Level,
+}
+
+/// Installs the process's subscriber (once) and sets its levels: call first in `main`.
+/// Later calls only change the levels.
+pub fn init(program: &str, options: LogOptions) {
+    let _ = DEFAULT_NAME.set(program.to_uppercase());
+    STDERR_LEVEL.store(options.stderr.as_u8(), Ordering::Relaxed);
+    FILE_LEVEL.store(options.file.as_u8(), Ordering::Relaxed);
+    ensure_installed();
+}
+
+/// Installs the subscriber with the current levels unless one is there: loggers made by
+/// library code and tests work without an `init`.
+fn ensure_installed() {
+    INSTALLED.get_or_init(|| {
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(SeedLayer))
+            .is_ok()
+    });
+}
+
+/// One sink: a log file (optional) and the secrets masked in every line sent to it.
+struct Sink {
+    id: u64,
     file: Option<Mutex<File>>,
-    /// Lowest level echoed to stderr.
-    stderr_level: Level,
+    /// Lowest level this logger's lines reach stderr with (a floor over the process level).
+    stderr_floor: Level,
     /// Strings replaced by `xxxx` wherever they appear.
     secrets: Vec<String>,
 }
 
-/// A named logger (`SVC` or `SVC.RID`) writing to the shared sinks of one run.
+static NEXT_SINK: AtomicU64 = AtomicU64::new(1);
+
+/// Live sinks by id; weak so a dropped logger closes its file.
+fn sinks() -> &'static Mutex<HashMap<u64, Weak<Sink>>> {
+    static SINKS: OnceLock<Mutex<HashMap<u64, Weak<Sink>>>> = OnceLock::new();
+    SINKS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn register(file: Option<File>, stderr_floor: Level, secrets: Vec<String>) -> Arc<Sink> {
+    let sink = Arc::new(Sink {
+        id: NEXT_SINK.fetch_add(1, Ordering::Relaxed),
+        file: file.map(Mutex::new),
+        stderr_floor,
+        secrets,
+    });
+    if let Ok(mut map) = sinks().lock() {
+        map.retain(|_, weak| weak.strong_count() > 0);
+        map.insert(sink.id, Arc::downgrade(&sink));
+    }
+    sink
+}
+
+fn sink_by_id(id: u64) -> Option<Arc<Sink>> {
+    sinks().lock().ok()?.get(&id)?.upgrade()
+}
+
+/// Opens (creating, appending) the action log file. The only place a log file is opened.
+fn open_log_file(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// A named logger (`SVC` or `SVC.RID`) writing to the shared sink of one run.
 #[derive(Clone)]
 pub struct Logger {
     name: String,
-    sinks: Arc<Sinks>,
+    sink: Arc<Sink>,
 }
 
 impl fmt::Debug for Logger {
@@ -49,62 +190,42 @@ impl fmt::Debug for Logger {
 
 impl Logger {
     /// A logger for service `service` writing to `log_file` (created, appended) when given.
-    /// The file receives every level; stderr receives `stderr_level` and above.
+    /// The file receives INFO and up; stderr receives the run's level, never below
+    /// `stderr_level`.
     pub fn open(
         service: &str,
         log_file: Option<&Path>,
         stderr_level: Level,
     ) -> std::io::Result<Logger> {
-        let file = match log_file {
-            Some(path) => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                Some(Mutex::new(
-                    OpenOptions::new().create(true).append(true).open(path)?,
-                ))
-            }
-            None => None,
-        };
+        ensure_installed();
+        let file = log_file.map(open_log_file).transpose()?;
         Ok(Logger {
             name: service.to_uppercase(),
-            sinks: Arc::new(Sinks {
-                file,
-                stderr_level,
-                secrets: Vec::new(),
-            }),
+            sink: register(file, stderr_level, Vec::new()),
         })
     }
 
-    /// A logger that writes nowhere but stderr at `stderr_level` (status, check).
+    /// A logger that writes nowhere but stderr, from `stderr_level` up (status, check).
     pub fn stderr_only(service: &str, stderr_level: Level) -> Logger {
+        ensure_installed();
         Logger {
             name: service.to_uppercase(),
-            sinks: Arc::new(Sinks {
-                file: None,
-                stderr_level,
-                secrets: Vec::new(),
-            }),
+            sink: register(None, stderr_level, Vec::new()),
         }
     }
 
-    /// The same sinks with more secrets to mask. Call before handing the logger out.
+    /// The same sink with more secrets to mask. Call before handing the logger out.
     pub fn with_secrets(self, secrets: impl IntoIterator<Item = String>) -> Logger {
-        let mut all = self.sinks.secrets.clone();
+        let mut all = self.sink.secrets.clone();
         all.extend(secrets.into_iter().filter(|s| !s.is_empty()));
         let file = self
-            .sinks
+            .sink
             .file
             .as_ref()
-            .and_then(|f| f.lock().ok().and_then(|f| f.try_clone().ok()))
-            .map(Mutex::new);
+            .and_then(|f| f.lock().ok().and_then(|f| f.try_clone().ok()));
         Logger {
             name: self.name,
-            sinks: Arc::new(Sinks {
-                file,
-                stderr_level: self.sinks.stderr_level,
-                secrets: all,
-            }),
+            sink: register(file, self.sink.stderr_floor, all),
         }
     }
 
@@ -112,7 +233,7 @@ impl Logger {
     pub fn child(&self, rid: &str) -> Logger {
         Logger {
             name: format!("{}.{}", self.name, rid.to_uppercase()),
-            sinks: Arc::clone(&self.sinks),
+            sink: Arc::clone(&self.sink),
         }
     }
 
@@ -122,25 +243,37 @@ impl Logger {
 
     /// Replaces every known secret in `text` by `xxxx`.
     pub fn mask(&self, text: &str) -> String {
-        mask_secrets(text, &self.sinks.secrets)
+        mask_secrets(text, &self.sink.secrets)
+    }
+
+    /// A span (`kind` = service, resource, vendor, wait) naming this logger: plain
+    /// `tracing` events inside it go to this logger's sink under its name, and its
+    /// duration is logged at DEBUG when it closes.
+    pub fn span(&self, kind: &'static str, what: &str) -> tracing::Span {
+        tracing::info_span!(
+            target: TARGET,
+            "arraysync",
+            kind,
+            what = %self.mask(what),
+            logger = %self.name,
+            sink = self.sink.id
+        )
     }
 
     pub fn log(&self, level: Level, message: &str) {
-        let line = format!(
-            "{} - {} - {} - {}\n",
-            chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f"),
-            self.name,
-            level,
-            self.mask(message)
-        );
-        if let Some(file) = &self.sinks.file {
-            if let Ok(mut file) = file.lock() {
-                // A full disk must not turn a successful array action into a failure.
-                let _ = file.write_all(line.as_bytes());
+        let sink = self.sink.id;
+        let name = self.name.as_str();
+        match level {
+            Level::Debug => {
+                tracing::debug!(target: TARGET, logger = name, sink, "{message}")
             }
-        }
-        if level >= self.sinks.stderr_level {
-            let _ = std::io::stderr().write_all(line.as_bytes());
+            Level::Info => tracing::info!(target: TARGET, logger = name, sink, "{message}"),
+            Level::Warning => {
+                tracing::warn!(target: TARGET, logger = name, sink, "{message}")
+            }
+            Level::Error => {
+                tracing::error!(target: TARGET, logger = name, sink, "{message}")
+            }
         }
     }
 
@@ -168,6 +301,180 @@ pub fn mask_secrets(text: &str, secrets: &[String]) -> String {
         })
 }
 
+/// One line in the seeds' format (the message is already masked).
+pub fn format_line(
+    time: chrono::DateTime<chrono::Local>,
+    name: &str,
+    level: Level,
+    message: &str,
+) -> String {
+    format!(
+        "{} - {} - {} - {}\n",
+        time.format("%Y-%m-%d %H:%M:%S,%3f"),
+        name,
+        level,
+        message
+    )
+}
+
+/// The fields of an event or span that matter to the layer.
+#[derive(Default)]
+struct Fields {
+    message: String,
+    logger: Option<String>,
+    sink: Option<u64>,
+    kind: Option<String>,
+    what: Option<String>,
+    /// Other fields, `key=value`, appended to the message.
+    extra: Vec<String>,
+}
+
+impl Visit for Fields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "sink" => self.sink = Some(value),
+            name => self.extra.push(format!("{name}={value}")),
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record(field, value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.record(field, format!("{value:?}"));
+    }
+}
+
+impl Fields {
+    fn record(&mut self, field: &Field, value: String) {
+        match field.name() {
+            "message" => self.message = value,
+            "logger" => self.logger = Some(value),
+            "kind" => self.kind = Some(value),
+            "what" => self.what = Some(value),
+            name => self.extra.push(format!("{name}={value}")),
+        }
+    }
+}
+
+/// What a span of ours keeps: its logger, sink and start time.
+struct SpanInfo {
+    logger: Option<String>,
+    sink: Option<u64>,
+    label: Option<String>,
+    started: Instant,
+}
+
+/// The formatting layer: seed-format lines to the sink's file and to stderr.
+pub struct SeedLayer;
+
+impl SeedLayer {
+    fn write(&self, name: &str, sink: Option<Arc<Sink>>, level: Level, message: &str) {
+        let stderr_min = Level::from_u8(STDERR_LEVEL.load(Ordering::Relaxed));
+        let file_min = Level::from_u8(FILE_LEVEL.load(Ordering::Relaxed));
+        let floor = sink.as_ref().map_or(Level::Debug, |s| s.stderr_floor);
+        let to_stderr = level >= stderr_min.max(floor);
+        let file = sink.as_ref().and_then(|s| s.file.as_ref());
+        let to_file = file.is_some() && level >= file_min;
+        if !to_stderr && !to_file {
+            return;
+        }
+        let masked = match &sink {
+            Some(sink) => mask_secrets(message, &sink.secrets),
+            None => message.to_string(),
+        };
+        let line = format_line(chrono::Local::now(), name, level, &masked);
+        if let (true, Some(file)) = (to_file, file) {
+            if let Ok(mut file) = file.lock() {
+                // A full disk must not turn a successful array action into a failure.
+                let _ = file.write_all(line.as_bytes());
+            }
+        }
+        if to_stderr {
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+    }
+}
+
+impl<S> Layer<S> for SeedLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        attrs.record(&mut fields);
+        let label = match (&fields.kind, &fields.what) {
+            (Some(kind), Some(what)) => Some(format!("{kind} {what}")),
+            (Some(kind), None) => Some(kind.clone()),
+            _ => None,
+        };
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanInfo {
+                logger: fields.logger,
+                sink: fields.sink,
+                label,
+                started: Instant::now(),
+            });
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let (mut logger, mut sink) = (fields.logger.take(), fields.sink);
+        if logger.is_none() || sink.is_none() {
+            if let Some(scope) = ctx.event_scope(event) {
+                for span in scope {
+                    if let Some(info) = span.extensions().get::<SpanInfo>() {
+                        logger = logger.or_else(|| info.logger.clone());
+                        sink = sink.or(info.sink);
+                    }
+                    if logger.is_some() && sink.is_some() {
+                        break;
+                    }
+                }
+            }
+        }
+        let name = logger
+            .or_else(|| DEFAULT_NAME.get().cloned())
+            .unwrap_or_else(|| "ARRAYSYNC".into());
+        let mut message = fields.message;
+        for extra in fields.extra {
+            message.push(' ');
+            message.push_str(&extra);
+        }
+        let level = Level::of(event.metadata().level());
+        self.write(&name, sink.and_then(sink_by_id), level, &message);
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if Level::from_u8(STDERR_LEVEL.load(Ordering::Relaxed)) > Level::Debug
+            && Level::from_u8(FILE_LEVEL.load(Ordering::Relaxed)) > Level::Debug
+        {
+            return;
+        }
+        let Some(span) = ctx.span(&id) else { return };
+        let extensions = span.extensions();
+        let Some(info) = extensions.get::<SpanInfo>() else {
+            return;
+        };
+        let Some(label) = &info.label else { return };
+        let name = info
+            .logger
+            .clone()
+            .or_else(|| DEFAULT_NAME.get().cloned())
+            .unwrap_or_else(|| "ARRAYSYNC".into());
+        let message = format!("{label}: {:.3} s", info.started.elapsed().as_secs_f64());
+        self.write(
+            &name,
+            info.sink.and_then(sink_by_id),
+            Level::Debug,
+            &message,
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +487,7 @@ mod tests {
             .expect("open")
             .with_secrets(["s3cret".to_string()]);
         log.child("sync#1").info("resyncflash -pw s3cret");
+        log.child("sync#1").debug("lsflash -pw s3cret");
         let text = std::fs::read_to_string(&path).expect("read");
         let (stamp, rest) = text.split_at(23);
         assert!(
@@ -190,5 +498,33 @@ mod tests {
             rest,
             " - IISTSTIBMDS.SYNC#1 - INFO - resyncflash -pw xxxx\n"
         );
+    }
+
+    #[test]
+    fn plain_events_inside_a_logger_span_reach_its_file_masked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("svc.log");
+        let log = Logger::open("svc", Some(&path), Level::Error)
+            .expect("open")
+            .with_secrets(["pw9".to_string()]);
+        let rlog = log.child("sync#2");
+        {
+            let _span = rlog.span("wait", "copy").entered();
+            tracing::info!("1/2 pairs copied, pw9");
+        }
+        tracing::info!("outside any span: not in the file");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            text.ends_with(" - SVC.SYNC#2 - INFO - 1/2 pairs copied, xxxx\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(Level::parse("WARN"), Some(Level::Warning));
+        assert_eq!(Level::parse("info"), Some(Level::Info));
+        assert_eq!(Level::parse("loud"), None);
     }
 }

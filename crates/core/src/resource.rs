@@ -117,7 +117,8 @@ pub struct Common {
 impl Common {
     pub fn from_config(config: &ResourceConfig) -> Result<Common, ConfigError> {
         use crate::config::{DEFAULT_SYNC_MAX_DELAY, DEFAULT_SYNC_MIN_DELAY};
-        let timeout = config.duration("timeout", "300", Unit::Seconds)?;
+        let default_timeout = format_duration(crate::settings::current().resource_timeout());
+        let timeout = config.duration("timeout", &default_timeout, Unit::Seconds)?;
         if timeout.is_zero() {
             return Err(config.error("timeout", "must be more than 0"));
         }

@@ -36,6 +36,7 @@ pub struct VendorBusy(());
 
 impl VendorBusy {
     pub fn start() -> VendorBusy {
+        VENDOR_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         busy_enter();
         VendorBusy(())
     }
@@ -65,6 +66,14 @@ fn busy_exit() {
             }
         }
     }
+}
+
+/// Vendor commands run so far in this process (metrics: calls of the last action).
+static VENDOR_CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of vendor commands run so far in this process.
+pub fn vendor_calls() -> u64 {
+    VENDOR_CALLS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Wall time spent waiting on vendor commands so far in this process.
@@ -243,6 +252,8 @@ impl Runner {
                 elapsed: Duration::ZERO,
             });
         }
+        let _span = log.span("vendor", &command.program_name()).entered();
+        VENDOR_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         busy_enter();
         let result = execute(command);
         busy_exit();
@@ -372,14 +383,17 @@ fn kill_group(pid: Pid, done: &mpsc::Receiver<std::io::Result<std::process::Exit
 }
 
 /// The environment given to vendor processes: a fixed list, whatever the caller had, so a
-/// command behaves the same from a shell, cron or a service hook.
+/// command behaves the same from a shell, cron or a service hook; plus what the node
+/// settings add (`[vendor] pass_env`, `set_env`).
 pub fn passed_environment() -> Vec<(String, String)> {
-    std::env::vars()
+    let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(key, _)| {
             PASSED_ENV.contains(&key.as_str())
                 || PASSED_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
         })
-        .collect()
+        .collect();
+    env.extend(crate::settings::current().vendor_env(std::env::vars()));
+    env
 }
 
 #[cfg(test)]

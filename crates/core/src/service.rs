@@ -176,6 +176,7 @@ impl Service {
         opts: &ActionOptions,
         log: &Logger,
     ) -> Result<(), Error> {
+        let _span = log.span("service", &action.to_string()).entered();
         let selected = self.select(&opts.rids)?;
         if selected.is_empty() {
             return Err(Error::Failed(format!(
@@ -232,6 +233,7 @@ impl Service {
     ) -> Result<(), Error> {
         let common = &loaded.common;
         let rlog = log.child(&common.rid);
+        let _span = rlog.span("resource", &loaded.resource.label()).entered();
         if common.disabled {
             rlog.info(&format!(
                 "{action} skipped: resource disabled (disable = true)"
@@ -263,7 +265,20 @@ impl Service {
             common,
             state: &state,
         };
-        action.call(loaded.resource.as_ref(), &cx)?;
+        let started = Local::now();
+        let calls_before = crate::runner::vendor_calls();
+        let result = action.call(loaded.resource.as_ref(), &cx);
+        if !runner.dry_run {
+            // Metrics only: a failure to record must not fail the action.
+            let _ = crate::metrics::LastAction::finished(
+                action.method(),
+                started,
+                result.is_ok(),
+                crate::runner::vendor_calls().saturating_sub(calls_before),
+            )
+            .save(paths, self.name(), &common.rid);
+        }
+        result?;
         if action.is_refresh() && !runner.dry_run {
             // Advisory (sync_min_delay only): atomic, not worth two fsyncs per resync.
             state.update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))?;
