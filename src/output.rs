@@ -3,6 +3,7 @@
 use arraysync_core::duration::format_duration;
 use arraysync_core::resource::State;
 use arraysync_core::service::{Service, ServiceReport};
+use arraysync_core::settings::Settings;
 use serde_json::json;
 
 /// `--format`.
@@ -54,15 +55,17 @@ pub fn print_status(reports: &[ServiceReport], format: Format) -> i32 {
     0
 }
 
-/// `check`: one summary line, Nagios exit code.
-pub fn check(reports: &[ServiceReport]) -> i32 {
+/// `check`: one summary line with performance data (Nagios plugin guidelines), or JSON;
+/// the Nagios exit code either way.
+pub fn check(reports: &[(Service, ServiceReport)], format: Format) -> i32 {
+    let now = chrono::Local::now();
     let unknown = reports
         .iter()
-        .flat_map(|r| &r.resources)
+        .flat_map(|(_, r)| &r.resources)
         .any(|r| r.query_error.is_some());
     let worst = reports
         .iter()
-        .map(|r| r.state)
+        .map(|(_, r)| r.state)
         .max()
         .unwrap_or(State::NotApplicable);
     let (word, code) = match (unknown, worst) {
@@ -71,32 +74,126 @@ pub fn check(reports: &[ServiceReport]) -> i32 {
         (false, State::Warn) => ("WARNING", CHECK_WARNING),
         (false, _) => ("OK", CHECK_OK),
     };
-    let parts: Vec<String> = reports
+    let rows: Vec<CheckRow> = reports
         .iter()
-        .flat_map(|svc| {
-            svc.resources.iter().map(move |r| {
-                let detail = if r.status.reasons.is_empty() {
-                    r.status
-                        .last_sync
-                        .map(|d| format!("last sync {}", d.format("%Y-%m-%d %H:%M:%S")))
-                        .unwrap_or_default()
-                } else {
-                    r.status.reasons.join(", ")
-                };
-                format!("{} {} {} ({detail})", svc.service, r.rid, r.status.state)
+        .flat_map(|(service, svc)| {
+            svc.resources.iter().map(move |r| CheckRow {
+                service: svc.service.clone(),
+                rid: r.rid.clone(),
+                rtype: r.rtype.clone(),
+                state: r.status.state,
+                reasons: r.status.reasons.clone(),
+                last_sync: r.status.last_sync,
+                age: r
+                    .status
+                    .last_sync
+                    .map(|d| now.signed_duration_since(d).num_seconds().max(0)),
+                max_delay: service
+                    .resources
+                    .iter()
+                    .find(|l| l.common.rid == r.rid)
+                    .map(|l| l.common.sync_max_delay.as_secs()),
+                query_error: r.query_error.clone(),
             })
         })
         .collect();
-    println!("ARRAYSYNC {word} - {}", parts.join("; "));
+    let parts: Vec<String> = rows.iter().map(CheckRow::summary).collect();
+    let summary = format!("ARRAYSYNC {word} - {}", parts.join("; "));
+    if format == Format::Json {
+        print_json(&json!({
+            "status": word,
+            "code": code,
+            "summary": summary,
+            "resources": rows.iter().map(CheckRow::json).collect::<Vec<_>>(),
+        }));
+        return code;
+    }
+    let perfdata: Vec<String> = rows.iter().map(CheckRow::perfdata).collect();
+    if perfdata.is_empty() {
+        println!("{summary}");
+    } else {
+        println!("{summary} | {}", perfdata.join(" "));
+    }
     code
 }
 
+/// One resource in the check.
+struct CheckRow {
+    service: String,
+    rid: String,
+    rtype: String,
+    state: State,
+    reasons: Vec<String>,
+    last_sync: Option<chrono::DateTime<chrono::Local>>,
+    /// Seconds since the last sync.
+    age: Option<i64>,
+    /// sync_max_delay in seconds.
+    max_delay: Option<u64>,
+    query_error: Option<String>,
+}
+
+impl CheckRow {
+    fn summary(&self) -> String {
+        let detail = if self.reasons.is_empty() {
+            self.last_sync
+                .map(|d| format!("last sync {}", d.format("%Y-%m-%d %H:%M:%S")))
+                .unwrap_or_default()
+        } else {
+            self.reasons.join(", ")
+        };
+        format!("{} {} {} ({detail})", self.service, self.rid, self.state)
+    }
+
+    /// `'svc sync#1 age'=90s;3600;;0;` — the age against sync_max_delay as the warning
+    /// threshold; `U` when the array gave no last sync time.
+    fn perfdata(&self) -> String {
+        let label = format!("{} {} age", self.service, self.rid).replace(['\'', '='], "_");
+        let value = self
+            .age
+            .map(|a| format!("{a}s"))
+            .unwrap_or_else(|| "U".into());
+        let warn = self.max_delay.map(|d| d.to_string()).unwrap_or_default();
+        format!("'{label}'={value};{warn};;0;")
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "service": self.service,
+            "rid": self.rid,
+            "type": self.rtype,
+            "status": self.state,
+            "reasons": self.reasons,
+            "last_sync": self.last_sync,
+            "age_seconds": self.age,
+            "sync_max_delay_seconds": self.max_delay,
+            "query_error": self.query_error,
+        })
+    }
+}
+
+/// `print settings`: the effective node settings, every key.
+pub fn print_settings(settings: &Settings, format: Format) -> i32 {
+    if format == Format::Json {
+        print_json(&json!(settings));
+    } else {
+        print!("{}", settings.to_toml());
+    }
+    0
+}
+
 /// `check` when the configuration cannot even be read.
-pub fn check_unknown(message: &str) -> i32 {
-    println!(
-        "ARRAYSYNC UNKNOWN - {}",
-        message.lines().next().unwrap_or(message)
-    );
+pub fn check_unknown(message: &str, format: Format) -> i32 {
+    let first = message.lines().next().unwrap_or(message);
+    if format == Format::Json {
+        print_json(&json!({
+            "status": "UNKNOWN",
+            "code": CHECK_UNKNOWN,
+            "summary": format!("ARRAYSYNC UNKNOWN - {first}"),
+            "resources": [],
+        }));
+    } else {
+        println!("ARRAYSYNC UNKNOWN - {first}");
+    }
     CHECK_UNKNOWN
 }
 

@@ -87,6 +87,9 @@ impl Run {
     }
 }
 
+/// The node settings file.
+pub const SETTINGS: &str = "/etc/arraysync/arraysync.toml";
+
 /// One sandbox root.
 pub struct TestEnv {
     _dir: tempfile::TempDir,
@@ -106,7 +109,19 @@ impl TestEnv {
             .tempdir()
             .expect("tempdir");
         let root = dir.path().to_path_buf();
-        TestEnv { _dir: dir, root }
+        let env = TestEnv { _dir: dir, root };
+        // The suite reads the INFO lines of successful runs on stderr, as an operator at a
+        // terminal sees them; piped, stderr would get WARNING and up only (the cron default,
+        // tested with `TestEnv::with_default_settings`).
+        env.write(SETTINGS, "[log]\nstderr = \"info\"\n");
+        env
+    }
+
+    /// A sandbox without node settings: every default, as on a fresh node.
+    pub fn with_default_settings() -> TestEnv {
+        let env = TestEnv::new();
+        let _ = std::fs::remove_file(env.path(SETTINGS));
+        env
     }
 
     /// A command with the sandbox environment: only `ARRAYSYNC_ROOT` decides paths.

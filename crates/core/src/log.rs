@@ -86,12 +86,14 @@ impl Level {
     }
 }
 
-/// The stderr level of a run: `--debug` everything, `--quiet` errors only, otherwise
-/// INFO at a terminal and WARNING when not (cron, systemd): a successful cron run is silent.
-pub fn stderr_level(debug: bool, quiet: bool) -> Level {
-    match (debug, quiet) {
-        (true, _) => Level::Debug,
-        (false, true) => Level::Error,
+/// The stderr level of a run: `--debug` everything, `--quiet` errors only, then the node
+/// settings' `log.stderr` when not `auto`, otherwise INFO at a terminal and WARNING when
+/// not (cron, systemd): a successful cron run is silent.
+pub fn stderr_level(debug: bool, quiet: bool, configured: Option<Level>) -> Level {
+    match (debug, quiet, configured) {
+        (true, _, _) => Level::Debug,
+        (false, true, _) => Level::Error,
+        (false, false, Some(level)) => level,
         _ if std::io::stderr().is_terminal() => Level::Info,
         _ => Level::Warning,
     }
@@ -103,6 +105,7 @@ static FILE_LEVEL: AtomicU8 = AtomicU8::new(1);
 /// Logger name of events outside any logger span (the program name, uppercased).
 static DEFAULT_NAME: OnceLock<String> = OnceLock::new();
 static INSTALLED: OnceLock<bool> = OnceLock::new();
+static SYSLOG: OnceLock<Option<std::os::unix::net::UnixDatagram>> = OnceLock::new();
 
 /// How a program logs.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +114,9 @@ pub struct LogOptions {
     pub stderr: Level,
     /// Lowest level written to log files (INFO; DEBUG with `--debug`).
     pub file: Level,
+    /// Also send action log lines (from the file level up) to the local syslog socket
+    /// (journald reads it too).
+    pub syslog: bool,
 }
 
 /// Installs the process's subscriber (once) and sets its levels: call first in `main`.
@@ -119,7 +125,37 @@ pub fn init(program: &str, options: LogOptions) {
     let _ = DEFAULT_NAME.set(program.to_uppercase());
     STDERR_LEVEL.store(options.stderr.as_u8(), Ordering::Relaxed);
     FILE_LEVEL.store(options.file.as_u8(), Ordering::Relaxed);
+    if options.syslog {
+        SYSLOG.get_or_init(|| {
+            let socket = std::os::unix::net::UnixDatagram::unbound().ok()?;
+            socket.connect("/dev/log").ok()?;
+            Some(socket)
+        });
+    }
     ensure_installed();
+}
+
+/// Sends one line to syslog (facility user), best effort: logging must not fail an action.
+fn to_syslog(name: &str, level: Level, message: &str) {
+    let Some(Some(socket)) = SYSLOG.get() else {
+        return;
+    };
+    let severity = match level {
+        Level::Error => 3,
+        Level::Warning => 4,
+        Level::Info => 6,
+        Level::Debug => 7,
+    };
+    let program = DEFAULT_NAME
+        .get()
+        .map(|n| n.to_lowercase())
+        .unwrap_or_else(|| "arraysync".into());
+    let datagram = format!(
+        "<{}>{program}[{}]: {name} - {level} - {message}",
+        8 + severity,
+        std::process::id()
+    );
+    let _ = socket.send(datagram.as_bytes());
 }
 
 /// Installs the subscriber with the current levels unless one is there: loggers made by
@@ -377,7 +413,8 @@ impl SeedLayer {
         let to_stderr = level >= stderr_min.max(floor);
         let file = sink.as_ref().and_then(|s| s.file.as_ref());
         let to_file = file.is_some() && level >= file_min;
-        if !to_stderr && !to_file {
+        let to_syslog_too = sink.is_some() && level >= file_min && SYSLOG.get().is_some();
+        if !to_stderr && !to_file && !to_syslog_too {
             return;
         }
         let masked = match &sink {
@@ -393,6 +430,9 @@ impl SeedLayer {
         }
         if to_stderr {
             let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+        if to_syslog_too {
+            to_syslog(name, level, &masked);
         }
     }
 }

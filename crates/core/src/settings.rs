@@ -66,6 +66,10 @@ pub struct Vendor {
 pub struct LogSettings {
     /// Lowest level written to the action log files: debug, info, warning, error.
     pub level: String,
+    /// Lowest level on stderr: `auto` (INFO at a terminal, WARNING otherwise, so cron
+    /// runs are silent when all goes well) or a level (`info` under systemd sends the
+    /// action lines to the journal). `--debug` and `--quiet` win.
+    pub stderr: String,
     /// Where action log lines go besides stderr: `file`, `syslog` (journald reads the
     /// syslog socket too), or both.
     pub destination: Vec<String>,
@@ -107,6 +111,7 @@ impl Default for LogSettings {
     fn default() -> Self {
         LogSettings {
             level: "info".into(),
+            stderr: "auto".into(),
             destination: vec!["file".into()],
         }
     }
@@ -206,6 +211,15 @@ impl Settings {
                 ),
             ));
         }
+        if self.log.stderr != "auto" && Level::parse(&self.log.stderr).is_none() {
+            return Err(error(
+                "stderr",
+                format!(
+                    "unknown level '{}' (auto, debug, info, warning, error)",
+                    self.log.stderr
+                ),
+            ));
+        }
         for destination in &self.log.destination {
             if !["file", "syslog"].contains(&destination.as_str()) {
                 return Err(error(
@@ -237,6 +251,11 @@ impl Settings {
     /// The log file level (validated at load).
     pub fn file_level(&self) -> Level {
         Level::parse(&self.log.level).unwrap_or(Level::Info)
+    }
+
+    /// The stderr level the settings ask for (`None`: auto).
+    pub fn stderr_level(&self) -> Option<Level> {
+        Level::parse(&self.log.stderr)
     }
 
     pub fn logs_to_file(&self) -> bool {
@@ -304,6 +323,7 @@ impl Settings {
         }
         out.push_str("\n[log]\n");
         out.push_str(&format!("level = {}\n", toml_string(&self.log.level)));
+        out.push_str(&format!("stderr = {}\n", toml_string(&self.log.stderr)));
         out.push_str(&format!(
             "destination = [{}]\n",
             self.log
@@ -397,7 +417,7 @@ mod tests {
              [timeouts]\nresource = \"10m\"\nwaitlock = \"2m\"\n\
              [vendor]\npass_env = [\"SSH_AUTH_SOCK\", \"SYMCLI_*\"]\n\
              [vendor.set_env]\nSYMCLI_OUTPUT_MODE = \"standard\"\n\
-             [log]\nlevel = \"debug\"\ndestination = [\"file\", \"syslog\"]\n\
+             [log]\nlevel = \"debug\"\nstderr = \"info\"\ndestination = [\"file\", \"syslog\"]\n\
              [metrics]\ntextfile_dir = \"/var/lib/node_exporter\"\n",
         )
         .expect("parses");
@@ -408,6 +428,8 @@ mod tests {
         assert_eq!(s.resource_timeout(), Duration::from_secs(600));
         assert_eq!(s.waitlock(), Duration::from_secs(120));
         assert_eq!(s.file_level(), Level::Debug);
+        assert_eq!(s.stderr_level(), Some(Level::Info));
+        assert_eq!(Settings::default().stderr_level(), None);
         assert!(s.logs_to_syslog() && s.logs_to_file());
         let env = s.vendor_env(
             [
