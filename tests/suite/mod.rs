@@ -6,4 +6,5 @@ pub mod env;
 pub mod eternus;
 pub mod ibmds;
 pub mod necism;
+pub mod observe;
 pub mod symclone;
