@@ -679,3 +679,42 @@ fn bad_configurations_name_file_line_section_and_key() {
         .stderr_has("[sync#2] recreate_timeout:");
     assert!(env.calls(None).is_empty(), "nothing ran");
 }
+
+#[test]
+fn a_start_waiting_60_s_for_copied_logs_progress_with_pair_counts() {
+    let env = TestEnv::new();
+    seed_002(&env);
+    env.arraysync(&["-s", SEED_SVC, "sync", "resync"]).ok();
+    // The clone's activation does not show until the test unpins it, 45 s into the wait.
+    env.sim(&["symclone", "set", SYMID, "4321", "--state", "Precopy"]);
+    env.set_keyword(SEED_SVC, "sync#2", "recreate_timeout", "60");
+    let started = Instant::now();
+    let start = env
+        .command(env!("CARGO_BIN_EXE_arraysync"))
+        .args(["-s", SEED_SVC, "start"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn start");
+    std::thread::sleep(Duration::from_secs(45));
+    env.sim(&["symclone", "set", SYMID, "4321", "--state", "auto"]);
+    let output = start.wait_with_output().expect("start finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(started.elapsed() >= Duration::from_secs(45));
+    let log = env.log(SEED_SVC);
+    let progress: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" - AASTMPHPUX.SYNC#2 - INFO - 0/1 pairs copied, "))
+        .collect();
+    assert!(
+        progress.len() >= 4,
+        "progress lines:\n{progress:#?}\n--- log\n{log}"
+    );
+    assert!(
+        progress.iter().all(|l| l.ends_with("% of 60 s")),
+        "{progress:#?}"
+    );
+    // The same lines reach stderr (INFO in this suite's settings).
+    assert!(stderr.contains("0/1 pairs copied, "), "{stderr}");
+}

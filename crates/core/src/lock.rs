@@ -29,6 +29,17 @@ pub struct ServiceLock {
     path: PathBuf,
 }
 
+/// A progress line every few seconds while waiting for a lock (to the enclosing span's log).
+fn report_lock_wait(service: &str, elapsed: Duration, wait: Duration, reported: &mut Duration) {
+    if elapsed >= crate::poll::PROGRESS_AFTER && elapsed >= *reported + crate::poll::PROGRESS_AFTER
+    {
+        *reported = elapsed;
+        let probe: crate::poll::Probe<()> =
+            crate::poll::Probe::Waiting(format!("the lock of service {service}"));
+        tracing::info!("{}", crate::poll::progress_line(&probe, elapsed, wait));
+    }
+}
+
 impl ServiceLock {
     /// Takes `<lock_dir>/<service>.lock`, waiting up to `wait`.
     pub fn acquire(
@@ -48,6 +59,7 @@ impl ServiceLock {
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
         let started = Instant::now();
+        let mut reported = Duration::ZERO;
         loop {
             match FileExt::try_lock_exclusive(&file) {
                 Ok(true) => break,
@@ -57,6 +69,7 @@ impl ServiceLock {
             if started.elapsed() >= wait {
                 return Err(Error::Lock(blocked_message(service, &path, wait)));
             }
+            report_lock_wait(service, started.elapsed(), wait, &mut reported);
             thread::sleep(RETRY);
         }
         let holder = Holder {

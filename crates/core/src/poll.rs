@@ -28,8 +28,16 @@ impl Backoff {
 pub enum Probe<T> {
     /// Done, with the result.
     Ready(T),
-    /// Not yet; the text says what is awaited (for the timeout error).
+    /// Not yet; the text says what is awaited (for the timeout error and progress lines).
     Waiting(String),
+    /// Not yet, with a count for progress lines: `done` of `total` items have reached
+    /// `goal` ("copied"); `last` is the text of the timeout error (the laggards).
+    Counted {
+        last: String,
+        done: usize,
+        total: usize,
+        goal: String,
+    },
 }
 
 /// Why a wait ended without a result.
@@ -41,19 +49,60 @@ pub enum WaitError<E> {
     Failed(E),
 }
 
+/// Waits shorter than this say nothing; longer ones log a progress line on each poll.
+pub const PROGRESS_AFTER: Duration = Duration::from_secs(2);
+
+/// The progress line of a wait: `2/8 pairs copied, 40% of 300 s` (with a count), or
+/// `still waiting for <what>, 40% of 300 s`.
+pub fn progress_line<T>(probe: &Probe<T>, elapsed: Duration, timeout: Duration) -> String {
+    let percent = if timeout.is_zero() {
+        100
+    } else {
+        ((elapsed.as_secs_f64() / timeout.as_secs_f64()) * 100.0).round() as u64
+    }
+    .min(100);
+    let bound = format!("{percent}% of {} s", timeout.as_secs());
+    match probe {
+        Probe::Counted {
+            done, total, goal, ..
+        } => format!("{done}/{total} pairs {goal}, {bound}"),
+        Probe::Waiting(what) => format!("still waiting for {what}, {bound}"),
+        Probe::Ready(_) => String::new(),
+    }
+}
+
 /// Probes until ready, sleeping with backoff between probes, until `timeout` has passed.
 /// The first probe runs at once; the last one runs at the deadline, never after it.
+/// Past [`PROGRESS_AFTER`], each poll that finds the wait unfinished logs a progress line
+/// at INFO through `tracing` (to the logger of the enclosing span).
 pub fn wait_until<T, E>(
     timeout: Duration,
     backoff: Backoff,
+    probe: impl FnMut(u32) -> Result<Probe<T>, E>,
+) -> Result<T, WaitError<E>> {
+    wait_with_progress(timeout, backoff, |line| tracing::info!("{line}"), probe)
+}
+
+/// [`wait_until`] with the progress lines given to `progress` (a driver's own logger).
+pub fn wait_with_progress<T, E>(
+    timeout: Duration,
+    backoff: Backoff,
+    mut progress: impl FnMut(&str),
     mut probe: impl FnMut(u32) -> Result<Probe<T>, E>,
 ) -> Result<T, WaitError<E>> {
-    let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let deadline = started + timeout;
     let mut attempt = 0u32;
     loop {
-        let last = match probe(attempt).map_err(WaitError::Failed)? {
+        let found = probe(attempt).map_err(WaitError::Failed)?;
+        let elapsed = started.elapsed();
+        if attempt > 0 && elapsed >= PROGRESS_AFTER && !matches!(found, Probe::Ready(_)) {
+            progress(&progress_line(&found, elapsed, timeout));
+        }
+        let last = match found {
             Probe::Ready(value) => return Ok(value),
             Probe::Waiting(what) => what,
+            Probe::Counted { last, .. } => last,
         };
         let now = Instant::now();
         if now >= deadline {
@@ -155,6 +204,49 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn progress_lines_count_pairs_and_the_share_of_the_bound() {
+        let counted: Probe<()> = Probe::Counted {
+            last: "x".into(),
+            done: 2,
+            total: 8,
+            goal: "copied".into(),
+        };
+        assert_eq!(
+            progress_line(&counted, Duration::from_secs(120), Duration::from_secs(300)),
+            "2/8 pairs copied, 40% of 300 s"
+        );
+        let waiting: Probe<()> = Probe::Waiting("SV:0001 snap/prepare".into());
+        assert_eq!(
+            progress_line(&waiting, Duration::from_secs(9), Duration::from_secs(3)),
+            "still waiting for SV:0001 snap/prepare, 100% of 3 s"
+        );
+        let fast = Backoff::new(Duration::from_millis(400), Duration::from_millis(400));
+        let mut lines = Vec::new();
+        let got: Result<(), WaitError<()>> = wait_with_progress(
+            Duration::from_millis(3500),
+            fast,
+            |line| lines.push(line.to_string()),
+            |n| {
+                Ok(Probe::Counted {
+                    last: "late".into(),
+                    done: n as usize,
+                    total: 20,
+                    goal: "copied".into(),
+                })
+            },
+        );
+        assert!(matches!(got, Err(WaitError::TimedOut { .. })));
+        // Probes every 0.4 s; lines only past 2 s: at about 2.0, 2.4, 2.8, 3.2 and 3.5 s.
+        assert!((3..=6).contains(&lines.len()), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.contains("/20 pairs copied, ") && l.ends_with("% of 3 s")),
+            "{lines:?}"
+        );
     }
 
     #[test]

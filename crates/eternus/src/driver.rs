@@ -17,7 +17,7 @@ use crate::repo::Pair;
 use crate::scripts::Suppress;
 use crate::transport::Options;
 use arraysync_core::config::ResourceConfig;
-use arraysync_core::poll::{wait_until, Backoff, Probe, WaitError};
+use arraysync_core::poll::{wait_with_progress, Backoff, Probe, WaitError};
 use arraysync_core::{unsupported, Ctx, Error, Paths, Status, SyncResource};
 use chrono::{DateTime, Local, TimeZone};
 use std::path::PathBuf;
@@ -126,9 +126,10 @@ impl Eternus {
             }
         }
         let timeout = cx.common.timeout;
-        let waited = wait_until(
+        let waited = wait_with_progress(
             timeout,
             Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
+            |line| cx.log.info(line),
             |_| {
                 engine.forget_sessions();
                 let states = engine.pair_sessions(&pairs)?;
@@ -165,7 +166,12 @@ impl Eternus {
                 Ok(if pending.is_empty() {
                     Probe::Ready(())
                 } else {
-                    Probe::Waiting(format!("equivalent state of {}", pending.join(", ")))
+                    Probe::Counted {
+                        done: pairs.len() - pending.len(),
+                        total: pairs.len(),
+                        goal: "equivalent".into(),
+                        last: format!("equivalent state of {}", pending.join(", ")),
+                    }
                 })
             },
         );

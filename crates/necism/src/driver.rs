@@ -27,7 +27,7 @@ use crate::parse::{self, ACTIVE};
 use arraysync_core::config::ResourceConfig;
 use arraysync_core::duration::format_duration;
 use arraysync_core::log::{Level, Logger};
-use arraysync_core::poll::{bounded_map, wait_until, Backoff, Probe, WaitError};
+use arraysync_core::poll::{bounded_map, wait_with_progress, Backoff, Probe, WaitError};
 use arraysync_core::resource::is_older_than;
 use arraysync_core::runner::{Output, VendorCommand};
 use arraysync_core::state::{Durability, Pending};
@@ -410,7 +410,8 @@ impl NecIsm {
         };
         let command = self.programs.query_bv_detail(bv, self.timeout(cx));
         let mut announced = false;
-        let waited = wait_until(limit, WAIT_BACKOFF, |_| {
+        let progress = |line: &str| slot.info(line);
+        let waited = wait_with_progress(limit, WAIT_BACKOFF, progress, |_| {
             let detail = parse::query_bv_detail(&self.query(cx, &command)?)?;
             let busy: Vec<String> = detail
                 .transitional()

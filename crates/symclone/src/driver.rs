@@ -562,18 +562,24 @@ impl SymClone {
         let secs = timeout.as_secs();
         cx.log
             .info(&format!("waiting for {what} state (max {secs} secs)"));
-        let result = poll::wait_until(timeout, POLL_BACKOFF, |_| {
+        let progress = |line: &str| cx.log.info(line);
+        let result = poll::wait_with_progress(timeout, POLL_BACKOFF, progress, |_| {
             let views = self.query(cx)?;
             let lagging: Vec<&PairView> = views.iter().filter(|v| !done(v.class(kind))).collect();
             if lagging.is_empty() {
                 return Ok(Probe::Ready(views));
             }
-            Ok(Probe::Waiting(name_some(
-                &lagging
-                    .iter()
-                    .map(|v| format!("{} still {}", v.pair, v.state_text()))
-                    .collect::<Vec<_>>(),
-            )))
+            Ok(Probe::Counted {
+                last: name_some(
+                    &lagging
+                        .iter()
+                        .map(|v| format!("{} still {}", v.pair, v.state_text()))
+                        .collect::<Vec<_>>(),
+                ),
+                done: views.len() - lagging.len(),
+                total: views.len(),
+                goal: what.to_string(),
+            })
         });
         match result {
             Ok(views) => Ok(views),
