@@ -560,3 +560,178 @@ fn first_errors_suggest_the_next_step() {
             "syncresync: hint: create it from the template: install -m 600 etc-templates/auth.conf",
         );
 }
+
+// ----- -Xjson on the ACM status commands ------------------------------------------------
+
+/// Runs an ACM command line, split on whitespace; panics unless it exits 0.
+fn acm(env: &TestEnv, line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let bin = match words[0] {
+        "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
+        "swsrpvolinfo" => env!("CARGO_BIN_EXE_swsrpvolinfo"),
+        "swsrpstartsync" => env!("CARGO_BIN_EXE_swsrpstartsync"),
+        "swsrpmake" => env!("CARGO_BIN_EXE_swsrpmake"),
+        "swsrpstat" => env!("CARGO_BIN_EXE_swsrpstat"),
+        other => panic!("not an ACM command here: {other}"),
+    };
+    let output = env
+        .command(bin)
+        .args(&words[1..])
+        .env("ARRAYSYNC_ACM_WAITLOCK", "2")
+        .output()
+        .expect("spawn");
+    assert!(
+        output.status.success(),
+        "{line}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Eight pairs, each left in another status: none, tracking, snap, sync, equivalent,
+/// replicated, failed, and a reverse (restore) snap.
+fn every_status_world(env: &TestEnv) {
+    let root = env.root.display().to_string();
+    env.sim(&[
+        "setup",
+        "eternus",
+        "--root",
+        &root,
+        "--volumes",
+        "0",
+        "--server",
+        "SV1",
+    ]);
+    let mut devices = String::from("# test devices\n");
+    for n in 0..16 {
+        env.sim(&[
+            "eternus",
+            "add-volume",
+            "DX1",
+            &n.to_string(),
+            "--size-mb",
+            "64",
+        ]);
+        devices.push_str(&format!("/dev/hdisk{} DX1 {n} -\n", 10 + n));
+    }
+    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
+    for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
+        let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
+        env.write(&path, "#!/bin/sh\nexit 0\n");
+        std::fs::set_permissions(
+            env.path(&path),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+    }
+    let pair = |i: u32| format!("/dev/hdisk{} /dev/hdisk{}", 10 + 2 * i, 11 + 2 * i);
+    for i in 0..8 {
+        acm(env, &format!("swsrpsetvol {}", pair(i)));
+    }
+    // Pair 0 stays without a session.
+    acm(env, &format!("swsrpmake -T {}", pair(1))); // tracking
+    acm(env, &format!("swsrpstartsync {}", pair(4))); // equivalent
+    acm(env, &format!("swsrpstartsync {}", pair(5))); // replicated
+    acm(env, &format!("swsrpmake -T {}", pair(6))); // failed
+    acm(env, &format!("swsrpmake {}", pair(7))); // restored below
+    env.sim(&["clock", "advance", "1m"]);
+    acm(env, &format!("swsrpmake {}", pair(5)));
+    env.sim(&["eternus", "fail", "DX1", "12"]);
+    // Slow copies: a snap, a sync and a restore in progress.
+    env.sim(&["rate", "DX1", "1"]);
+    acm(env, &format!("swsrpmake {}", pair(2)));
+    acm(env, &format!("swsrpstartsync {}", pair(3)));
+    acm(env, "swsrpmake /dev/hdisk25 /dev/hdisk24");
+    env.sim(&["clock", "advance", "100s"]);
+}
+
+/// Every text row equals the JSON row's values, in the header's order.
+fn assert_rows_agree(text: &str, json_text: &str, what: &str) {
+    let json: serde_json::Value = serde_json::from_str(json_text)
+        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{json_text}"));
+    let rows = json
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: not an array"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split_whitespace().collect();
+    let lines: Vec<&str> = lines.collect();
+    assert_eq!(
+        lines.len(),
+        rows.len(),
+        "{what}: row count\n{text}\n{json_text}"
+    );
+    for (line, row) in lines.iter().zip(rows) {
+        let object = row.as_object().expect("object");
+        assert_eq!(object.len(), header.len(), "{what}: fields of {row}");
+        let values: Vec<&str> = header
+            .iter()
+            .map(|h| {
+                object
+                    .get(*h)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_else(|| panic!("{what}: no field {h} in {row}"))
+            })
+            .collect();
+        assert_eq!(&values.join(" "), line, "{what}");
+    }
+}
+
+#[test]
+fn swsrpstat_xjson_agrees_with_the_text_row_for_row_over_every_status() {
+    let env = TestEnv::new();
+    every_status_world(&env);
+    let text = acm(&env, "swsrpstat -Xall -O");
+    for status in [
+        "@SV1 ---- ---- ---- ",   // no session
+        " regular ---- ---- on ", // QuickOPC tracking
+        " regular snap ",
+        " regular sync ",
+        " regular equivalent 100% ",
+        " regular replicated ",
+        " regular failed(",
+        " reverse snap ",
+    ] {
+        assert!(text.contains(status), "no{status}row in\n{text}");
+    }
+    for options in [
+        "",
+        "-L",
+        "-Xdate",
+        "-Xda",
+        "-Xall",
+        "-Xall -O",
+        "-H",
+        "-E",
+        "-L /dev/hdisk14",
+    ] {
+        let text = acm(&env, &format!("swsrpstat {options}"));
+        let json = acm(&env, &format!("swsrpstat -Xjson {options}"));
+        assert_rows_agree(&text, &json, &format!("swsrpstat {options}"));
+    }
+    // swsrpvolinfo: its two Size columns are keyed after the volume before them.
+    let text = acm(&env, "swsrpvolinfo -L");
+    let json: serde_json::Value =
+        serde_json::from_str(&acm(&env, "swsrpvolinfo -L -Xjson")).expect("json");
+    let rows = json.as_array().expect("array");
+    assert_eq!(rows.len(), text.lines().count() - 1);
+    for (line, row) in text.lines().skip(1).zip(rows) {
+        let values: Vec<&str> = [
+            "Server",
+            "Original-Volume",
+            "Size",
+            "Replica-Volume",
+            "Replica-Volume-Size",
+            "Copy",
+            "Op-Server",
+            "Group",
+        ]
+        .iter()
+        .map(|k| {
+            row[*k]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {k} in {row}"))
+        })
+        .collect();
+        assert_eq!(values.join(" "), line);
+    }
+}

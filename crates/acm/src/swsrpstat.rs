@@ -3,7 +3,7 @@
 
 use crate::args::{flag, valued, Args, Flag};
 use crate::messages::AcmError;
-use crate::output::row;
+use crate::output::Table;
 use crate::{exclusive, Cx, Spec};
 use arraysync_eternus::copy::{view, ViewOptions};
 use arraysync_eternus::exclusion::Class;
@@ -18,12 +18,13 @@ const FLAGS: &[Flag] = &[
     flag("-H"),
     flag("-O"),
     valued("-Xgroup"),
+    flag("-Xjson"),
 ];
 
 pub fn spec() -> Spec {
     Spec {
         name: "swsrpstat",
-        usage: "swsrpstat [-h serverName] [[-L] [-Xdate] [-Xda] | [-Xall]] [-E] [-H] [-O] [originalVolumeName | -Xgroup groupName]",
+        usage: "swsrpstat [-h serverName] [[-L] [-Xdate] [-Xda] | [-Xall]] [-E] [-H] [-O] [-Xjson] [originalVolumeName | -Xgroup groupName]",
         flags: FLAGS,
         class: Class::Display,
     }
@@ -81,30 +82,35 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     if date {
         header.push("Date");
     }
-    let mut lines = Vec::with_capacity(pairs.len() + 1);
-    lines.push(row(&header));
+    let mut table = Table::new(header);
     for (pair, s) in pairs.iter().zip(&sessions) {
         let v = view(s, options);
-        let (orig, rep) = (pair.orig.qualified(), pair.rep.qualified());
         let mut columns = vec![
-            server.as_str(),
-            &orig,
-            &rep,
-            v.direction,
-            &v.status,
-            &v.execute,
+            server.clone(),
+            pair.orig.qualified(),
+            pair.rep.qualified(),
+            v.direction.to_string(),
+            v.status.clone(),
+            v.execute.clone(),
         ];
         if long {
-            columns.extend([v.trk, &v.update, v.rcv, v.split, v.xfer, &v.snap_gen]);
+            columns.extend([
+                v.trk.to_string(),
+                v.update.clone(),
+                v.rcv.to_string(),
+                v.split.to_string(),
+                v.xfer.to_string(),
+                v.snap_gen.clone(),
+            ]);
         }
         if da {
-            columns.push(v.copy_da);
+            columns.push(v.copy_da.to_string());
         }
         if date {
-            columns.push(&v.date);
+            columns.push(v.date.clone());
         }
-        lines.push(row(&columns));
+        table.push(columns);
     }
-    cx.out.extend(lines);
+    cx.out.extend(table.lines(args.has("-Xjson")));
     Ok(())
 }

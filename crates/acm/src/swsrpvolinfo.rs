@@ -3,16 +3,16 @@
 
 use crate::args::{flag, valued, Args, Flag};
 use crate::messages::AcmError;
-use crate::output::{gbytes, row};
+use crate::output::{gbytes, Table};
 use crate::{Cx, Spec};
 use arraysync_eternus::exclusion::Class;
 
-const FLAGS: &[Flag] = &[valued("-h"), flag("-L")];
+const FLAGS: &[Flag] = &[valued("-h"), flag("-L"), flag("-Xjson")];
 
 pub fn spec() -> Spec {
     Spec {
         name: "swsrpvolinfo",
-        usage: "swsrpvolinfo [-h serverName] [-L] [originalVolumeName]",
+        usage: "swsrpvolinfo [-h serverName] [-L] [-Xjson] [originalVolumeName]",
         flags: FLAGS,
         class: Class::Display,
     }
@@ -26,7 +26,6 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     let server = engine.local_server().to_string();
     let pairs = engine.volinfo(args.operands.first().map(String::as_str))?;
     let long = args.has("-L");
-    let mut lines = Vec::with_capacity(pairs.len() + 1);
     let mut header = vec![
         "Server",
         "Original-Volume",
@@ -39,25 +38,23 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     if long {
         header.push("Group");
     }
-    lines.push(row(&header));
+    let mut table = Table::new(header);
     for p in &pairs {
-        let (orig, rep) = (p.orig.qualified(), p.rep.qualified());
-        let (osize, rsize) = (gbytes(p.orig.size), gbytes(p.rep.size));
         let mut columns = vec![
-            server.as_str(),
-            &orig,
-            &osize,
-            &rep,
-            &rsize,
-            p.copy.as_str(),
-            p.op_server.as_str(),
+            server.clone(),
+            p.orig.qualified(),
+            gbytes(p.orig.size),
+            p.rep.qualified(),
+            gbytes(p.rep.size),
+            p.copy.as_str().to_string(),
+            p.op_server.as_str().to_string(),
         ];
         if long {
-            columns.push(p.group.as_deref().unwrap_or("----"));
+            columns.push(p.group.clone().unwrap_or_else(|| "----".into()));
         }
-        lines.push(row(&columns));
+        table.push(columns);
     }
     engine.close();
-    cx.out.extend(lines);
+    cx.out.extend(table.lines(args.has("-Xjson")));
     Ok(())
 }

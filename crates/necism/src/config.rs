@@ -8,7 +8,7 @@ use arraysync_core::ConfigError;
 use std::fmt;
 use std::time::Duration;
 
-/// Default bound on concurrent iSM commands of one resource.
+/// Default bound on concurrent iSM commands of one resource (the node settings' default).
 pub const DEFAULT_MAX_PARALLEL: u64 = 4;
 /// Upper limit of `max_parallel`: arrays limit concurrent sessions, and each command is a
 /// process on this host.
@@ -24,7 +24,7 @@ pub const KEYWORDS: &[Keyword] = &[
     Keyword::optional("array", Kind::Text, None,
         "name of the NEC iStorage array, for logs and status (iSM commands take no array argument)"),
     Keyword::optional("max_parallel", Kind::Count, Some("4"),
-        "at most this many iSM commands of this resource run at once (the array's session bound); 1 runs them one by one"),
+        "at most this many iSM commands of this resource run at once (the array's session bound); 1 runs them one by one; default: the node settings' [concurrency] bound of the array (4)"),
     Keyword::optional("state_wait_timeout", Kind::Duration(Unit::Minutes), Some(DEFAULT_STATE_WAIT_TIMEOUT),
         "before re-creating a snapshot, wait at most this long while an SV of its base volume is in a transitional state, then fail (bare number: minutes)"),
 ];
@@ -162,7 +162,13 @@ impl NecIsmConfig {
                 ))
             }
         };
-        let max_parallel = section.count("max_parallel", DEFAULT_MAX_PARALLEL)?;
+        // Without the keyword, the node settings' bound for this array ([concurrency]).
+        let node_bound = arraysync_core::settings::current()
+            .concurrency_of(array.as_deref().unwrap_or_default());
+        let max_parallel = section.count(
+            "max_parallel",
+            u64::try_from(node_bound).unwrap_or(DEFAULT_MAX_PARALLEL),
+        )?;
         if max_parallel > MAX_PARALLEL_LIMIT {
             return Err(section.error(
                 "max_parallel",
