@@ -24,10 +24,104 @@ use crate::knobs;
 use crate::store::Store;
 use crate::VENDORS;
 
+/// What each vendor answers to: its emulator, setup options and admin commands, for
+/// `--help` (which needs no state directory).
+struct VendorHelp {
+    name: &'static str,
+    about: &'static str,
+    setup: &'static str,
+    commands: &'static str,
+}
+
+const VENDOR_HELP: &[VendorHelp] = &[
+    VendorHelp {
+        name: "ibmds",
+        about: "IBM DS8000 FlashCopy, answering as dscli",
+        setup: "arraysim setup ibmds --root DIR [--array IBM.XXXX-XXXXXXX] [--hmc1 10.10.10.10] [--hmc2 ADDR]
+               [--user opensvc] [--password PW] [--volumes 0001,0002,0101,0102,0003,0004]
+               [--ese-volumes LIST] [--tracks 16384] [--no-service]",
+        commands: "arraysim ibmds list
+arraysim ibmds show ARRAY
+arraysim ibmds set ARRAY PAIR [--remote] [--recording enabled|disabled]
+               [--persistent enabled|disabled] [--state TEXT]
+arraysim ibmds add-volume ARRAY VOL [--tracks N] [--ese]
+arraysim ibmds write ARRAY VOL TRACKS
+arraysim ibmds columns ARRAY [COL,COL,...|default]",
+    },
+    VendorHelp {
+        name: "necism",
+        about: "NEC iStorage snapshots, answering as iSMsc_create, _link, _unlink, _query, _linkinfo and iSMvollist",
+        setup: "arraysim setup necism --root DIR [--array D1_10] [--pairs N] [--service iiststnec02]
+               [--no-service]",
+        commands: "arraysim necism list
+arraysim necism show [ARRAY]
+arraysim necism state SV STATE [--for DURATION] [--then STATE]
+arraysim necism unlink LV
+arraysim necism link LV SV
+arraysim necism host [--registered yes|no] [--vollist yes|no]",
+    },
+    VendorHelp {
+        name: "symclone",
+        about: "EMC Symmetrix TimeFinder clones and snaps, answering as symclone, symsnap, symdg, symld, symdev",
+        setup: "arraysim setup symclone --root DIR [--symid 000197800123] [--devices 1234,4321]
+               [--tracks 16384] [--no-service]",
+        commands: "arraysim symclone list
+arraysim symclone show SYMID
+arraysim symclone set SYMID DEV [--state STATE|auto] [--pd-name PATH|none]
+arraysim symclone add-device SYMID DEV [--tracks N] [--pd-name PATH]
+arraysim symclone write SYMID DEV TRACKS",
+    },
+    VendorHelp {
+        name: "eternus",
+        about: "Fujitsu ETERNUS DX AdvancedCopy, answering as eternus-cli ARRAY (the ETERNUS CLI session ssh would open)",
+        setup: "arraysim setup eternus --root DIR [--array DX1] [--volumes 8] [--size-mb 64]
+               [--first-disk 10] [--server NAME]",
+        commands: "arraysim eternus list | show ARRAY | stats ARRAY
+arraysim eternus add-volume ARRAY NUMBER --size-mb N [--uid NAA]
+arraysim eternus write ARRAY VOLNO OFFSET (FILE | --random BYTES --seed S)
+arraysim eternus read ARRAY VOLNO [--out FILE]
+arraysim eternus bad-sector ARRAY VOLNO TRACK
+arraysim eternus fail ARRAY VOLNO        (error-suspend the sessions of a volume)
+arraysim eternus limit ARRAY SESSIONS",
+    },
+];
+
+/// The vendor part of `arraysim --help`.
+fn vendors_help() -> String {
+    let mut out = String::from("Vendor commands (arraysim VENDOR --help for each):\n");
+    for v in VENDOR_HELP {
+        out.push_str(&format!("  {:<10} {}\n", v.name, v.about));
+    }
+    out.push_str(
+        "\nAs a vendor CLI: symlink arraysim under the vendor program's name (dscli, iSMsc_create, symclone, ...);\n\
+         the state directory is $ARRAYSIM_STATE, else $ARRAYSYNC_ROOT/var/lib/arraysim.",
+    );
+    out
+}
+
+/// `arraysim setup --help`: every vendor's setup options.
+fn setup_help() -> String {
+    let mut out = String::from("Vendors and their setup options:\n");
+    for v in VENDOR_HELP {
+        out.push_str(&format!("\n{}\n", v.setup));
+    }
+    out
+}
+
+/// `arraysim VENDOR --help`.
+fn vendor_help(v: &VendorHelp) -> String {
+    format!(
+        "{}\n\nSetup:\n{}\n\nCommands:\n{}",
+        v.about, v.setup, v.commands
+    )
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "arraysim",
-    about = "Storage array emulators: admin commands (run as dscli, ... through symlinks)"
+    version,
+    about = "Storage array emulators: admin commands (run as dscli, ... through symlinks)",
+    after_help = vendors_help()
 )]
 struct Cli {
     #[command(subcommand)]
@@ -71,8 +165,11 @@ enum Cmd {
         clear: bool,
     },
     /// Set up a sandbox root for a vendor (`arraysim setup ibmds --root DIR`).
+    #[command(after_help = setup_help())]
     Setup {
+        /// ibmds, necism, symclone or eternus.
         vendor: String,
+        /// The vendor's setup options (below).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -290,6 +387,10 @@ fn run(cmd: Cmd) -> anyhow::Result<()> {
             let Some(v) = VENDORS.iter().find(|v| v.name == vendor) else {
                 bail!("unknown vendor {vendor} (known: {})", vendor_names());
             };
+            if let Some(help) = asks_help(&args).then(|| help_of(&vendor)).flatten() {
+                outln(&help.setup);
+                return Ok(());
+            }
             (v.setup)(&args)?;
         }
         Cmd::StateDir => outln(&store()?.root().display().to_string()),
@@ -301,11 +402,25 @@ fn run(cmd: Cmd) -> anyhow::Result<()> {
                     vendor_names()
                 );
             };
+            if words.len() == 1 || asks_help(&words[1..2]) || words[1] == "help" {
+                if let Some(help) = help_of(&name) {
+                    outln(&vendor_help(help));
+                    return Ok(());
+                }
+            }
             let s = store()?;
             (v.admin)(&s, &words[1..]).with_context(|| name.clone())?;
         }
     }
     Ok(())
+}
+
+fn asks_help(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--help" || a == "-h")
+}
+
+fn help_of(name: &str) -> Option<&'static VendorHelp> {
+    VENDOR_HELP.iter().find(|v| v.name == name)
 }
 
 fn vendor_names() -> String {
