@@ -388,7 +388,7 @@ fn run(cmd: Cmd) -> anyhow::Result<()> {
                 bail!("unknown vendor {vendor} (known: {})", vendor_names());
             };
             if let Some(help) = asks_help(&args).then(|| help_of(&vendor)).flatten() {
-                outln(&help.setup);
+                outln(help.setup);
                 return Ok(());
             }
             (v.setup)(&args)?;
