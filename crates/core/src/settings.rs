@@ -79,8 +79,8 @@ pub struct LogSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Metrics {
-    /// A node_exporter textfile collector directory: when set, every action rewrites
-    /// `arraysync_<svc>.prom` there (empty: off).
+    /// node_exporter's textfile collector directory, used by `print metrics --textfile`
+    /// given without a directory (empty: none).
     pub textfile_dir: String,
 }
 
@@ -408,6 +408,12 @@ mod tests {
         assert_eq!(parse("").expect("parses"), Settings::default());
         let shown = Settings::default().to_toml();
         assert_eq!(parse(&shown).expect("round trip"), Settings::default());
+    }
+
+    #[test]
+    fn the_shipped_template_gives_the_defaults() {
+        let template = include_str!("../../../etc-templates/arraysync.toml");
+        assert_eq!(parse(template).expect("template parses"), Settings::default());
     }
 
     #[test]
