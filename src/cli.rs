@@ -330,14 +330,28 @@ impl Program<'_> {
         if command == Command::PrintSettings {
             return output::print_settings(&node, self.format);
         }
-        let setup = self.services(&paths).and_then(|names| {
-            let waitlock = match &common.waitlock {
-                Some(text) => parse_duration(text, Unit::Seconds)
-                    .map_err(|e| Error::Usage(format!("--waitlock: {e}")))?,
-                None => node.waitlock(),
-            };
-            Ok((names, waitlock))
-        });
+        // ACM replication pairs are node-wide: in `--all print metrics` only.
+        let acm_metrics = if command == Command::PrintMetrics && common.all {
+            match arraysync_acm::metrics::pair_metrics(&paths) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!("{}: {}", self.name, e.line());
+                    return e.code.max(1);
+                }
+            }
+        } else {
+            None
+        };
+        let setup = self
+            .services(&paths, acm_metrics.is_some())
+            .and_then(|names| {
+                let waitlock = match &common.waitlock {
+                    Some(text) => parse_duration(text, Unit::Seconds)
+                        .map_err(|e| Error::Usage(format!("--waitlock: {e}")))?,
+                    None => node.waitlock(),
+                };
+                Ok((names, waitlock))
+            });
         let (names, waitlock) = match setup {
             Ok(v) => v,
             Err(e) if command == Command::Check => {
@@ -372,7 +386,9 @@ impl Program<'_> {
                 match (command, reports) {
                     (Command::Check, Ok(reports)) => output::check(&reports, self.format),
                     (Command::Check, Err(e)) => output::check_unknown(&e.to_string(), self.format),
-                    (Command::PrintMetrics, Ok(reports)) => self.metrics(&paths, &node, &reports),
+                    (Command::PrintMetrics, Ok(reports)) => {
+                        self.metrics(&paths, &node, &reports, acm_metrics.as_deref())
+                    }
                     (_, Ok(reports)) => {
                         let reports: Vec<_> = reports.into_iter().map(|(_, r)| r).collect();
                         output::print_status(&reports, self.format)
@@ -403,11 +419,13 @@ impl Program<'_> {
         }
     }
 
-    fn services(&self, paths: &Paths) -> Result<Vec<String>, Error> {
+    /// The services named on the command line, or every configured one with `--all`
+    /// (none is fine when `none_ok`: metrics of a node with ACM pairs only).
+    fn services(&self, paths: &Paths, none_ok: bool) -> Result<Vec<String>, Error> {
         let common = self.common;
         if common.all {
             let all = list_services(paths.etc());
-            if all.is_empty() {
+            if all.is_empty() && !none_ok {
                 return Err(Error::Usage(format!(
                     "--all: no service configured in {}",
                     paths.etc().display()
@@ -431,7 +449,13 @@ impl Program<'_> {
 
     /// `print metrics`: to stdout, or one `arraysync_<svc>.prom` per service in the
     /// textfile directory.
-    fn metrics(&self, paths: &Paths, node: &Settings, reports: &[(Service, ServiceReport)]) -> i32 {
+    fn metrics(
+        &self,
+        paths: &Paths,
+        node: &Settings,
+        reports: &[(Service, ServiceReport)],
+        acm: Option<&str>,
+    ) -> i32 {
         let render = |pairs: &[(Service, ServiceReport)]| {
             let plain: Vec<ServiceReport> = pairs.iter().map(|(_, r)| r.clone()).collect();
             arraysync_core::metrics::render(
@@ -442,7 +466,7 @@ impl Program<'_> {
         };
         let dir = match &self.textfile {
             None => {
-                print!("{}", render(reports));
+                print!("{}{}", render(reports), acm.unwrap_or_default());
                 return 0;
             }
             Some(dir) if dir.as_os_str().is_empty() => {
@@ -463,6 +487,13 @@ impl Program<'_> {
             let text = render(std::slice::from_ref(pair));
             let name = format!("arraysync_{}.prom", pair.1.service);
             if let Err(e) = arraysync_core::metrics::write_textfile(&dir, &name, &text) {
+                return self.report(paths, &e);
+            }
+        }
+        if let Some(text) = acm {
+            if let Err(e) =
+                arraysync_core::metrics::write_textfile(&dir, "arraysync_acm.prom", text)
+            {
                 return self.report(paths, &e);
             }
         }

@@ -708,6 +708,27 @@ fn swsrpstat_xjson_agrees_with_the_text_row_for_row_over_every_status() {
         let json = acm(&env, &format!("swsrpstat -Xjson {options}"));
         assert_rows_agree(&text, &json, &format!("swsrpstat {options}"));
     }
+    // The same pairs as metrics, through the strict text-format reader (no service here).
+    let run = env.arraysync(&["--all", "print", "metrics"]);
+    run.ok();
+    let samples = parse_prometheus(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout));
+    let statuses: BTreeSet<&str> = samples
+        .iter()
+        .filter(|(n, _, _)| n == "arraysync_acm_pair_status")
+        .filter_map(|(_, l, _)| l.get("status").map(String::as_str))
+        .collect();
+    for status in ["----", "snap", "sync", "equivalent", "replicated"] {
+        assert!(statuses.contains(status), "{statuses:?}");
+    }
+    let snap = samples
+        .iter()
+        .find(|(n, l, _)| {
+            n == "arraysync_acm_pair_copy_progress_ratio"
+                && l.get("original").map(String::as_str) == Some("/dev/hdisk14@SV1")
+        })
+        .map(|(_, _, v)| *v)
+        .unwrap_or_else(|| panic!("no progress of the snap\n{}", run.stdout));
+    assert!(snap > 0.0 && snap < 1.0, "{snap}");
     // swsrpvolinfo: its two Size columns are keyed after the volume before them.
     let text = acm(&env, "swsrpvolinfo -L");
     let json: serde_json::Value =

@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod messages;
+pub mod metrics;
 pub mod output;
 pub mod swsrpcancel;
 pub mod swsrpdelvol;

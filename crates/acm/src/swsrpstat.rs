@@ -7,6 +7,7 @@ use crate::output::Table;
 use crate::{exclusive, Cx, Spec};
 use arraysync_eternus::copy::{view, ViewOptions};
 use arraysync_eternus::exclusion::Class;
+use arraysync_eternus::replication::Engine;
 
 const FLAGS: &[Flag] = &[
     valued("-h"),
@@ -49,8 +50,39 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         failed_detail: args.has("-O"),
     };
     let mut engine = cx.engine()?;
+    let columns = Columns { long, da, date };
+    let table = status_table(
+        &mut engine,
+        args.value("-Xgroup"),
+        args.operands.first().map(String::as_str),
+        columns,
+        options,
+    );
+    engine.close();
+    let table = table?;
+    cx.out.extend(table.lines(args.has("-Xjson")));
+    Ok(())
+}
+
+/// Which optional column sets a status table has (`-L`, `-Xda`, `-Xdate`; all with `-Xall`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub long: bool,
+    pub da: bool,
+    pub date: bool,
+}
+
+/// The status table of the pairs of `group`, of `original`, or of every pair: one array
+/// query per array.
+pub fn status_table(
+    engine: &mut Engine<'_>,
+    group: Option<&str>,
+    original: Option<&str>,
+    columns: Columns,
+    options: ViewOptions,
+) -> Result<Table, AcmError> {
     let server = engine.local_server().to_string();
-    let pairs = match (args.value("-Xgroup"), args.operands.first()) {
+    let pairs = match (group, original) {
         (Some(group), _) => engine
             .group(group, false)?
             .into_iter()
@@ -64,7 +96,6 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     } else {
         engine.pair_sessions(&pairs)?
     };
-    engine.close();
     let mut header = vec![
         "Server",
         "Original-Volume",
@@ -73,19 +104,19 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         "Status",
         "Execute",
     ];
-    if long {
+    if columns.long {
         header.extend(["Trk", "Update", "Rcv", "Split", "Xfer", "Snap-Gen"]);
     }
-    if da {
+    if columns.da {
         header.push("Copy-DA");
     }
-    if date {
+    if columns.date {
         header.push("Date");
     }
     let mut table = Table::new(header);
     for (pair, s) in pairs.iter().zip(&sessions) {
         let v = view(s, options);
-        let mut columns = vec![
+        let mut row = vec![
             server.clone(),
             pair.orig.qualified(),
             pair.rep.qualified(),
@@ -93,8 +124,8 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             v.status.clone(),
             v.execute.clone(),
         ];
-        if long {
-            columns.extend([
+        if columns.long {
+            row.extend([
                 v.trk.to_string(),
                 v.update.clone(),
                 v.rcv.to_string(),
@@ -103,14 +134,13 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
                 v.snap_gen.clone(),
             ]);
         }
-        if da {
-            columns.push(v.copy_da.to_string());
+        if columns.da {
+            row.push(v.copy_da.to_string());
         }
-        if date {
-            columns.push(v.date.clone());
+        if columns.date {
+            row.push(v.date.clone());
         }
-        table.push(columns);
+        table.push(row);
     }
-    cx.out.extend(table.lines(args.has("-Xjson")));
-    Ok(())
+    Ok(table)
 }

@@ -69,15 +69,15 @@ impl LastAction {
     }
 }
 
-/// One family: `# HELP`, `# TYPE` and its samples.
-struct Family {
+/// One gauge family: `# HELP`, `# TYPE` and its samples.
+pub struct Family {
     name: &'static str,
     help: &'static str,
     samples: Vec<String>,
 }
 
 impl Family {
-    fn new(name: &'static str, help: &'static str) -> Family {
+    pub fn new(name: &'static str, help: &'static str) -> Family {
         Family {
             name,
             help,
@@ -85,7 +85,7 @@ impl Family {
         }
     }
 
-    fn push(&mut self, labels: &[(&str, &str)], value: f64) {
+    pub fn push(&mut self, labels: &[(&str, &str)], value: f64) {
         let labels: Vec<String> = labels
             .iter()
             .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
@@ -98,7 +98,8 @@ impl Family {
         ));
     }
 
-    fn render(&self, out: &mut String) {
+    /// Appends the family to `out`; nothing when it has no sample.
+    pub fn render(&self, out: &mut String) {
         if self.samples.is_empty() {
             return;
         }

@@ -413,7 +413,10 @@ mod tests {
     #[test]
     fn the_shipped_template_gives_the_defaults() {
         let template = include_str!("../../../etc-templates/arraysync.toml");
-        assert_eq!(parse(template).expect("template parses"), Settings::default());
+        assert_eq!(
+            parse(template).expect("template parses"),
+            Settings::default()
+        );
     }
 
     #[test]
