@@ -126,35 +126,45 @@ pub fn init(program: &str, options: LogOptions) {
     STDERR_LEVEL.store(options.stderr.as_u8(), Ordering::Relaxed);
     FILE_LEVEL.store(options.file.as_u8(), Ordering::Relaxed);
     if options.syslog {
-        SYSLOG.get_or_init(|| {
-            let socket = std::os::unix::net::UnixDatagram::unbound().ok()?;
-            socket.connect("/dev/log").ok()?;
-            Some(socket)
-        });
+        SYSLOG.get_or_init(|| connect_syslog(Path::new(SYSLOG_SOCKET)));
     }
     ensure_installed();
 }
 
-/// Sends one line to syslog (facility user), best effort: logging must not fail an action.
-fn to_syslog(name: &str, level: Level, message: &str) {
-    let Some(Some(socket)) = SYSLOG.get() else {
-        return;
-    };
+/// The local syslog socket (journald listens on it too).
+const SYSLOG_SOCKET: &str = "/dev/log";
+
+/// A datagram socket connected to the syslog socket at `path`, if there is one.
+fn connect_syslog(path: &Path) -> Option<std::os::unix::net::UnixDatagram> {
+    let socket = std::os::unix::net::UnixDatagram::unbound().ok()?;
+    socket.connect(path).ok()?;
+    Some(socket)
+}
+
+/// One syslog message (RFC 3164 form, facility user): `<14>arraysync[42]: SVC - INFO - text`.
+fn syslog_datagram(program: &str, pid: u32, name: &str, level: Level, message: &str) -> String {
     let severity = match level {
         Level::Error => 3,
         Level::Warning => 4,
         Level::Info => 6,
         Level::Debug => 7,
     };
+    format!(
+        "<{}>{program}[{pid}]: {name} - {level} - {message}",
+        8 + severity
+    )
+}
+
+/// Sends one line to syslog, best effort: logging must not fail an action.
+fn to_syslog(name: &str, level: Level, message: &str) {
+    let Some(Some(socket)) = SYSLOG.get() else {
+        return;
+    };
     let program = DEFAULT_NAME
         .get()
         .map(|n| n.to_lowercase())
         .unwrap_or_else(|| "arraysync".into());
-    let datagram = format!(
-        "<{}>{program}[{}]: {name} - {level} - {message}",
-        8 + severity,
-        std::process::id()
-    );
+    let datagram = syslog_datagram(&program, std::process::id(), name, level, message);
     let _ = socket.send(datagram.as_bytes());
 }
 
@@ -559,6 +569,23 @@ mod tests {
             text.ends_with(" - SVC.SYNC#2 - INFO - 1/2 pairs copied, xxxx\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn syslog_messages_carry_priority_tag_and_the_seed_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        let server = std::os::unix::net::UnixDatagram::bind(&path).expect("bind");
+        let client = connect_syslog(&path).expect("connects");
+        let line = syslog_datagram("syncresync", 42, "SVC.SYNC#1", Level::Warning, "stderr");
+        client.send(line.as_bytes()).expect("send");
+        let mut buffer = [0u8; 256];
+        let n = server.recv(&mut buffer).expect("recv");
+        assert_eq!(
+            std::str::from_utf8(&buffer[..n]).expect("utf8"),
+            "<12>syncresync[42]: SVC.SYNC#1 - WARNING - stderr"
+        );
+        assert!(connect_syslog(&dir.path().join("absent")).is_none());
     }
 
     #[test]
