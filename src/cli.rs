@@ -596,5 +596,32 @@ mod tests {
         );
         let err = parse_action(&words("sync split")).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            parse_action(&words("print metrics")).ok(),
+            Some(Command::PrintMetrics)
+        );
+        assert_eq!(
+            parse_action(&words("print settings")).ok(),
+            Some(Command::PrintSettings)
+        );
+    }
+
+    #[test]
+    fn typos_get_the_closest_spelling_and_strangers_nothing() {
+        assert_eq!(
+            did_you_mean("sync resyn", ACTION_SPELLINGS.iter().copied()),
+            Some("sync resync")
+        );
+        assert_eq!(
+            did_you_mean("prnt status", ACTION_SPELLINGS.iter().copied()),
+            Some("print status")
+        );
+        assert_eq!(
+            did_you_mean("iiststibmd", ["iiststibmds", "iiststnec02", "aastmphpux"]),
+            Some("iiststibmds")
+        );
+        assert_eq!(did_you_mean("zzz", ["iiststibmds", "aastmphpux"]), None);
+        let err = parse_action(&words("sync resyn")).unwrap_err().to_string();
+        assert!(err.contains("did you mean 'sync resync'?"), "{err}");
     }
 }
