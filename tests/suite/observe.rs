@@ -756,3 +756,51 @@ fn swsrpstat_xjson_agrees_with_the_text_row_for_row_over_every_status() {
         assert_eq!(values.join(" "), line);
     }
 }
+
+#[test]
+fn a_run_waiting_for_the_service_lock_reports_its_progress() {
+    let env = ibm_node();
+    env.write(SETTINGS, "[log]\nstderr = \"info\"\n");
+    env.set_keyword(SVC, "sync#1", "timeout", "20");
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "dscli",
+        "--command",
+        "resyncflash",
+        "--hang",
+    ]);
+    let mut first = env
+        .command(env!("CARGO_BIN_EXE_syncresync"))
+        .args(["-s", SVC])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let lock = env.path(&format!("/var/lib/arraysync/lock/{SVC}.lock"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::fs::read_to_string(&lock).map_or(true, |t| !t.contains("pid")) {
+        assert!(std::time::Instant::now() < deadline, "no lock taken");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = env.syncresync(&["-s", SVC, "--waitlock", "5"]);
+    let _ = first.kill();
+    let _ = first.wait();
+    second.code(1);
+    let lines: Vec<&str> = second
+        .stderr
+        .lines()
+        .filter(|l| {
+            l.contains(
+                " - IISTSTIBMDS - INFO - still waiting for the lock of service iiststibmds, ",
+            )
+        })
+        .collect();
+    assert!(lines.len() >= 2, "{}", second.stderr);
+    assert!(lines.iter().all(|l| l.ends_with("% of 5 s")), "{lines:?}");
+    assert!(
+        env.log(SVC).contains("still waiting for the lock"),
+        "not in the action log"
+    );
+}
