@@ -804,3 +804,34 @@ fn a_run_waiting_for_the_service_lock_reports_its_progress() {
         "not in the action log"
     );
 }
+
+#[test]
+fn a_nec_snapshot_wait_reports_its_progress() {
+    let env = TestEnv::new();
+    let root = env.root.display().to_string();
+    env.sim(&["setup", "necism", "--root", root.as_str()]);
+    env.sim(&[
+        "necism",
+        "state",
+        "SOURCE_0002_SV0055",
+        "snap/deleting",
+        "--for",
+        "5s",
+    ]);
+    env.syncresync(&["-s", "iiststnec02"]).ok();
+    let log = env.log("iiststnec02");
+    let progress: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains(" SVs of BV:")
+                && l.contains(" settled (still SV:SOURCE_0002_SV0055 snap/deleting), ")
+        })
+        .collect();
+    assert!(!progress.is_empty(), "{log}");
+    assert!(
+        progress
+            .iter()
+            .all(|l| l.contains(" - IISTSTNEC02.SYNC#1 - INFO - ") && l.ends_with("% of 1200 s")),
+        "{progress:#?}"
+    );
+}

@@ -30,8 +30,8 @@ pub enum Probe<T> {
     Ready(T),
     /// Not yet; the text says what is awaited (for the timeout error and progress lines).
     Waiting(String),
-    /// Not yet, with a count for progress lines: `done` of `total` items have reached
-    /// `goal` ("copied"); `last` is the text of the timeout error (the laggards).
+    /// Not yet, with a count for progress lines: `done` of `total` items are as `goal`
+    /// says ("pairs copied"); `last` is the text of the timeout error (the laggards).
     Counted {
         last: String,
         done: usize,
@@ -65,7 +65,7 @@ pub fn progress_line<T>(probe: &Probe<T>, elapsed: Duration, timeout: Duration) 
     match probe {
         Probe::Counted {
             done, total, goal, ..
-        } => format!("{done}/{total} pairs {goal}, {bound}"),
+        } => format!("{done}/{total} {goal}, {bound}"),
         Probe::Waiting(what) => format!("still waiting for {what}, {bound}"),
         Probe::Ready(_) => String::new(),
     }
@@ -212,7 +212,7 @@ mod tests {
             last: "x".into(),
             done: 2,
             total: 8,
-            goal: "copied".into(),
+            goal: "pairs copied".into(),
         };
         assert_eq!(
             progress_line(&counted, Duration::from_secs(120), Duration::from_secs(300)),
@@ -234,7 +234,7 @@ mod tests {
                     last: "late".into(),
                     done: n as usize,
                     total: 20,
-                    goal: "copied".into(),
+                    goal: "pairs copied".into(),
                 })
             },
         );

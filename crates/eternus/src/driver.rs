@@ -169,7 +169,7 @@ impl Eternus {
                     Probe::Counted {
                         done: pairs.len() - pending.len(),
                         total: pairs.len(),
-                        goal: "equivalent".into(),
+                        goal: "pairs equivalent".into(),
                         last: format!("equivalent state of {}", pending.join(", ")),
                     }
                 })

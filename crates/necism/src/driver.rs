@@ -429,7 +429,12 @@ impl NecIsm {
                 ));
                 announced = true;
             }
-            Ok(Probe::Waiting(busy.join(", ")))
+            Ok(Probe::Counted {
+                done: detail.svs.len().saturating_sub(busy.len()),
+                total: detail.svs.len(),
+                goal: format!("SVs of BV:{bv} settled (still {})", busy.join(", ")),
+                last: busy.join(", "),
+            })
         });
         match waited {
             Ok(()) => Ok(()),

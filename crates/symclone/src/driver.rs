@@ -578,7 +578,7 @@ impl SymClone {
                 ),
                 done: views.len() - lagging.len(),
                 total: views.len(),
-                goal: what.to_string(),
+                goal: format!("pairs {what}"),
             })
         });
         match result {
