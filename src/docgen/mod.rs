@@ -101,8 +101,8 @@ fn clap_page(command: clap::Command, extra: &str) -> io::Result<Vec<u8>> {
             out.write_all(line.as_bytes())?;
         }
     }
-    if command.get_after_help().is_some() || command.get_after_long_help().is_some() {
-        man.render_extra_section(&mut out)?;
+    if let Some(after) = command.get_after_help() {
+        out.write_all(after_help_section(&after.to_string()).as_bytes())?;
     }
     out.write_all(extra.as_bytes())?;
     man.render_version_section(&mut out)?;
@@ -171,6 +171,18 @@ the admin commands listed above. Its state lives under \fBARRAYSIM_STATE\fR, or
 .SH SEE ALSO
 .BR arraysync (1)
 "#;
+
+/// The `after_help` text as its own section, kept as laid out (a table of actions):
+/// a first line `Actions:` names the section.
+fn after_help_section(text: &str) -> String {
+    let (title, body) = match text.split_once('\n') {
+        Some((first, rest)) if first.ends_with(':') && !first.contains(' ') => {
+            (first.trim_end_matches(':').to_uppercase(), rest)
+        }
+        _ => ("NOTES".to_string(), text),
+    };
+    format!(".SH {title}\n.nf\n{}\n.fi\n", roff_escape(body))
+}
 
 /// Escapes text for roff: backslashes, hyphens (real minus signs in option names) and a
 /// leading dot or quote, which roff would take for a request.
