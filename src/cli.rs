@@ -16,7 +16,8 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct Common {
     /// Service name(s), comma-separated.
-    #[arg(short = 's', long = "service", value_delimiter = ',')]
+    #[arg(short = 's', long = "service", value_delimiter = ',',
+          add = crate::complete::service_names())]
     pub services: Vec<String>,
     /// Every service configured in the etc directory.
     #[arg(long)]
@@ -51,7 +52,7 @@ pub struct Common {
 
 /// `arraysync -s SVC <action>`: drive the sync resources of OpenSVC-style services.
 #[derive(Debug, Parser)]
-#[command(name = "arraysync", version, about, after_help = ACTIONS_HELP)]
+#[command(name = "arraysync", version = crate::VERSION, about, after_help = ACTIONS_HELP)]
 pub struct ArraysyncArgs {
     #[command(flatten)]
     pub common: Common,
@@ -86,7 +87,7 @@ const ACTIONS_HELP: &str = "Actions:
 
 /// `syncresync -s SVC [--force]`: the resync action alone, for cron lines.
 #[derive(Debug, Parser)]
-#[command(name = "syncresync", version, about)]
+#[command(name = "syncresync", version = crate::VERSION, about)]
 pub struct SyncresyncArgs {
     #[command(flatten)]
     pub common: Common,
@@ -169,6 +170,7 @@ pub fn parse_action(words: &[String]) -> Result<Command, Error> {
 
 /// Entry point of `arraysync`.
 pub fn arraysync_main() -> i32 {
+    crate::complete::answer::<ArraysyncArgs>("arraysync");
     timed(|| {
         let args = match parse_args::<ArraysyncArgs>("arraysync") {
             Ok(args) => args,
@@ -190,6 +192,7 @@ pub fn arraysync_main() -> i32 {
 
 /// Entry point of `syncresync`.
 pub fn syncresync_main() -> i32 {
+    crate::complete::answer::<SyncresyncArgs>("syncresync");
     timed(|| {
         let args = match parse_args::<SyncresyncArgs>("syncresync") {
             Ok(args) => args,

@@ -3,7 +3,17 @@
 //! only call [`cli::main`].
 
 pub mod cli;
+pub mod complete;
+pub mod docgen;
 pub mod output;
+
+/// `--version`: the package version and the commit it was built from (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ARRAYSYNC_COMMIT"),
+    ")"
+);
 
 use arraysync_core::Registry;
 

@@ -39,6 +39,17 @@ pub struct Spec {
     pub class: Class,
 }
 
+/// Every command's spec, for the man pages and the install manifest (arraysync-gen).
+pub const COMMANDS: &[fn() -> Spec] = &[
+    swsrpsetvol::spec,
+    swsrpvolinfo::spec,
+    swsrpdelvol::spec,
+    swsrpstartsync::spec,
+    swsrpmake::spec,
+    swsrpstat::spec,
+    swsrpcancel::spec,
+];
+
 /// What a command run has: paths, the log, and its output lines.
 pub struct Cx {
     pub name: &'static str,

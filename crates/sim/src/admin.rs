@@ -227,6 +227,11 @@ struct FaultArgs {
 }
 
 /// Run the admin command line (`args` excludes `argv[0]`); returns the exit code.
+/// The admin command line, for its man page and completions (arraysync-gen).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: &[String]) -> i32 {
     let argv = std::iter::once("arraysim".to_string()).chain(args.iter().cloned());
     let cli = match Cli::try_parse_from(argv) {
