@@ -147,7 +147,8 @@ impl<'a> Engine<'a> {
             })
     }
 
-    fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
+    /// One CLI command on the array's session of this run (actions drop the cached list).
+    pub fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
         if kind == Kind::Action {
             self.copies.remove(array);
         }
@@ -404,7 +405,8 @@ impl<'a> Engine<'a> {
 
     // ----- array state -----------------------------------------------------------------
 
-    fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
+    /// Every copy session of an array (one query per run, until an action).
+    pub fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
         if let Some(list) = self.copies.get(array) {
             return Ok(list.clone());
         }
