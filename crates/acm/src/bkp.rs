@@ -129,10 +129,10 @@ pub fn operate<T>(
     command: &str,
     f: impl FnOnce(&mut BackupEngine<'_>) -> Result<T, arraysync_eternus::EternusError>,
 ) -> Result<T, AcmError> {
-    let marked = engine.begin(tv, command).is_ok();
+    let marked = engine.begin(tv, command).unwrap_or(false);
     let result = f(&mut engine);
     if marked {
-        engine.finish();
+        engine.finish(result.as_ref().ok().map(|_| tv));
     }
     engine.close();
     Ok(result?)

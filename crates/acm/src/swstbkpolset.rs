@@ -43,10 +43,10 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     let mut done = Vec::new();
     let mut failed = None;
     for device in devices {
-        let marked = engine.begin(&device, "swstbkpolset").is_ok();
+        let marked = engine.begin(&device, "swstbkpolset").unwrap_or(false);
         let result = engine.set_policy(&device, interval, save);
         if marked {
-            engine.finish();
+            engine.finish(result.as_ref().ok().map(|_| device.as_str()));
         }
         match result {
             Ok(()) => done.push(format!("{device} swstbkpolset completed")),

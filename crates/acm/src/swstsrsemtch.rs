@@ -26,6 +26,16 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     let result = engine.resource_match(args.has("-x"));
     engine.close();
     result?;
-    cx.println("swstsrsemtch completed");
+    // The alias prints its own name, as the manual's example shows.
+    let invoked = std::env::args_os()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .filter(|n| n == "swstsrsemth")
+        .unwrap_or_else(|| "swstsrsemtch".to_string());
+    cx.println(format!("{invoked} completed"));
     Ok(())
 }

@@ -512,19 +512,31 @@ impl<'a> BackupEngine<'a> {
 
     // ----- running markers (swstexecstat) ----------------------------------------------
 
-    /// Marks `tv` as used by `command` until [`Self::finish`]; stale markers of dead
-    /// processes are ignored by the displays and removed by swstsrsemtch.
-    pub fn begin(&mut self, tv: &str, command: &str) -> Result<()> {
+    /// Marks a registered `tv` as used by `command` until [`Self::finish`]; stale markers
+    /// of dead processes are ignored by the displays and removed by swstsrsemtch.
+    pub fn begin(&mut self, tv: &str, command: &str) -> Result<bool> {
         let pid = std::process::id();
         self.repo.write(|tx| {
+            match tx.volume(tv)? {
+                Some(v) if v.mode == Mode::Transaction => {}
+                _ => return Ok(false),
+            }
             tx.mark_running(pid, tv, command, now())?;
-            tx.set_exec_date(tv, now())
+            Ok(true)
         })
     }
 
-    pub fn finish(&mut self) {
+    /// Clears this process's marker; `executed` records the command's execution date
+    /// (swstexecstat -j) when it succeeded.
+    pub fn finish(&mut self, executed: Option<&str>) {
         let pid = std::process::id();
-        let _ = self.repo.write(|tx| tx.clear_running(pid));
+        let _ = self.repo.write(|tx| {
+            tx.clear_running(pid)?;
+            if let Some(tv) = executed {
+                tx.set_exec_date(tv, now())?;
+            }
+            Ok(())
+        });
     }
 
     /// Commands running on each TV (live processes only).

@@ -233,6 +233,11 @@ impl<'a> Engine<'a> {
                 orig.qualified(), orig.size, rep.qualified(), rep.size
             )));
         }
+        for v in [&orig, &rep] {
+            if v.server == self.local {
+                refuse_backup_volume(self.paths, &v.device)?;
+            }
+        }
         if let Some(group) = &opts.group {
             if !valid_group_name(group) {
                 return Err(EternusError::Refused(format!(
@@ -904,6 +909,23 @@ impl CopySession {
             CopyType::Other(t) => t.clone(),
         }
     }
+}
+
+/// Replication refuses a volume that backup management registered (manual 3.2.2, 6.2).
+fn refuse_backup_volume(paths: &Paths, device: &str) -> Result<()> {
+    let Some(mut list) = crate::backup_repo::BackupRepository::open_existing(paths)? else {
+        return Ok(());
+    };
+    if let Some(v) = list.read(|tx| tx.volume(device))? {
+        return Err(EternusError::Refused(format!(
+            "{device} is registered as a {} volume of backup management: unregister it there first (swstdevinfoset -o)",
+            match v.mode {
+                crate::backup_repo::Mode::Transaction => "transaction",
+                crate::backup_repo::Mode::Backup => "backup",
+            }
+        )));
+    }
+    Ok(())
 }
 
 fn check_direction(pair: &Pair, direction: Direction) -> Result<()> {
