@@ -56,6 +56,41 @@ use messages::{AcmError, Family};
 use std::io::Write;
 use std::time::Instant;
 
+/// Every ACM command's spec, replication then backup management (for installers and
+/// documentation generators).
+pub const COMMANDS: &[fn() -> Spec] = &[
+    swsrpsetvol::spec,
+    swsrpvolinfo::spec,
+    swsrpdelvol::spec,
+    swsrpstartsync::spec,
+    swsrpmake::spec,
+    swsrpstat::spec,
+    swsrpcancel::spec,
+    swstsvrset::spec,
+    swstsvrdisp::spec,
+    swstdevinfoset::spec,
+    swstdevdisp::spec,
+    swstbkpolset::spec,
+    swstbkpoldisp::spec,
+    swstbkpoldel::spec,
+    swstbackup::spec,
+    swstbackstat::spec,
+    swstrestore::spec,
+    swstcancelrest::spec,
+    swstreststat::spec,
+    swsthistdisp::spec,
+    swsthistdel::spec,
+    swststartsync::spec,
+    swstcancelsync::spec,
+    swstsyncstat::spec,
+    swstexecstat::spec,
+    swstcanceltrk::spec,
+    swsttrkstat::spec,
+    swstsrsemtch::spec,
+    swstresback::spec,
+    swstresrst::spec,
+];
+
 /// A command's static description.
 pub struct Spec {
     pub name: &'static str,

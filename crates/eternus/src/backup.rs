@@ -1196,8 +1196,14 @@ impl<'a> BackupEngine<'a> {
     /// The list's view of everything (display commands).
     pub fn snapshot_of_list(&mut self) -> Result<ListView> {
         self.repo.read(|tx| {
+            let volumes = tx.volumes()?;
             Ok(ListView {
-                volumes: tx.volumes()?,
+                by_device: volumes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (v.device.clone(), i))
+                    .collect(),
+                volumes,
                 policies: tx.policies()?.into_iter().collect(),
                 history: {
                     let mut by_tv: HashMap<String, Vec<History>> = HashMap::new();
@@ -1608,11 +1614,15 @@ pub struct ListView {
     pub bindings: Vec<Binding>,
     pub restores: Vec<Restore>,
     pub states: HashMap<String, crate::backup_repo::TvState>,
+    /// Index into `volumes` by device name (displays look up thousands of BVs).
+    pub by_device: HashMap<String, usize>,
 }
 
 impl ListView {
     pub fn volume(&self, device: &str) -> Option<&BackupVolume> {
-        self.volumes.iter().find(|v| v.device == device)
+        self.by_device
+            .get(device)
+            .and_then(|&i| self.volumes.get(i))
     }
 
     pub fn transaction_volumes(&self) -> impl Iterator<Item = &BackupVolume> {
