@@ -791,6 +791,30 @@ impl<'a> BackupEngine<'a> {
                 stop.push(s.sid);
             }
         }
+        let stopped: BTreeSet<u32> = stop.iter().copied().collect();
+        let kept_session = |h: &History| {
+            volumes
+                .get(&h.bv)
+                .and_then(|v| sessions.between(tv, v))
+                .is_some_and(|s| !stopped.contains(&s.sid))
+        };
+        // Rotation is recorded first (spec §3.1): a kill after it leaves fewer
+        // generations, as the manual says, never a generation whose copy was stopped.
+        if !rotated.is_empty() {
+            self.repo.write(|tx| {
+                for h in rotated {
+                    tx.delete_history(&h.tv, h.version)?;
+                    if h.bv != bv.device && kept_session(h) {
+                        match h.kind {
+                            Kind::QuickOpc => tx.bind(&h.bv, &tv.device, Bound::Tracking)?,
+                            Kind::EcSuspend => tx.bind(&h.bv, &tv.device, Bound::Suspend)?,
+                            Kind::Opc | Kind::Ec => {}
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+        }
         if !stop.is_empty() {
             self.action(&tv.array, &cli::stop(&stop, false))?;
         }
@@ -804,24 +828,7 @@ impl<'a> BackupEngine<'a> {
             &cli::start(mode, &[(tv.number, bv.number)], false),
         )?;
         let when = now();
-        let stopped: BTreeSet<u32> = stop.into_iter().collect();
-        let kept_session = |h: &History| {
-            volumes
-                .get(&h.bv)
-                .and_then(|v| sessions.between(tv, v))
-                .is_some_and(|s| !stopped.contains(&s.sid))
-        };
         self.repo.write(|tx| {
-            for h in rotated {
-                tx.delete_history(&h.tv, h.version)?;
-                if h.bv != bv.device && kept_session(h) {
-                    match h.kind {
-                        Kind::QuickOpc => tx.bind(&h.bv, &tv.device, Bound::Tracking)?,
-                        Kind::EcSuspend => tx.bind(&h.bv, &tv.device, Bound::Suspend)?,
-                        Kind::Opc | Kind::Ec => {}
-                    }
-                }
-            }
             tx.unbind(&bv.device)?;
             let version = tx.take_version(&tv.device)?;
             tx.insert_history(&History {
@@ -1170,9 +1177,9 @@ impl<'a> BackupEngine<'a> {
                 }
             }
         }
-        if !stop.is_empty() {
-            self.action(&tv.array, &cli::stop(&stop, false))?;
-        }
+        // The list first: a kill before the stop leaves a copy into a volume with no
+        // history, which selection skips and swstsrsemtch stops; never a history whose
+        // copy was stopped (incomplete data shown as succeeded).
         self.repo.write(|tx| {
             for h in &doomed {
                 tx.delete_history(device, h.version)?;
@@ -1190,7 +1197,11 @@ impl<'a> BackupEngine<'a> {
                 }
             }
             Ok(())
-        })
+        })?;
+        if !stop.is_empty() {
+            self.action(&tv.array, &cli::stop(&stop, false))?;
+        }
+        Ok(())
     }
 
     /// The list's view of everything (display commands).
@@ -1517,6 +1528,15 @@ impl<'a> BackupEngine<'a> {
             .filter(|b| session(&b.tv, &b.bv).is_none())
             .map(|b| b.bv.clone())
             .collect();
+        // A synchronous backup killed after its suspend and before its record: the
+        // session is suspended without history (used-S).
+        let suspended: Vec<(String, String)> = list
+            .bindings
+            .iter()
+            .filter(|b| b.kind == Bound::Sync)
+            .filter(|b| session(&b.tv, &b.bv).is_some_and(|s| s.state() == PairState::Replicated))
+            .map(|b| (b.bv.clone(), b.tv.clone()))
+            .collect();
         let downgraded: Vec<(String, i64, Kind)> = list
             .history
             .values()
@@ -1593,6 +1613,9 @@ impl<'a> BackupEngine<'a> {
         self.repo.write(|tx| {
             for bv in &gone_bindings {
                 tx.unbind(bv)?;
+            }
+            for (bv, tv) in &suspended {
+                tx.bind(bv, tv, Bound::Suspend)?;
             }
             for (tv, version, kind) in &downgraded {
                 tx.set_history_kind(tv, *version, *kind)?;
