@@ -1064,3 +1064,95 @@ fn json_output_has_the_text_columns() {
     assert_eq!(dev[1]["Device-Mode"], "Backup (used)");
     assert_eq!(dev[1]["Mount-Point (Method)"], "---- (----)");
 }
+
+#[test]
+fn remaining_cancel_examples_and_exec_status() {
+    let env = TestEnv::new();
+    world_vgs(&env, "job2", &vgs(1..=8, 4));
+    for tv in ["/dev/vg01", "/dev/vg02"] {
+        ok(&env, &format!("swstdevinfoset -t {tv}"));
+    }
+    for d in 3..=8 {
+        ok(&env, &format!("swstdevinfoset -b /dev/vg{d:02}"));
+    }
+    ok(&env, "swstbkpolset -s 2");
+    // swstcancelsync with no option cancels the executing/equivalent session.
+    ok(&env, "swststartsync /dev/vg01");
+    transcript(
+        &env,
+        "swstcancelsync /dev/vg01",
+        "/dev/vg01 swstcancelsync completed.\n",
+    );
+    // -emergency: the list only; the session stays on the array until the Web GUI (or
+    // swstsrsemtch) removes it, and selection does not reuse its volume meanwhile.
+    ok(&env, "swststartsync /dev/vg02");
+    transcript(
+        &env,
+        "swstcancelsync -emergency /dev/vg02",
+        "/dev/vg02 swstcancelsync completed.\n",
+    );
+    transcript(
+        &env,
+        "swstsyncstat",
+        "Server Transaction-Disk Backup-Disk Status Execute\n\
+         job2 /dev/vg01 ---- ---- ----\n\
+         job2 /dev/vg02 ---- ---- ----\n",
+    );
+    ok(&env, "swststartsync /dev/vg02");
+    let stat = ok(&env, "swstsyncstat /dev/vg02");
+    // vg03 carried vg01's cancelled session, then vg02's abandoned one: vg04 is next.
+    assert!(
+        stat.contains("/dev/vg02 /dev/vg04 ") && !stat.contains("/dev/vg03 "),
+        "reused the abandoned volume: {stat}"
+    );
+    ok(&env, "swstcancelsync -all /dev/vg02");
+    ok(&env, "swstsrsemtch");
+    // swstcancelrest -emergency on the latest restore.
+    ok(&env, "swstbackup /dev/vg01");
+    advance(&env);
+    env.sim(&["rate", "DX1", "1"]);
+    ok(&env, "swstrestore /dev/vg01");
+    transcript(
+        &env,
+        "swstcancelrest -emergency /dev/vg01",
+        "/dev/vg01 swstcancelrest completed.\n",
+    );
+    env.sim(&["rate", "DX1", "16384"]);
+    ok(&env, "swstsrsemtch");
+    // swstcanceltrk -copy on a used-T volume (its history deleted first).
+    ok(&env, "swstbackup -T /dev/vg02");
+    let bv = ok(&env, "swsttrkstat /dev/vg02");
+    let bv = bv
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(' ').nth(2))
+        .expect("bv")
+        .to_string();
+    ok(&env, "swsthistdel -z /dev/vg02");
+    assert!(ok(&env, "swstdevdisp -b -u").contains(&format!("{bv} 4.0 Mbyte Backup (used-T)")));
+    transcript(
+        &env,
+        &format!("swstcanceltrk -copy /dev/vg02 -bd {bv}"),
+        "/dev/vg02 swstcanceltrk completed.\n",
+    );
+    assert!(ok(&env, "swstdevdisp -b -u").contains(&format!("{bv} 4.0 Mbyte Backup (free)")));
+    // EXEC while a command runs on the volume (its pre-processing script waits).
+    env.write(
+        "/etc/opt/FJSVswsts/sh/OpcBackup.pre",
+        "#!/bin/sh\nsleep 2\nexit 0\n",
+    );
+    let mut running = env
+        .command(bin("swstbackup"))
+        .arg("/dev/vg01")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let exec = ok(&env, "swstexecstat /dev/vg01");
+    assert!(
+        exec.contains("EXEC ---- (----) swstbackup"),
+        "swstexecstat during swstbackup: {exec}"
+    );
+    assert!(running.wait().expect("wait").success());
+    assert!(ok(&env, "swstexecstat /dev/vg01").contains("IDLE"));
+}
