@@ -40,9 +40,9 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             ]);
         }
         for h in history {
-            let session = data
-                .volume(&h.bv)
-                .and_then(|bv| data.sessions.between(tv, bv));
+            let session = h
+                .bv_number
+                .and_then(|n| data.sessions.get(&tv.array, tv.number, n));
             let view = snapshot_view(session);
             table.push(vec![
                 data.server.clone(),

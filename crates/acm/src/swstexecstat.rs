@@ -80,7 +80,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             .iter()
             .filter(|h| matches!(h.kind, Kind::Opc | Kind::QuickOpc))
             .find_map(|h| {
-                let session = session_of(&h.bv)?;
+                let session = data.sessions.get(&tv.array, tv.number, h.bv_number?)?;
                 let v = snapshot_view(Some(session));
                 progress("snapshot", &v.status, &v.execute)
             });

@@ -29,9 +29,9 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         let history = data.list.history_of(&tv.device);
         let mut rows = Vec::new();
         for (i, h) in history.iter().enumerate() {
-            let session = data
-                .volume(&h.bv)
-                .and_then(|bv| data.sessions.between(tv, bv));
+            let session = h
+                .bv_number
+                .and_then(|n| data.sessions.get(&tv.array, tv.number, n));
             let view = snapshot_view(session);
             rows.push([
                 (i + 1).to_string(),

@@ -144,7 +144,7 @@ pub fn tracking_view(session: Option<&CopySession>) -> (String, String, String) 
 /// Sessions of the arrays involved, by (array, source, destination).
 #[derive(Debug, Default)]
 pub struct Sessions {
-    by_ends: HashMap<(String, u32, u32), CopySession>,
+    by_array: HashMap<String, HashMap<(u32, u32), CopySession>>,
 }
 
 impl Sessions {
@@ -152,20 +152,25 @@ impl Sessions {
         if from.array != to.array {
             return None;
         }
-        self.by_ends
-            .get(&(from.array.clone(), from.number, to.number))
+        self.get(&from.array, from.number, to.number)
     }
 
     /// The session from volume `source` to `destination` of `array`.
     pub fn get(&self, array: &str, source: u32, destination: u32) -> Option<&CopySession> {
-        self.by_ends.get(&(array.to_string(), source, destination))
+        self.by_array.get(array)?.get(&(source, destination))
     }
 
     /// Any session writing to `v` (the array still uses it as a destination).
     pub fn into_volume(&self, v: &BackupVolume) -> Option<&CopySession> {
-        self.by_ends
+        self.by_array
+            .get(&v.array)?
             .values()
-            .find(|s| s.array == v.array && s.destination == v.number)
+            .find(|s| s.destination == v.number)
+    }
+
+    /// Every session, by array.
+    pub fn all(&self) -> impl Iterator<Item = &CopySession> {
+        self.by_array.values().flat_map(|m| m.values())
     }
 }
 
@@ -468,10 +473,10 @@ impl<'a> BackupEngine<'a> {
     pub fn sessions(&mut self, arrays: &BTreeSet<String>) -> Result<Sessions> {
         let mut found = Sessions::default();
         for array in arrays {
-            for s in self.rep()?.array_sessions(array)? {
-                found
-                    .by_ends
-                    .insert((s.array.clone(), s.source, s.destination), s);
+            let list = self.rep()?.array_sessions(array)?;
+            let by_ends = found.by_array.entry(array.clone()).or_default();
+            for s in list {
+                by_ends.insert((s.source, s.destination), s);
             }
         }
         Ok(found)
@@ -837,6 +842,7 @@ impl<'a> BackupEngine<'a> {
                 bv: bv.device.clone(),
                 kind: if tracking { Kind::QuickOpc } else { Kind::Opc },
                 date: when,
+                bv_number: Some(bv.number),
             })?;
             tx.set_last_backup(&tv.device, when)
         })
@@ -912,6 +918,7 @@ impl<'a> BackupEngine<'a> {
                 bv: bv.device.clone(),
                 kind: if suspend { Kind::EcSuspend } else { Kind::Ec },
                 date: when,
+                bv_number: Some(bv.number),
             })?;
             tx.set_last_backup(&tv.device, when)?;
             for h in &rotated {
@@ -1207,7 +1214,7 @@ impl<'a> BackupEngine<'a> {
     /// The list's view of everything (display commands).
     pub fn snapshot_of_list(&mut self) -> Result<ListView> {
         self.repo.read(|tx| {
-            let volumes = tx.volumes()?;
+            let volumes = tx.display_volumes()?;
             Ok(ListView {
                 by_device: volumes
                     .iter()
@@ -1510,11 +1517,13 @@ impl<'a> BackupEngine<'a> {
             self.repo.integrity()?;
         }
         let list = self.snapshot_of_list()?;
+        let every = self.volumes()?;
         let sessions = self.all_sessions(&list)?;
-        let by_name: HashMap<&str, &BackupVolume> = list
-            .volumes
+        let by_name: HashMap<&str, &BackupVolume> =
+            every.iter().map(|v| (v.device.as_str(), v)).collect();
+        let by_number: HashMap<(&str, u32), &BackupVolume> = every
             .iter()
-            .map(|v| (v.device.as_str(), v))
+            .map(|v| ((v.array.as_str(), v.number), v))
             .collect();
         let session = |tv: &str, bv: &str| {
             by_name
@@ -1576,23 +1585,23 @@ impl<'a> BackupEngine<'a> {
                 )
             }))
             .collect();
+        // Sessions between a registered TV and BV (either way) that the list does not know.
         let mut orphans: HashMap<String, Vec<u32>> = HashMap::new();
-        for t in list.volumes.iter().filter(|v| v.mode == Mode::Transaction) {
-            for b in list.volumes.iter().filter(|v| v.mode == Mode::Backup) {
-                for (from, to) in [(t, b), (b, t)] {
-                    if let Some(s) = sessions.between(from, to) {
-                        let pair = if from.mode == Mode::Transaction {
-                            (from.device.clone(), to.device.clone())
-                        } else {
-                            (to.device.clone(), from.device.clone())
-                        };
-                        let restore_known =
-                            known.contains(&(from.device.clone(), to.device.clone()));
-                        if !known.contains(&pair) && !restore_known {
-                            orphans.entry(s.array.clone()).or_default().push(s.sid);
-                        }
-                    }
-                }
+        for s in sessions.all() {
+            let (Some(from), Some(to)) = (
+                by_number.get(&(s.array.as_str(), s.source)),
+                by_number.get(&(s.array.as_str(), s.destination)),
+            ) else {
+                continue;
+            };
+            let pair = match (from.mode, to.mode) {
+                (Mode::Transaction, Mode::Backup) => (from.device.clone(), to.device.clone()),
+                (Mode::Backup, Mode::Transaction) => (to.device.clone(), from.device.clone()),
+                _ => continue,
+            };
+            let restore_known = known.contains(&(from.device.clone(), to.device.clone()));
+            if !known.contains(&pair) && !restore_known {
+                orphans.entry(s.array.clone()).or_default().push(s.sid);
             }
         }
         for (array, sids) in orphans {

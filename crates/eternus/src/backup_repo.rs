@@ -121,6 +121,9 @@ pub struct History {
     pub kind: Kind,
     /// Unix seconds.
     pub date: i64,
+    /// The BV's volume number (read with the history, so displays need not load every
+    /// volume); `None` when the BV is no longer registered.
+    pub bv_number: Option<u32>,
 }
 
 /// A BV bound to a TV by a session without history.
@@ -375,6 +378,7 @@ fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<History> {
         bv: r.get(2)?,
         kind: Kind::parse(&kind),
         date: r.get(4)?,
+        bv_number: r.get(5)?,
     })
 }
 
@@ -439,6 +443,21 @@ impl BTx<'_> {
     pub fn volumes(&self) -> Result<Vec<BackupVolume>> {
         self.all(
             &format!("SELECT {VOLUME_COLUMNS} FROM volumes ORDER BY seq"),
+            [],
+            volume_row,
+        )
+    }
+
+    /// The volumes the status displays look up: every TV, and the BVs bound by a session
+    /// (with or without history) or used by a restore; plain history rows carry their BV's
+    /// number, so 31,000 generations do not load 31,000 volumes.
+    pub fn display_volumes(&self) -> Result<Vec<BackupVolume>> {
+        self.all(
+            &format!(
+                "SELECT {VOLUME_COLUMNS} FROM volumes WHERE mode = 'transaction' \
+                 OR device IN (SELECT bv FROM bound) OR device IN (SELECT bv FROM restores) \
+                 OR device IN (SELECT bv FROM history WHERE kind IN ('qopc', 'ec-suspend')) ORDER BY seq"
+            ),
             [],
             volume_row,
         )
@@ -608,7 +627,8 @@ impl BTx<'_> {
     /// The TV's generations, newest first (index + 1 = relative generation).
     pub fn history(&self, tv: &str) -> Result<Vec<History>> {
         self.all(
-            "SELECT tv, version, bv, kind, date FROM history WHERE tv = ?1 ORDER BY version DESC",
+            "SELECT h.tv, h.version, h.bv, h.kind, h.date, v.volume FROM history h \
+             LEFT JOIN volumes v ON v.device = h.bv WHERE h.tv = ?1 ORDER BY h.version DESC",
             [tv],
             history_row,
         )
@@ -617,7 +637,8 @@ impl BTx<'_> {
     /// Every history, by TV then newest first.
     pub fn all_history(&self) -> Result<Vec<History>> {
         self.all(
-            "SELECT tv, version, bv, kind, date FROM history ORDER BY tv, version DESC",
+            "SELECT h.tv, h.version, h.bv, h.kind, h.date, v.volume FROM history h \
+             LEFT JOIN volumes v ON v.device = h.bv ORDER BY h.tv, h.version DESC",
             [],
             history_row,
         )
@@ -778,6 +799,7 @@ mod tests {
                 bv: "/dev/vg02".into(),
                 kind: Kind::Opc,
                 date: 0,
+                bv_number: None,
             })?;
             Err(EternusError::Refused("no".into()))
         });
@@ -802,6 +824,7 @@ mod tests {
             bv: "/dev/vg02".into(),
             kind: Kind::Opc,
             date: 0,
+            bv_number: None,
         };
         repo.write(|tx| tx.insert_history(&h(1))).expect("first");
         assert!(repo.write(|tx| tx.insert_history(&h(2))).is_err());
