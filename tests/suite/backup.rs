@@ -1075,7 +1075,22 @@ fn remaining_cancel_examples_and_exec_status() {
     for d in 3..=8 {
         ok(&env, &format!("swstdevinfoset -b /dev/vg{d:02}"));
     }
-    ok(&env, "swstbkpolset -s 2");
+    transcript(
+        &env,
+        "swstbkpolset -s 2",
+        "/dev/vg01 swstbkpolset completed\n/dev/vg02 swstbkpolset completed\n",
+    );
+    // Every volume or none: 4 + 4 generations need 8 backup volumes, 6 are registered.
+    acm(&env, "swstbkpolset -s 4")
+        .code(1)
+        .stderr_has("swst0607");
+    transcript(
+        &env,
+        "swstbkpoldisp",
+        "Server Device Interval-Days Save-Number Mount-Point (Method)\n\
+         job2 /dev/vg01 30 2 ---- (----)\n\
+         job2 /dev/vg02 30 2 ---- (----)\n",
+    );
     // swstcancelsync with no option cancels the executing/equivalent session.
     ok(&env, "swststartsync /dev/vg01");
     transcript(

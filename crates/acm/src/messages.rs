@@ -120,7 +120,13 @@ impl From<EternusError> for AcmError {
                 "swsrp0740",
                 format!("Cannot communicate with the ETERNUS Disk storage system {array}: no answer to '{waiting_for}' within {seconds}s (session killed)"),
             ),
-            EternusError::Repository { path, message } => AcmError::new("swsrp0710", format!("The replication management list cannot be used: {path}: {message}")),
+            EternusError::Repository { path, message } => AcmError::new(
+                "swsrp0710",
+                format!(
+                    "The {} management list cannot be used: {path}: {message}",
+                    if path.contains("FJSVswsts") { "backup" } else { "replication" }
+                ),
+            ),
             EternusError::PreScript { code, .. } => AcmError::new("swsrp2613", format!("An error occurred in the pre-processing script for creating a replica. Error Code = {code}")),
             EternusError::PostScript { code, .. } => AcmError::new("swsrp2614", format!("An error occurred in the post-processing script for creating a replica. Error Code = {code}")),
             EternusError::Busy(text) => AcmError::new("swsrp0720", text),

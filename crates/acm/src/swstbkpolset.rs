@@ -40,26 +40,23 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             "No transaction volume is registered.",
         ));
     }
-    let mut done = Vec::new();
-    let mut failed = None;
-    for device in devices {
-        let marked = engine.begin(&device, "swstbkpolset").unwrap_or(false);
-        let result = engine.set_policy(&device, interval, save);
-        if marked {
-            engine.finish(result.as_ref().ok().map(|_| device.as_str()));
-        }
-        match result {
-            Ok(()) => done.push(format!("{device} swstbkpolset completed")),
-            Err(e) => {
-                failed = Some(e);
-                break;
+    let markers: Vec<bool> = devices
+        .iter()
+        .map(|d| engine.begin(d, "swstbkpolset").unwrap_or(false))
+        .collect();
+    let result = engine.set_policies(&devices, interval, save);
+    if markers.iter().any(|m| *m) {
+        engine.finish(None);
+        if result.is_ok() {
+            for device in &devices {
+                engine.finish(Some(device));
             }
         }
     }
     engine.close();
-    cx.out.extend(done);
-    match failed {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
+    result?;
+    for device in devices {
+        cx.println(format!("{device} swstbkpolset completed"));
     }
+    Ok(())
 }

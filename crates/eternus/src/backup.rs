@@ -394,44 +394,60 @@ impl<'a> BackupEngine<'a> {
         interval: Option<u32>,
         save: Option<u32>,
     ) -> Result<()> {
-        self.registered(device, Mode::Transaction)?;
-        self.check_not_replication(device)?;
+        self.set_policies(&[device.to_string()], interval, save)
+    }
+
+    /// swstbkpolset over several TVs (no operand: every TV), all or nothing: one
+    /// transaction, the backup-volume count checked after each volume's new policy.
+    pub fn set_policies(
+        &mut self,
+        devices: &[String],
+        interval: Option<u32>,
+        save: Option<u32>,
+    ) -> Result<()> {
+        for device in devices {
+            self.registered(device, Mode::Transaction)?;
+            self.check_not_replication(device)?;
+        }
         self.repo.write(|tx| {
-            let current = tx.policy(device)?;
-            let policy = Policy {
-                interval_days: interval
-                    .or(current.map(|p| p.interval_days))
-                    .unwrap_or(30),
-                save_number: save.or(current.map(|p| p.save_number)).unwrap_or(2),
-            };
-            let histories = tx.history(device)?.len();
-            if histories > policy.save_number as usize {
-                return Err(EternusError::Refused(format!(
-                    "{device} has {histories} generations of history: delete them down to {} first",
-                    policy.save_number
-                )));
-            }
-            let others: u32 = tx
-                .policies()?
-                .iter()
-                .filter(|(d, _)| d != device)
-                .map(|(_, p)| p.save_number)
-                .sum();
             let bvs = tx
                 .volumes()?
                 .iter()
                 .filter(|v| v.mode == Mode::Backup)
                 .count();
-            let needed = others as usize + policy.save_number as usize;
-            if bvs < needed {
-                return Err(msg(
-                    "swst0607",
-                    format!(
-                        "The number of backup volumes is insufficient: {needed} are needed for the saved generations of every transaction volume, {bvs} are registered. Device={device}"
-                    ),
-                ));
+            for device in devices {
+                let current = tx.policy(device)?;
+                let policy = Policy {
+                    interval_days: interval
+                        .or(current.map(|p| p.interval_days))
+                        .unwrap_or(30),
+                    save_number: save.or(current.map(|p| p.save_number)).unwrap_or(2),
+                };
+                let histories = tx.history(device)?.len();
+                if histories > policy.save_number as usize {
+                    return Err(EternusError::Refused(format!(
+                        "{device} has {histories} generations of history: delete them down to {} first",
+                        policy.save_number
+                    )));
+                }
+                let others: u32 = tx
+                    .policies()?
+                    .iter()
+                    .filter(|(d, _)| d != device)
+                    .map(|(_, p)| p.save_number)
+                    .sum();
+                let needed = others as usize + policy.save_number as usize;
+                if bvs < needed {
+                    return Err(msg(
+                        "swst0607",
+                        format!(
+                            "The number of backup volumes is insufficient: {needed} are needed for the saved generations of every transaction volume, {bvs} are registered. Device={device}"
+                        ),
+                    ));
+                }
+                tx.set_policy(device, policy)?;
             }
-            tx.set_policy(device, policy)
+            Ok(())
         })
     }
 
