@@ -1171,3 +1171,37 @@ fn remaining_cancel_examples_and_exec_status() {
     assert!(running.wait().expect("wait").success());
     assert!(ok(&env, "swstexecstat /dev/vg01").contains("IDLE"));
 }
+
+#[test]
+fn a_backup_killed_in_its_preprocessing_leaves_a_state_the_rerun_completes() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 1);
+    ok(&env, "swstbackup /dev/vg01");
+    advance(&env);
+    env.write(
+        "/etc/opt/FJSVswsts/sh/OpcBackup.pre",
+        "#!/bin/sh\nsleep 3\nexit 0\n",
+    );
+    let mut running = env
+        .command(bin("swstbackup"))
+        .arg("/dev/vg01")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(ok(&env, "swstexecstat").contains("EXEC"));
+    running.kill().expect("kill");
+    running.wait().expect("wait");
+    // The killed run rotated nothing and copied nothing; its marker is ignored.
+    let hist = ok(&env, "swsthistdisp");
+    assert!(
+        hist.contains("\n1 1 ") && !hist.contains("\n1 2 "),
+        "{hist}"
+    );
+    assert!(ok(&env, "swstexecstat").contains("IDLE"));
+    install_scripts(&env, CUSTOMIZED);
+    ok(&env, "swstsrsemtch");
+    ok(&env, "swstbackup /dev/vg01");
+    assert!(ok(&env, "swsthistdisp").contains("\n1 2 "));
+}

@@ -1831,3 +1831,90 @@ fn check_unused(tx: &crate::backup_repo::BTx<'_>, v: &BackupVolume) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(ctype: &str, status: &str, phase: &str) -> CopySession {
+        CopySession {
+            array: "DX1".into(),
+            sid: 1,
+            ctype: crate::copy::CopyType::parse(ctype),
+            source: 0,
+            destination: 1,
+            generation: None,
+            status: status.into(),
+            phase: phase.into(),
+            error_code: "0x00".into(),
+            copied_pct: Some(45),
+            update_pct: Some(12),
+            access: "Write".into(),
+            timestamp: None,
+        }
+    }
+
+    fn pair(v: CopyView) -> (String, String) {
+        (v.status, v.execute)
+    }
+
+    #[test]
+    fn snapshot_status_words() {
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(pair(snapshot_view(None)), p("succeeded", "----"));
+        assert_eq!(
+            pair(snapshot_view(Some(&session("OPC", "Active", "Copying")))),
+            p("executing", "45%")
+        );
+        assert_eq!(
+            pair(snapshot_view(Some(&session(
+                "QuickOPC", "Active", "Tracking"
+            )))),
+            p("succeeded", "----")
+        );
+        assert_eq!(
+            pair(snapshot_view(Some(&session(
+                "OPC",
+                "Error Suspend",
+                "Copying"
+            )))),
+            p("failed", "----")
+        );
+        assert_eq!(
+            pair(snapshot_view(Some(&session("OPC", "Halt", "Copying")))),
+            p("halt", "----")
+        );
+        assert_eq!(
+            pair(snapshot_view(Some(&session("OPC", "Weird", "?")))),
+            p("?????", "----")
+        );
+    }
+
+    #[test]
+    fn sync_and_tracking_status_words() {
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(pair(sync_view(None)), p("nosession", "----"));
+        assert_eq!(
+            pair(sync_view(Some(&session("EC", "Active", "Copying")))),
+            p("executing", "45%")
+        );
+        assert_eq!(
+            pair(sync_view(Some(&session("EC", "Active", "Equivalent")))),
+            p("equivalent", "100%")
+        );
+        assert_eq!(
+            pair(sync_view(Some(&session("EC", "Suspend", "Suspend")))),
+            p("suspend", "----")
+        );
+        let t = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        assert_eq!(tracking_view(None), t("nosession", "----", "----"));
+        assert_eq!(
+            tracking_view(Some(&session("QuickOPC", "Active", "Tracking"))),
+            t("tracking", "----", "12%")
+        );
+        assert_eq!(
+            tracking_view(Some(&session("QuickOPC", "Active", "Tracking & Copy"))),
+            t("executing", "45%", "----")
+        );
+    }
+}
