@@ -776,6 +776,13 @@ fn ec_backup_after_equivalency_and_restore_to_another_volume() {
     );
     // -r to a transaction volume or a BV holding history is refused.
     acm(&env, "swstrestore -r /dev/vg02 /dev/vg01").code(1);
+    // -r naming the transaction volume itself is a restore to it: the scripts run.
+    acm(&env, "swstrestore -r /dev/vg01 /dev/vg01")
+        .code(1)
+        .stderr_has("Script=OpcRestore.pre");
+    // The unregistered device shows as Other.
+    assert!(ok(&env, "swstdevdisp -o")
+        .contains("job2 /dev/vg04 4.0 Mbyte Other ---- (----) AdvancedCopy"));
 }
 
 #[test]
@@ -1204,4 +1211,82 @@ fn a_backup_killed_in_its_preprocessing_leaves_a_state_the_rerun_completes() {
     ok(&env, "swstsrsemtch");
     ok(&env, "swstbackup /dev/vg01");
     assert!(ok(&env, "swsthistdisp").contains("\n1 2 "));
+}
+
+#[test]
+fn synchronous_backup_with_a_device_map_chapter_3_example() {
+    let env = TestEnv::new();
+    world(
+        &env,
+        "job2",
+        &[
+            ("/dev/hdisk10", 4),
+            ("/dev/hdisk11", 4),
+            ("/dev/hdisk20", 4),
+            ("/dev/hdisk21", 4),
+            ("/dev/hdisk22", 4),
+            ("/dev/hdisk23", 4),
+        ],
+    );
+    for d in ["10", "11"] {
+        ok(&env, &format!("swstdevinfoset -t /dev/hdisk{d}"));
+    }
+    for d in ["20", "21", "22", "23"] {
+        ok(&env, &format!("swstdevinfoset -b /dev/hdisk{d}"));
+    }
+    ok(&env, "swstbkpolset -s 1");
+    env.write(
+        "/acm/devmap.txt",
+        "/dev/hdisk10 /dev/hdisk23\n/dev/hdisk11 /dev/hdisk22\n",
+    );
+    let map = env.path("/acm/devmap.txt").display().to_string();
+    transcript(
+        &env,
+        &format!("swststartsync /dev/hdisk10 -Xdevmap {map}"),
+        "/dev/hdisk10 swststartsync completed.\n",
+    );
+    transcript(
+        &env,
+        &format!("swststartsync /dev/hdisk11 -Xdevmap {map}"),
+        "/dev/hdisk11 swststartsync completed.\n",
+    );
+    advance(&env);
+    transcript(
+        &env,
+        "swstsyncstat",
+        "Server Transaction-Disk Backup-Disk Status Execute\n\
+         job2 /dev/hdisk10 /dev/hdisk23 equivalent 100%\n\
+         job2 /dev/hdisk11 /dev/hdisk22 equivalent 100%\n",
+    );
+    // The destination is fixed by swststartsync: -Xdevmap on the backup is refused.
+    acm(&env, &format!("swstbackup /dev/hdisk10 -Xdevmap {map}"))
+        .code(1)
+        .stderr_has("-Xdevmap");
+    transcript(
+        &env,
+        "swstbackup /dev/hdisk10",
+        "/dev/hdisk10 swstbackup completed\n",
+    );
+    transcript(
+        &env,
+        "swstbackup /dev/hdisk11",
+        "/dev/hdisk11 swstbackup completed\n",
+    );
+    transcript(
+        &env,
+        "swstbackstat",
+        "Server Transaction-Disk Backup-Disk Status Execute\n\
+         job2 /dev/hdisk10 /dev/hdisk23 succeeded ----\n\
+         job2 /dev/hdisk11 /dev/hdisk22 succeeded ----\n",
+    );
+    transcript(
+        &env,
+        "swstrestore /dev/hdisk10",
+        "/dev/hdisk10 swstrestore completed\n",
+    );
+    transcript(
+        &env,
+        "swstrestore /dev/hdisk11",
+        "/dev/hdisk11 swstrestore completed\n",
+    );
 }
