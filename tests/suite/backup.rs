@@ -1290,3 +1290,46 @@ fn synchronous_backup_with_a_device_map_chapter_3_example() {
         "/dev/hdisk11 swstrestore completed\n",
     );
 }
+
+fn files(dir: &std::path::Path, into: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files(&path, into);
+        } else {
+            into.push(path.display().to_string());
+        }
+    }
+}
+
+#[test]
+fn display_commands_create_nothing() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 1);
+    ok(&env, "swstbackup -T /dev/vg01");
+    // No replication list (registration collected devices into it; remove it).
+    std::fs::remove_file(env.path("/etc/opt/FJSVswsrp/data/DEFAULT/replication.db"))
+        .expect("replication list");
+    let snapshot = |env: &TestEnv| {
+        let mut found = Vec::new();
+        files(&env.path("/etc"), &mut found);
+        files(&env.path("/var/opt"), &mut found);
+        found.sort();
+        found
+    };
+    let before = snapshot(&env);
+    for line in [
+        "swstsvrdisp",
+        "swstdevdisp",
+        "swstbkpoldisp",
+        "swstbackstat",
+        "swstreststat",
+        "swsthistdisp",
+        "swstsyncstat",
+        "swstexecstat -j",
+        "swsttrkstat",
+    ] {
+        ok(&env, line);
+    }
+    assert_eq!(snapshot(&env), before);
+}

@@ -10,6 +10,7 @@
 //! session the list does not know; `swstsrsemtch` stops it (or binds it), and backup-volume
 //! selection never picks a volume the array still uses.
 
+use crate::array::ArrayConf;
 use crate::backup_repo::{
     BackupRepository, BackupVolume, Binding, Bound, History, Kind, Mode, Policy, Restore,
 };
@@ -18,12 +19,13 @@ use crate::copy::{CopySession, PairState};
 use crate::device::valid_device;
 use crate::devmap;
 use crate::error::{EternusError, Result};
+use crate::parse;
 use crate::replication::{local_server_name, Engine};
 use crate::scripts::{self, RESERVED_ARG};
-use crate::transport::{Kind as CallKind, Options};
+use crate::transport::{Kind as CallKind, Options, Session};
 use arraysync_core::log::Logger;
 use arraysync_core::Paths;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 pub const LOCK_DIR: &str = "/var/opt/FJSVswsts/lock";
@@ -179,9 +181,14 @@ pub struct BackupEngine<'a> {
     paths: &'a Paths,
     log: &'a Logger,
     options: Options,
+    /// The replication engine, opened only when a command needs the device collection or
+    /// the replication list (display commands never open it: they create nothing).
     rep: Option<Engine<'a>>,
     pub repo: BackupRepository,
     server: String,
+    /// One CLI session per array for this command run, and the session lists read.
+    links: BTreeMap<String, Session>,
+    copies: BTreeMap<String, Vec<CopySession>>,
 }
 
 impl<'a> BackupEngine<'a> {
@@ -212,6 +219,8 @@ impl<'a> BackupEngine<'a> {
             rep: None,
             repo,
             server: local_server_name(paths)?,
+            links: BTreeMap::new(),
+            copies: BTreeMap::new(),
         })
     }
 
@@ -234,9 +243,50 @@ impl<'a> BackupEngine<'a> {
     }
 
     pub fn close(mut self) {
+        for (_, link) in std::mem::take(&mut self.links) {
+            link.close();
+        }
         if let Some(rep) = self.rep.take() {
             rep.close();
         }
+    }
+
+    /// One CLI command on the array's session of this run (actions drop the cached list).
+    fn call(&mut self, array: &str, command: &str, kind: CallKind) -> Result<Vec<String>> {
+        if kind == CallKind::Action {
+            self.copies.remove(array);
+        }
+        if !self.links.contains_key(array) {
+            let conf = ArrayConf::load(self.paths, array)?;
+            let link = Session::open(&conf, self.log, self.options.clone())?;
+            self.links.insert(array.to_string(), link);
+        }
+        let link = self
+            .links
+            .get_mut(array)
+            .ok_or_else(|| EternusError::Transport {
+                array: array.into(),
+                message: "no session".into(),
+            })?;
+        Ok(link.call(command, kind)?.lines)
+    }
+
+    /// Every copy session of an array (one query per run, until an action).
+    fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
+        if let Some(list) = self.copies.get(array) {
+            return Ok(list.clone());
+        }
+        let lines = self.call(array, &cli::show_sessions(), CallKind::Query)?;
+        let rows = parse::sessions(&lines).map_err(|e| EternusError::Transport {
+            array: array.to_string(),
+            message: format!("unexpected output: {e}"),
+        })?;
+        let list: Vec<CopySession> = rows
+            .iter()
+            .map(|r| CopySession::from_row(array, r))
+            .collect();
+        self.copies.insert(array.to_string(), list.clone());
+        Ok(list)
     }
 
     // ----- server and devices ----------------------------------------------------------
@@ -278,6 +328,9 @@ impl<'a> BackupEngine<'a> {
 
     /// Refuses a device that replication management uses (spec [LD]).
     fn check_not_replication(&mut self, device: &str) -> Result<()> {
+        if !crate::repo::Repository::path(self.paths).exists() {
+            return Ok(());
+        }
         let server = self.server.clone();
         let pairs = self.rep()?.repo.read(|tx| tx.pairs_with(&server, device))?;
         if let Some(p) = pairs.first() {
@@ -489,7 +542,7 @@ impl<'a> BackupEngine<'a> {
     pub fn sessions(&mut self, arrays: &BTreeSet<String>) -> Result<Sessions> {
         let mut found = Sessions::default();
         for array in arrays {
-            let list = self.rep()?.array_sessions(array)?;
+            let list = self.array_sessions(array)?;
             let by_ends = found.by_array.entry(array.clone()).or_default();
             for s in list {
                 by_ends.insert((s.source, s.destination), s);
@@ -504,9 +557,7 @@ impl<'a> BackupEngine<'a> {
     }
 
     fn action(&mut self, array: &str, command: &str) -> Result<()> {
-        self.rep()?
-            .call(array, command, CallKind::Action)
-            .map(|_| ())
+        self.call(array, command, CallKind::Action).map(|_| ())
     }
 
     fn script(&self, name: &str, args: &[&str], pre: bool) -> Result<()> {
