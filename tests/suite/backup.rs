@@ -605,20 +605,10 @@ fn resource_match_repairs_what_a_killed_command_or_the_array_left() {
     backup_world(&env, 3, 1);
     // A session the list does not know (a swstbackup killed after starting its copy).
     env.sim(&["rate", "DX1", "1"]);
-    let mut cli = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"));
-    cli.arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null());
-    let mut child = cli.spawn().expect("cli");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin
-            .write_all(b"start advanced-copy -mode opc -source-volume-number 0 -destination-volume-number 1\nexit\n")
-            .expect("write");
-    }
-    child.wait().expect("wait");
+    array_cli(
+        &env,
+        "start advanced-copy -mode opc -source-volume-number 0 -destination-volume-number 1",
+    );
     // Backup-volume selection skips the volume the array still writes to.
     ok(&env, "swstbackup -T /dev/vg01");
     assert!(ok(&env, "swstbackstat").contains("/dev/vg01 /dev/vg03 "));
@@ -1332,4 +1322,72 @@ fn display_commands_create_nothing() {
         ok(&env, line);
     }
     assert_eq!(snapshot(&env), before);
+}
+
+/// Sends CLI lines to the emulated array directly (what the Web GUI would do).
+fn array_cli(env: &TestEnv, lines: &str) {
+    let mut child = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
+        .arg("DX1")
+        .env("ARRAYSYNC_ROOT", &env.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("cli");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(format!("{lines}\nexit\n").as_bytes())
+            .expect("write");
+    }
+    child.wait().expect("wait");
+}
+
+#[test]
+fn nosession_is_shown_then_repaired_by_swstsrsemtch() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 1);
+    ok(&env, "swstbackup -T /dev/vg01");
+    ok(&env, "swststartsync /dev/vg01");
+    advance(&env);
+    ok(&env, "swsthistdel -z /dev/vg01");
+    assert!(ok(&env, "swstdevdisp -b -u").contains("/dev/vg02 4.0 Mbyte Backup (used-T)"));
+    // Both sessions are stopped outside the tool.
+    let show: serde_json::Value =
+        serde_json::from_str(&env.sim(&["eternus", "show", "DX1"]).stdout).expect("json");
+    let sids: Vec<String> = show["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|s| s["sid"].to_string())
+        .collect();
+    assert_eq!(sids.len(), 2, "{show}");
+    array_cli(
+        &env,
+        &format!("stop advanced-copy -session-id {}", sids.join(",")),
+    );
+    transcript(
+        &env,
+        "swsttrkstat",
+        "Server Transaction-Disk Backup-Disk Status Execute Update\njob2 /dev/vg01 /dev/vg02 nosession ---- ----\n",
+    );
+    transcript(
+        &env,
+        "swstsyncstat",
+        "Server Transaction-Disk Backup-Disk Status Execute\njob2 /dev/vg01 /dev/vg03 nosession ----\n",
+    );
+    ok(&env, "swstsrsemtch");
+    transcript(
+        &env,
+        "swsttrkstat",
+        "Server Transaction-Disk Backup-Disk Status Execute Update\njob2 /dev/vg01 ---- ---- ---- ----\n",
+    );
+    transcript(
+        &env,
+        "swstsyncstat",
+        "Server Transaction-Disk Backup-Disk Status Execute\njob2 /dev/vg01 ---- ---- ----\n",
+    );
+    let dev = ok(&env, "swstdevdisp -b -u");
+    assert!(dev.contains("/dev/vg02 4.0 Mbyte Backup (free)"), "{dev}");
+    assert!(dev.contains("/dev/vg03 4.0 Mbyte Backup (free)"), "{dev}");
 }
