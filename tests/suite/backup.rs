@@ -1391,3 +1391,23 @@ fn nosession_is_shown_then_repaired_by_swstsrsemtch() {
     assert!(dev.contains("/dev/vg02 4.0 Mbyte Backup (free)"), "{dev}");
     assert!(dev.contains("/dev/vg03 4.0 Mbyte Backup (free)"), "{dev}");
 }
+
+#[test]
+fn swstexecstat_interval_delay_counts_days_past_the_policy() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 1);
+    ok(&env, "swstbkpolset -i 1 /dev/vg01");
+    ok(&env, "swstbackup /dev/vg01");
+    assert!(ok(&env, "swstexecstat").contains(" OK IDLE "));
+    // The last backup three days ago (interval 1 day): two days late.
+    let db = rusqlite::Connection::open(env.path("/etc/opt/FJSVswsts/data/DEFAULT/backup.db"))
+        .expect("list");
+    db.execute(
+        "UPDATE tvs SET last_backup = last_backup - 3 * 86400 - 60",
+        [],
+    )
+    .expect("update");
+    drop(db);
+    let stat = ok(&env, "swstexecstat");
+    assert!(stat.contains(" DELAY=2 IDLE ---- (----) "), "{stat}");
+}
