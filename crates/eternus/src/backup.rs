@@ -1761,6 +1761,16 @@ fn no_free_bv(tv: &BackupVolume) -> EternusError {
     )
 }
 
+/// A fresh, hard-to-guess temporary name (SQLite refuses to VACUUM INTO an existing file,
+/// so a planted file or link fails the command instead of being written through).
+fn temp_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(".backup.db.{}.{nanos:09}.tmp", std::process::id())
+}
+
 /// swstresback: a consistent copy of the list into `dir/FJSVswsts/backup.db` (written to a
 /// temporary name first, so the previous save stays until the new one is complete).
 pub fn save_list(paths: &Paths, dir: &Path) -> Result<()> {
@@ -1780,8 +1790,7 @@ pub fn save_list(paths: &Paths, dir: &Path) -> Result<()> {
     let repo = BackupRepository::open_at(&source)?;
     let target_dir = dir.join("FJSVswsts");
     std::fs::create_dir_all(&target_dir).map_err(|e| EternusError::io(&target_dir, e))?;
-    let temp = target_dir.join(format!("backup.db.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&temp);
+    let temp = target_dir.join(temp_name());
     repo.save_to(&temp)?;
     let target = target_dir.join("backup.db");
     std::fs::rename(&temp, &target).map_err(|e| EternusError::io(&target, e))
@@ -1819,8 +1828,7 @@ pub fn restore_list(paths: &Paths, dir: &Path) -> Result<()> {
     }
     let saved_repo = BackupRepository::open_existing_at(&saved)?;
     saved_repo.integrity()?;
-    let temp = live.with_file_name(format!("backup.db.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&temp);
+    let temp = live.with_file_name(temp_name());
     saved_repo.save_to(&temp)?;
     {
         let mut restored = BackupRepository::open_at(&temp)?;
