@@ -211,6 +211,12 @@ fn swstdevinfoset_and_swstdevdisp_examples() {
             ("/dev/vg05", 1024),
         ],
     );
+    // A mounted device cannot become a backup volume.
+    env.mount("/dev/vg03", "/mnt/data");
+    acm(&env, "swstdevinfoset -b /dev/vg03")
+        .code(1)
+        .stderr_has("/dev/vg03 is mounted on /mnt/data");
+    env.unmount_all();
     transcript(
         &env,
         "swstdevinfoset -t /dev/vg01",

@@ -372,6 +372,13 @@ impl<'a> BackupEngine<'a> {
             )));
         }
         self.check_not_replication(device)?;
+        if mode == Mode::Backup {
+            refuse_mounted(
+                self.paths,
+                device,
+                "a mounted device cannot be registered as a backup volume",
+            )?;
+        }
         let resolved = self.rep()?.resolve(device)?;
         let volume = BackupVolume {
             seq: 0,
@@ -1084,6 +1091,11 @@ impl<'a> BackupEngine<'a> {
                 }
             },
         };
+        refuse_mounted(
+            self.paths,
+            &bv.device,
+            "the backup volume of synchronous processing must not be mounted",
+        )?;
         let resumed = match sessions.between(&tv, &bv) {
             Some(s) if s.state() == PairState::Replicated => {
                 self.action(&tv.array, &cli::resume(&[s.sid]))?;
@@ -1843,6 +1855,36 @@ fn alive(pid: u32) -> bool {
         .is_some_and(|p| nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok())
 }
 
+/// Where `device` (or a partition or logical volume under it) is mounted, if it is:
+/// `/dev/sdb` covers `/dev/sdb1`, `/dev/nvme0n1` covers `/dev/nvme0n1p1`, `/dev/vg01`
+/// covers `/dev/vg01/lvol1`; `/dev/hdisk1` does not cover `/dev/hdisk10`.
+fn mount_point(paths: &Paths, device: &str) -> Option<std::path::PathBuf> {
+    let ends_with_digit = device.ends_with(|c: char| c.is_ascii_digit());
+    let covers = |source: &str| match source.strip_prefix(device) {
+        Some("") => true,
+        Some(rest) if rest.starts_with('/') => true,
+        Some(rest) if ends_with_digit => rest
+            .strip_prefix('p')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())),
+        Some(rest) => rest.chars().all(|c| c.is_ascii_digit()),
+        None => false,
+    };
+    arraysync_core::service::read_mounts(&paths.mounts_file())
+        .into_iter()
+        .find(|m| covers(&m.source.to_string_lossy()))
+        .map(|m| m.target)
+}
+
+fn refuse_mounted(paths: &Paths, device: &str, what: &str) -> Result<()> {
+    match mount_point(paths, device) {
+        Some(target) => Err(EternusError::Refused(format!(
+            "{device} is mounted on {}: {what}",
+            target.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn not_set_up() -> EternusError {
     msg(
         "swst0604",
@@ -1915,6 +1957,26 @@ mod tests {
 
     fn pair(v: CopyView) -> (String, String) {
         (v.status, v.execute)
+    }
+
+    #[test]
+    fn mounted_devices_and_their_partitions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        std::fs::create_dir_all(dir.path().join("proc/self")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("proc/self/mounts"),
+            "/dev/sdb1 /data ext4 rw 0 0\n/dev/hdisk10 /h ext4 rw 0 0\n/dev/vg01/lvol1 /v jfs2 rw 0 0\n/dev/nvme0n1p2 /n xfs rw 0 0\n",
+        )
+        .expect("write");
+        let at = |d: &str| mount_point(&paths, d).map(|p| p.display().to_string());
+        assert_eq!(at("/dev/sdb").as_deref(), Some("/data"));
+        assert_eq!(at("/dev/hdisk10").as_deref(), Some("/h"));
+        assert_eq!(at("/dev/hdisk1"), None);
+        assert_eq!(at("/dev/vg01").as_deref(), Some("/v"));
+        assert_eq!(at("/dev/vg0"), None);
+        assert_eq!(at("/dev/nvme0n1").as_deref(), Some("/n"));
+        assert_eq!(at("/dev/sdc"), None);
     }
 
     #[test]
