@@ -1,4 +1,5 @@
-//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager replication commands (`swsrp*`)
+//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager backup (`swst*`) and replication
+//! commands (`swsrp*`)
 //! with the manual's names, option syntax, output, messages and exit codes (seed 004
 //! chapter 8.3; docs/reference/eternus-replication.md), over the engine of
 //! arraysync-eternus.
@@ -9,6 +10,7 @@
 //! A binary is one line: `arraysync_acm::bin!(swsrpmake);`.
 
 pub mod args;
+pub mod bkp;
 pub mod messages;
 pub mod metrics;
 pub mod output;
@@ -19,17 +21,76 @@ pub mod swsrpsetvol;
 pub mod swsrpstartsync;
 pub mod swsrpstat;
 pub mod swsrpvolinfo;
+pub mod swstbackstat;
+pub mod swstbackup;
+pub mod swstbkpoldel;
+pub mod swstbkpoldisp;
+pub mod swstbkpolset;
+pub mod swstcancelrest;
+pub mod swstcancelsync;
+pub mod swstcanceltrk;
+pub mod swstdevdisp;
+pub mod swstdevinfoset;
+pub mod swstexecstat;
+pub mod swsthistdel;
+pub mod swsthistdisp;
+pub mod swstresback;
+pub mod swstresrst;
+pub mod swstrestore;
+pub mod swstreststat;
+pub mod swstsrsemtch;
+pub mod swststartsync;
+pub mod swstsvrdisp;
+pub mod swstsvrset;
+pub mod swstsyncstat;
+pub mod swsttrkstat;
 
 use args::{Args, Flag};
 use arraysync_core::log::{Level, Logger};
 use arraysync_core::paths::PathOverrides;
 use arraysync_core::Paths;
+use arraysync_eternus::backup::BackupEngine;
 use arraysync_eternus::exclusion::{self, Class};
 use arraysync_eternus::replication::{self, Engine};
 use arraysync_eternus::transport::Options;
-use messages::AcmError;
+use messages::{AcmError, Family};
 use std::io::Write;
 use std::time::Instant;
+
+/// Every ACM command's spec, replication then backup management (for installers and
+/// documentation generators).
+pub const COMMANDS: &[fn() -> Spec] = &[
+    swsrpsetvol::spec,
+    swsrpvolinfo::spec,
+    swsrpdelvol::spec,
+    swsrpstartsync::spec,
+    swsrpmake::spec,
+    swsrpstat::spec,
+    swsrpcancel::spec,
+    swstsvrset::spec,
+    swstsvrdisp::spec,
+    swstdevinfoset::spec,
+    swstdevdisp::spec,
+    swstbkpolset::spec,
+    swstbkpoldisp::spec,
+    swstbkpoldel::spec,
+    swstbackup::spec,
+    swstbackstat::spec,
+    swstrestore::spec,
+    swstcancelrest::spec,
+    swstreststat::spec,
+    swsthistdisp::spec,
+    swsthistdel::spec,
+    swststartsync::spec,
+    swstcancelsync::spec,
+    swstsyncstat::spec,
+    swstexecstat::spec,
+    swstcanceltrk::spec,
+    swsttrkstat::spec,
+    swstsrsemtch::spec,
+    swstresback::spec,
+    swstresrst::spec,
+];
 
 /// A command's static description.
 pub struct Spec {
@@ -64,6 +125,24 @@ pub struct Cx {
 impl Cx {
     pub fn engine(&self) -> Result<Engine<'_>, AcmError> {
         Ok(Engine::open(&self.paths, &self.log, Options::default())?)
+    }
+
+    /// The backup engine (swst* commands); refuses to run before swstsvrset.
+    pub fn backup(&self) -> Result<BackupEngine<'_>, AcmError> {
+        Ok(BackupEngine::open(
+            &self.paths,
+            &self.log,
+            Options::default(),
+        )?)
+    }
+
+    /// The backup engine without the swstsvrset precondition (swstsvrset itself).
+    pub fn backup_unchecked(&self) -> Result<BackupEngine<'_>, AcmError> {
+        Ok(BackupEngine::open_unchecked(
+            &self.paths,
+            &self.log,
+            Options::default(),
+        )?)
     }
 
     /// Takes the per-pair locks of an operation (released when the command ends).
@@ -102,7 +181,7 @@ pub fn main(spec: Spec, run: fn(&Args, &mut Cx) -> Result<(), AcmError>) -> i32 
 
 fn fail(spec: &Spec, e: &AcmError) -> i32 {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", e.line());
+    let _ = writeln!(err, "{}", e.line_for(Family::of(spec.name)));
     if e.usage {
         let _ = writeln!(err, "Usage: {}", spec.usage);
     }
@@ -124,8 +203,9 @@ pub fn execute(
         Ok(a) => a,
         Err(e) => return fail(spec, &AcmError::usage(e)),
     };
+    let family = Family::of(spec.name);
     let paths = Paths::from_env(&PathOverrides::default());
-    let log_file = paths.under_root("/var/opt/FJSVswsrp/log/arraysync.log");
+    let log_file = paths.under_root(family.log_file());
     let log = Logger::open(spec.name, Some(&log_file), Level::Error)
         .unwrap_or_else(|_| Logger::stderr_only(spec.name, Level::Error));
     if let Some(server) = args.value("-h") {
@@ -135,7 +215,7 @@ pub fn execute(
             Err(e) => return fail(spec, &AcmError::from(e)),
         }
     }
-    let lock = match exclusion::acquire(&paths, spec.name, spec.class, &[]) {
+    let lock = match exclusion::acquire_in(&paths, family.lock_dir(), spec.name, spec.class, &[]) {
         Ok(l) => l,
         Err(e) => return fail(spec, &AcmError::from(e)),
     };

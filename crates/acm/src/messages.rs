@@ -4,6 +4,39 @@
 
 use arraysync_eternus::EternusError;
 
+/// The two command families: their message ids, log and lock directories differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// swsrp*: replication management.
+    Replication,
+    /// swst*: backup management.
+    Backup,
+}
+
+impl Family {
+    pub fn of(command: &str) -> Family {
+        if command.starts_with("swst") {
+            Family::Backup
+        } else {
+            Family::Replication
+        }
+    }
+
+    pub fn log_file(self) -> &'static str {
+        match self {
+            Family::Replication => "/var/opt/FJSVswsrp/log/arraysync.log",
+            Family::Backup => "/var/opt/FJSVswsts/log/arraysync.log",
+        }
+    }
+
+    pub fn lock_dir(self) -> &'static str {
+        match self {
+            Family::Replication => arraysync_eternus::exclusion::LOCK_DIR,
+            Family::Backup => arraysync_eternus::backup::LOCK_DIR,
+        }
+    }
+}
+
 /// A command failure: the message line and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcmError {
@@ -35,6 +68,15 @@ impl AcmError {
 
     pub fn line(&self) -> String {
         format!("{} {}", self.id, self.text)
+    }
+
+    /// The line as a command of `family` prints it: the replication ids (`swsrpNNNN`) of
+    /// shared engine errors become backup ids (`swstNNNN`) for the swst* commands.
+    pub fn line_for(&self, family: Family) -> String {
+        match (family, self.id.strip_prefix("swsrp")) {
+            (Family::Backup, Some(number)) => format!("swst{number} {}", self.text),
+            _ => self.line(),
+        }
     }
 }
 
@@ -78,11 +120,18 @@ impl From<EternusError> for AcmError {
                 "swsrp0740",
                 format!("Cannot communicate with the ETERNUS Disk storage system {array}: no answer to '{waiting_for}' within {seconds}s (session killed)"),
             ),
-            EternusError::Repository { path, message } => AcmError::new("swsrp0710", format!("The replication management list cannot be used: {path}: {message}")),
+            EternusError::Repository { path, message } => AcmError::new(
+                "swsrp0710",
+                format!(
+                    "The {} management list cannot be used: {path}: {message}",
+                    if path.contains("FJSVswsts") { "backup" } else { "replication" }
+                ),
+            ),
             EternusError::PreScript { code, .. } => AcmError::new("swsrp2613", format!("An error occurred in the pre-processing script for creating a replica. Error Code = {code}")),
             EternusError::PostScript { code, .. } => AcmError::new("swsrp2614", format!("An error occurred in the post-processing script for creating a replica. Error Code = {code}")),
             EternusError::Busy(text) => AcmError::new("swsrp0720", text),
             EternusError::Io { path, message } => AcmError::new("swsrp0711", format!("{path}: {message}")),
+            EternusError::Message { id, text } => AcmError::new(id, text),
             other => AcmError::new("swsrp0799", other.to_string()),
         }
     }

@@ -73,6 +73,10 @@ pub enum EternusError {
     Busy(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// A refusal with the manual's own message id (backup management: `swst0301`,
+    /// `swst0639`, ...); the front end prints `id text`.
+    #[error("{text}")]
+    Message { id: &'static str, text: String },
 }
 
 impl EternusError {

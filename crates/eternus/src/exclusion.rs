@@ -108,7 +108,7 @@ fn holders(dir: &Path) -> String {
         .unwrap_or_default();
     found.sort();
     if found.is_empty() {
-        "another replication command".to_string()
+        "another AdvancedCopy Manager command".to_string()
     } else {
         found.join(", ")
     }
@@ -116,7 +116,20 @@ fn holders(dir: &Path) -> String {
 
 /// Takes the locks of `class` for `command` (and of each pair id for operations).
 pub fn acquire(paths: &Paths, command: &str, class: Class, pair_ids: &[i64]) -> Result<Guard> {
-    let dir = paths.under_root(LOCK_DIR);
+    acquire_in(paths, LOCK_DIR, command, class, pair_ids)
+}
+
+/// [`acquire`] in another lock directory: backup management keeps its own
+/// (`/var/opt/FJSVswsts/lock`), with the same classes (spec §7 of eternus-backup.md:
+/// global-exclusive commands take [`Class::Recover`], operational ones [`Class::Operation`]).
+pub fn acquire_in(
+    paths: &Paths,
+    lock_dir: &str,
+    command: &str,
+    class: Class,
+    pair_ids: &[i64],
+) -> Result<Guard> {
+    let dir = paths.under_root(lock_dir);
     std::fs::create_dir_all(dir.join("holders")).map_err(|e| EternusError::io(&dir, e))?;
     let mut files = Vec::new();
     let recover = dir.join("recover.lock");

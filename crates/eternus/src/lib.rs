@@ -10,10 +10,13 @@
 //! locks), `config` and `driver` (the resource type), `error`.
 
 pub mod array;
+pub mod backup;
+pub mod backup_repo;
 pub mod cli;
 pub mod config;
 pub mod copy;
 pub mod device;
+pub mod devmap;
 pub mod driver;
 pub mod error;
 pub mod exclusion;

@@ -147,7 +147,8 @@ impl<'a> Engine<'a> {
             })
     }
 
-    fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
+    /// One CLI command on the array's session of this run (actions drop the cached list).
+    pub fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
         if kind == Kind::Action {
             self.copies.remove(array);
         }
@@ -231,6 +232,11 @@ impl<'a> Engine<'a> {
                 "the sizes of {} ({} bytes) and {} ({} bytes) differ (use -n to register them anyway)",
                 orig.qualified(), orig.size, rep.qualified(), rep.size
             )));
+        }
+        for v in [&orig, &rep] {
+            if v.server == self.local {
+                refuse_backup_volume(self.paths, &v.device)?;
+            }
         }
         if let Some(group) = &opts.group {
             if !valid_group_name(group) {
@@ -404,7 +410,8 @@ impl<'a> Engine<'a> {
 
     // ----- array state -----------------------------------------------------------------
 
-    fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
+    /// Every copy session of an array (one query per run, until an action).
+    pub fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
         if let Some(list) = self.copies.get(array) {
             return Ok(list.clone());
         }
@@ -902,6 +909,23 @@ impl CopySession {
             CopyType::Other(t) => t.clone(),
         }
     }
+}
+
+/// Replication refuses a volume that backup management registered (manual 3.2.2, 6.2).
+fn refuse_backup_volume(paths: &Paths, device: &str) -> Result<()> {
+    let Some(mut list) = crate::backup_repo::BackupRepository::open_existing(paths)? else {
+        return Ok(());
+    };
+    if let Some(v) = list.read(|tx| tx.volume(device))? {
+        return Err(EternusError::Refused(format!(
+            "{device} is registered as a {} volume of backup management: unregister it there first (swstdevinfoset -o)",
+            match v.mode {
+                crate::backup_repo::Mode::Transaction => "transaction",
+                crate::backup_repo::Mode::Backup => "backup",
+            }
+        )));
+    }
+    Ok(())
 }
 
 fn check_direction(pair: &Pair, direction: Direction) -> Result<()> {

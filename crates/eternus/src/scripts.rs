@@ -40,12 +40,34 @@ impl Script {
 
 /// Runs one script for `device`; a missing script is logged and skipped.
 pub fn run(paths: &Paths, log: &Logger, script: Script, device: &str) -> Result<()> {
-    let path = paths.under_root(format!("{SCRIPT_DIR}/{}", script.file_name()));
+    let mut args = vec![device.to_string()];
+    if script.is_pre() {
+        args.push(RESERVED.to_string());
+    }
+    run_file(
+        paths,
+        log,
+        &format!("{SCRIPT_DIR}/{}", script.file_name()),
+        &args,
+        script.is_pre(),
+    )
+}
+
+/// Runs the script at `file` (an absolute path under the root prefix) with `args`; a
+/// missing script is logged and skipped. The device is `args[0]`. Shared with backup
+/// management (OpcBackup.pre/post, OpcRestore.pre/post).
+pub fn run_file(paths: &Paths, log: &Logger, file: &str, args: &[String], pre: bool) -> Result<()> {
+    let path = paths.under_root(file);
+    let device = args.first().cloned().unwrap_or_default();
+    let script_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if !path.exists() {
         log.info(&format!(
             "{}: not installed, no {} for {device}",
             path.display(),
-            if script.is_pre() {
+            if pre {
                 "pre-processing"
             } else {
                 "post-processing"
@@ -53,11 +75,7 @@ pub fn run(paths: &Paths, log: &Logger, script: Script, device: &str) -> Result<
         ));
         return Ok(());
     }
-    let mut args = vec![device.to_string()];
-    if script.is_pre() {
-        args.push(RESERVED.to_string());
-    }
-    let mut command = VendorCommand::new(path.clone(), args, SCRIPT_TIMEOUT);
+    let mut command = VendorCommand::new(path.clone(), args.to_vec(), SCRIPT_TIMEOUT);
     if let Ok(node) = std::env::var("SWSTGNODE") {
         command.env.push(("SWSTGNODE".into(), node));
     }
@@ -67,12 +85,8 @@ pub fn run(paths: &Paths, log: &Logger, script: Script, device: &str) -> Result<
     if output.code == 0 {
         return Ok(());
     }
-    let (script_name, device, code) = (
-        script.file_name().to_string(),
-        device.to_string(),
-        output.code,
-    );
-    Err(if script.is_pre() {
+    let code = output.code;
+    Err(if pre {
         EternusError::PreScript {
             script: script_name,
             device,
@@ -86,6 +100,9 @@ pub fn run(paths: &Paths, log: &Logger, script: Script, device: &str) -> Result<
         }
     })
 }
+
+/// What the manual's samples pass as the reserved `$2` argument.
+pub const RESERVED_ARG: &str = RESERVED;
 
 /// Which scripts a command runs, after the suppression options (spec §5.2).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

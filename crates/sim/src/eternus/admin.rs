@@ -4,7 +4,7 @@
 //! arraysim setup eternus --root DIR [--array DX1] [--volumes 8] [--size-mb 64]
 //!                [--first-disk 10] [--server NAME]
 //! arraysim eternus list | show ARRAY | stats ARRAY
-//! arraysim eternus add-volume ARRAY NUMBER --size-mb N [--uid NAA]
+//! arraysim eternus add-volume ARRAY NUMBER --size-mb N [--uid NAA | --count K]
 //! arraysim eternus write ARRAY VOLNO OFFSET (FILE | --random BYTES --seed S)
 //! arraysim eternus read ARRAY VOLNO [--out FILE]
 //! arraysim eternus bad-sector ARRAY VOLNO TRACK
@@ -40,6 +40,26 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "RepDst.post",
         include_str!("../../../../etc-templates/FJSVswsrp/sh/RepDst.post"),
+    ),
+];
+
+/// The default backup management scripts (installed under /etc/opt/FJSVswsts/sh).
+const BACKUP_SCRIPTS: &[(&str, &str)] = &[
+    (
+        "OpcBackup.pre",
+        include_str!("../../../../etc-templates/FJSVswsts/sh/OpcBackup.pre"),
+    ),
+    (
+        "OpcBackup.post",
+        include_str!("../../../../etc-templates/FJSVswsts/sh/OpcBackup.post"),
+    ),
+    (
+        "OpcRestore.pre",
+        include_str!("../../../../etc-templates/FJSVswsts/sh/OpcRestore.pre"),
+    ),
+    (
+        "OpcRestore.post",
+        include_str!("../../../../etc-templates/FJSVswsts/sh/OpcRestore.post"),
     ),
 ];
 
@@ -89,6 +109,9 @@ enum Cmd {
         size_mb: u64,
         #[arg(long)]
         uid: Option<String>,
+        /// Adds this many volumes, numbered from NUMBER (bulk setups: 1,000 TVs + BVs).
+        #[arg(long, default_value_t = 1)]
+        count: u32,
     },
     /// A host write to a volume (with copy-on-write, tracking and EC mirroring).
     Write {
@@ -213,20 +236,29 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             number,
             size_mb,
             uid,
+            count,
         } => with_array(store, &array, |a, _, _| {
-            if a.volumes.contains_key(&number) {
-                bail!("volume {number} already exists on {array}");
+            if count != 1 && uid.is_some() {
+                bail!("--uid names one volume: it cannot be given with --count");
             }
-            a.volumes.insert(
-                number,
-                Volume {
-                    name: format!("vol{number}"),
-                    size_mb,
-                    uid,
-                    written: Default::default(),
-                    bad: Default::default(),
-                },
-            );
+            let last = number
+                .checked_add(count.saturating_sub(1))
+                .ok_or_else(|| anyhow!("volume numbers overflow"))?;
+            if let Some(n) = (number..=last).find(|n| a.volumes.contains_key(n)) {
+                bail!("volume {n} already exists on {array}");
+            }
+            for n in number..=last {
+                a.volumes.insert(
+                    n,
+                    Volume {
+                        name: format!("vol{n}"),
+                        size_mb,
+                        uid: uid.clone(),
+                        written: Default::default(),
+                        bad: Default::default(),
+                    },
+                );
+            }
             Ok(())
         })?,
         Cmd::Write {
@@ -359,6 +391,21 @@ fn append_once(path: &Path, marker: &str, text: &str, mode: Option<u32>) -> anyh
     Ok(())
 }
 
+fn install_scripts(sh: &Path, scripts: &[(&str, &str)]) -> anyhow::Result<()> {
+    fs::create_dir_all(sh)?;
+    for (name, text) in scripts {
+        let path = sh.join(name);
+        if path.exists() {
+            report("kept", &path);
+            continue;
+        }
+        fs::write(&path, text)?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
+        report("created", &path);
+    }
+    Ok(())
+}
+
 pub fn setup(args: &[String]) -> anyhow::Result<()> {
     let a: SetupArgs = parse("arraysim setup eternus", args)?;
     if !model::valid_name(&a.array) {
@@ -425,17 +472,11 @@ pub fn setup(args: &[String]) -> anyhow::Result<()> {
         &lines,
         None,
     )?;
-    let sh = root.join("etc/opt/FJSVswsrp/sh");
-    fs::create_dir_all(&sh)?;
-    for (name, text) in SCRIPTS {
-        let path = sh.join(name);
-        if path.exists() {
-            report("kept", &path);
-            continue;
-        }
-        fs::write(&path, text)?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
-        report("created", &path);
+    for (dir, scripts) in [
+        ("etc/opt/FJSVswsrp/sh", SCRIPTS),
+        ("etc/opt/FJSVswsts/sh", BACKUP_SCRIPTS),
+    ] {
+        install_scripts(&root.join(dir), scripts)?;
     }
     if let Some(server) = &a.server {
         let node = root.join("etc/opt/swstorage/swnode.ini");

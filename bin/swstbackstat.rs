@@ -1,0 +1,3 @@
+//! `swstbackstat`: see arraysync_acm::swstbackstat.
+
+arraysync_acm::bin!(swstbackstat);

@@ -1,0 +1,3 @@
+//! `swstbackup`: see arraysync_acm::swstbackup.
+
+arraysync_acm::bin!(swstbackup);

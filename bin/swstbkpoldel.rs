@@ -1,0 +1,3 @@
+//! `swstbkpoldel`: see arraysync_acm::swstbkpoldel.
+
+arraysync_acm::bin!(swstbkpoldel);

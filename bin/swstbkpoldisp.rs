@@ -1,0 +1,3 @@
+//! `swstbkpoldisp`: see arraysync_acm::swstbkpoldisp.
+
+arraysync_acm::bin!(swstbkpoldisp);

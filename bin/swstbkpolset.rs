@@ -1,0 +1,3 @@
+//! `swstbkpolset`: see arraysync_acm::swstbkpolset.
+
+arraysync_acm::bin!(swstbkpolset);

@@ -1,0 +1,3 @@
+//! `swstcancelrest`: see arraysync_acm::swstcancelrest.
+
+arraysync_acm::bin!(swstcancelrest);

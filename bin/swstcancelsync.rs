@@ -1,0 +1,3 @@
+//! `swstcancelsync`: see arraysync_acm::swstcancelsync.
+
+arraysync_acm::bin!(swstcancelsync);

@@ -1,0 +1,3 @@
+//! `swstcanceltrk`: see arraysync_acm::swstcanceltrk.
+
+arraysync_acm::bin!(swstcanceltrk);

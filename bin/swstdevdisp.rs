@@ -1,0 +1,3 @@
+//! `swstdevdisp`: see arraysync_acm::swstdevdisp.
+
+arraysync_acm::bin!(swstdevdisp);

@@ -1,0 +1,3 @@
+//! `swstdevinfoset`: see arraysync_acm::swstdevinfoset.
+
+arraysync_acm::bin!(swstdevinfoset);

@@ -1,0 +1,3 @@
+//! `swstexecstat`: see arraysync_acm::swstexecstat.
+
+arraysync_acm::bin!(swstexecstat);

@@ -1,0 +1,3 @@
+//! `swsthistdel`: see arraysync_acm::swsthistdel.
+
+arraysync_acm::bin!(swsthistdel);

@@ -1,0 +1,3 @@
+//! `swsthistdisp`: see arraysync_acm::swsthistdisp.
+
+arraysync_acm::bin!(swsthistdisp);

@@ -1,0 +1,3 @@
+//! `swstresback`: see arraysync_acm::swstresback.
+
+arraysync_acm::bin!(swstresback);

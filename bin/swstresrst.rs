@@ -1,0 +1,3 @@
+//! `swstresrst`: see arraysync_acm::swstresrst.
+
+arraysync_acm::bin!(swstresrst);

@@ -1,0 +1,3 @@
+//! `swstrestore`: see arraysync_acm::swstrestore.
+
+arraysync_acm::bin!(swstrestore);

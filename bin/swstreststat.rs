@@ -1,0 +1,3 @@
+//! `swstreststat`: see arraysync_acm::swstreststat.
+
+arraysync_acm::bin!(swstreststat);

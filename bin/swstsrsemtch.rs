@@ -1,0 +1,3 @@
+//! `swstsrsemtch`: see arraysync_acm::swstsrsemtch.
+
+arraysync_acm::bin!(swstsrsemtch);

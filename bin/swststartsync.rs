@@ -1,0 +1,3 @@
+//! `swststartsync`: see arraysync_acm::swststartsync.
+
+arraysync_acm::bin!(swststartsync);

@@ -1,0 +1,3 @@
+//! `swstsvrdisp`: see arraysync_acm::swstsvrdisp.
+
+arraysync_acm::bin!(swstsvrdisp);

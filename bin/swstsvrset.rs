@@ -1,0 +1,3 @@
+//! `swstsvrset`: see arraysync_acm::swstsvrset.
+
+arraysync_acm::bin!(swstsvrset);

@@ -1,0 +1,3 @@
+//! `swstsyncstat`: see arraysync_acm::swstsyncstat.
+
+arraysync_acm::bin!(swstsyncstat);

@@ -1,0 +1,3 @@
+//! `swsttrkstat`: see arraysync_acm::swsttrkstat.
+
+arraysync_acm::bin!(swsttrkstat);
