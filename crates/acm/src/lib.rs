@@ -57,8 +57,8 @@ use messages::{AcmError, Family};
 use std::io::Write;
 use std::time::Instant;
 
-/// Every ACM command's spec, replication then backup management (for installers and
-/// documentation generators).
+/// Every ACM command's spec, replication then backup management (for the man pages,
+/// the install manifest and documentation generators: arraysync-gen).
 pub const COMMANDS: &[fn() -> Spec] = &[
     swsrpsetvol::spec,
     swsrpvolinfo::spec,
@@ -99,17 +99,6 @@ pub struct Spec {
     pub flags: &'static [Flag],
     pub class: Class,
 }
-
-/// Every command's spec, for the man pages and the install manifest (arraysync-gen).
-pub const COMMANDS: &[fn() -> Spec] = &[
-    swsrpsetvol::spec,
-    swsrpvolinfo::spec,
-    swsrpdelvol::spec,
-    swsrpstartsync::spec,
-    swsrpmake::spec,
-    swsrpstat::spec,
-    swsrpcancel::spec,
-];
 
 /// What a command run has: paths, the log, and its output lines.
 pub struct Cx {
