@@ -7,6 +7,7 @@ use arraysync_core::duration::{parse_duration, Unit};
 use arraysync_core::log::{Level, Logger};
 use arraysync_core::paths::PathOverrides;
 use arraysync_core::service::{Action, ActionOptions, Service};
+use arraysync_core::signals;
 use arraysync_core::{Error, Paths};
 use clap::Parser;
 use std::path::PathBuf;
@@ -134,6 +135,10 @@ pub fn syncresync_main() -> i32 {
 /// on vendor commands and the rest, the tool's own overhead (for scripts/bench).
 fn timed(body: impl FnOnce() -> i32) -> i32 {
     let started = std::time::Instant::now();
+    if let Err(e) = signals::install() {
+        eprintln!("arraysync: cannot install signal handlers: {e}");
+        return 1;
+    }
     let code = body();
     if std::env::var_os("ARRAYSYNC_TIMING").is_some() {
         let wall = started.elapsed();
@@ -270,7 +275,17 @@ fn act(
         Ok(log) => log,
         Err(e) => return report("arraysync", &Error::io(&log_file, e)),
     };
-    match service.run_action(paths, action, opts, &log) {
+    let result = service.run_action(paths, action, opts, &log);
+    // The lock is released (run_action returned) only after the vendor commands are gone.
+    if let Some(signal) = signals::received() {
+        let reason = result.err().map(|e| format!(": {e}")).unwrap_or_default();
+        log.error(&format!(
+            "{action} interrupted by signal {}{reason}; rerun it to finish the job",
+            signals::name(signal)
+        ));
+        return signals::exit_code(signal);
+    }
+    match result {
         Ok(()) => 0,
         Err(e @ (Error::Usage(_) | Error::Config(_) | Error::ConfigList(_))) => {
             report("arraysync", &e)

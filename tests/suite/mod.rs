@@ -1,9 +1,9 @@
 //! Test modules: the sandbox kit, the conformance suite run against every resource
 //! type, and the scenarios specific to each vendor.
-
 pub mod conformance;
 pub mod env;
 pub mod eternus;
+pub mod hardening;
 pub mod ibmds;
 pub mod necism;
 pub mod symclone;

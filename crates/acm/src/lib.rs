@@ -72,6 +72,10 @@ impl Cx {
 /// Runs a command with the process arguments; returns the exit code.
 pub fn main(spec: Spec, run: fn(&Args, &mut Cx) -> Result<(), AcmError>) -> i32 {
     let started = Instant::now();
+    if let Err(e) = arraysync_core::signals::install() {
+        eprintln!("{}: cannot install signal handlers: {e}", spec.name);
+        return 1;
+    }
     let argv: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())

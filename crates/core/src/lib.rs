@@ -14,7 +14,9 @@ pub mod poll;
 pub mod registry;
 pub mod resource;
 pub mod runner;
+pub mod safefs;
 pub mod service;
+pub mod signals;
 pub mod state;
 pub mod trigger;
 

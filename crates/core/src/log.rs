@@ -2,7 +2,7 @@
 //! `2014-09-18 23:04:02,189 - IISTSTIBMDS.SYNC#1 - INFO - <message>`.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -56,14 +56,10 @@ impl Logger {
         stderr_level: Level,
     ) -> std::io::Result<Logger> {
         let file = match log_file {
-            Some(path) => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                Some(Mutex::new(
-                    OpenOptions::new().create(true).append(true).open(path)?,
-                ))
-            }
+            Some(path) => Some(Mutex::new(crate::safefs::open_append_create(
+                path,
+                crate::safefs::LOG_MODE,
+            )?)),
             None => None,
         };
         Ok(Logger {

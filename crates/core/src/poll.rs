@@ -62,7 +62,8 @@ pub fn wait_until<T, E>(
                 probes: attempt + 1,
             });
         }
-        thread::sleep(backoff.delay(attempt).min(deadline - now));
+        // A signal cuts the sleep short; the next probe's vendor command then refuses to start.
+        crate::signals::sleep(backoff.delay(attempt).min(deadline - now));
         attempt += 1;
     }
 }
@@ -78,7 +79,7 @@ pub fn retry<T, E>(
     loop {
         match op(attempt) {
             Err(e) if attempt + 1 < attempts && retryable(&e) => {
-                thread::sleep(backoff.delay(attempt));
+                crate::signals::sleep(backoff.delay(attempt));
                 attempt += 1;
             }
             other => return other,

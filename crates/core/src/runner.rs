@@ -291,6 +291,13 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    if let Some(signal) = crate::signals::received() {
+        return Err(CommandError::Interrupted {
+            program,
+            signal,
+            started: false,
+        });
+    }
     let started = Instant::now();
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => CommandError::NotFound {
@@ -314,19 +321,27 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
     thread::spawn(move || {
         let _ = done_tx.send(child.wait());
     });
-    let status = match done_rx.recv_timeout(command.timeout) {
-        Ok(Ok(status)) => status,
-        Ok(Err(e)) => {
+    let status = match wait_child(&done_rx, started, command.timeout) {
+        Waited::Exited(Ok(status)) => status,
+        Waited::Exited(Err(e)) => {
             return Err(CommandError::Spawn {
                 program,
                 reason: e.to_string(),
             })
         }
-        Err(_) => {
+        Waited::TimedOut => {
             kill_group(pid, &done_rx);
             return Err(CommandError::Timeout {
                 program,
                 seconds: command.timeout.as_secs(),
+            });
+        }
+        Waited::Interrupted(signal) => {
+            kill_group(pid, &done_rx);
+            return Err(CommandError::Interrupted {
+                program,
+                signal,
+                started: true,
             });
         }
     };
@@ -345,6 +360,37 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
         stderr,
         elapsed,
     })
+}
+
+enum Waited {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    TimedOut,
+    Interrupted(i32),
+}
+
+/// Waits for the child until `timeout`, waking every few milliseconds to notice a signal.
+fn wait_child(
+    done: &mpsc::Receiver<std::io::Result<std::process::ExitStatus>>,
+    started: Instant,
+    timeout: Duration,
+) -> Waited {
+    const SLICE: Duration = Duration::from_millis(50);
+    loop {
+        if let Some(signal) = crate::signals::received() {
+            return Waited::Interrupted(signal);
+        }
+        let left = timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Waited::TimedOut;
+        }
+        match done.recv_timeout(left.min(SLICE)) {
+            Ok(result) => return Waited::Exited(result),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Waited::Exited(Err(std::io::Error::other("wait thread ended")))
+            }
+        }
+    }
 }
 
 fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {

@@ -183,12 +183,19 @@ impl Service {
                 self.name()
             )));
         }
-        let _lock = ServiceLock::acquire(
+        let lock = ServiceLock::acquire(
             &paths.lock_dir(),
             self.name(),
             &action.to_string(),
             opts.waitlock,
         )?;
+        if let Some(stale) = lock.stale_holder() {
+            log.warning(&format!(
+                "previous run pid {} ({}, since {}) ended without releasing the lock (killed?): \
+                 its record was cleared; this run finishes what it left undone",
+                stale.pid, stale.action, stale.since
+            ));
+        }
         let runner = Runner {
             dry_run: opts.dry_run,
         };

@@ -95,6 +95,15 @@ impl Session {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        if let Some(signal) = arraysync_core::signals::received() {
+            return Err(EternusError::Transport {
+                array: array.name.clone(),
+                message: format!(
+                    "interrupted by signal {}: CLI session not started",
+                    arraysync_core::signals::name(signal)
+                ),
+            });
+        }
         let busy = VendorBusy::start();
         let mut child = command.spawn().map_err(|e| EternusError::Transport {
             array: array.name.clone(),
@@ -218,9 +227,21 @@ impl Session {
                 self.buffer.clear();
                 return Ok(text);
             }
+            if let Some(signal) = arraysync_core::signals::received() {
+                // Ctrl-C, SIGTERM, SIGHUP: end the session's process group before leaving.
+                self.kill();
+                return Err(self.failure(format!(
+                    "interrupted by signal {} while waiting for the answer to '{what}' (the CLI session was ended)",
+                    arraysync_core::signals::name(signal)
+                )));
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.out.recv_timeout(remaining) {
+            match self
+                .out
+                .recv_timeout(remaining.min(Duration::from_millis(50)))
+            {
                 Ok(chunk) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
                 Err(RecvTimeoutError::Timeout) => {
                     self.kill();
                     return Err(EternusError::Timeout {

@@ -1,0 +1,160 @@
+//! Hardening scenarios (issue 8, docs/hardening.md), run against every resource type:
+//! signals and SIGKILL while a vendor command hangs.
+
+use super::conformance::{Fixture, SVC};
+use super::env::TestEnv;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Processes (other than `except`) started for this sandbox: the vendor commands inherit
+/// `ARRAYSYNC_ROOT` from the tool's environment.
+pub fn sandbox_processes(env: &TestEnv, except: &[u32]) -> Vec<u32> {
+    let needle = format!("ARRAYSYNC_ROOT={}", env.root.display());
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| !except.contains(pid) && *pid != std::process::id())
+        .filter(|pid| {
+            // Zombies (already dead, not yet reaped) do not count.
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            if state.starts_with('Z') {
+                return false;
+            }
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|bytes| bytes.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status();
+}
+
+/// Starts a resync whose vendor command hangs; returns once that command runs.
+fn start_hung_resync_with(env: &TestEnv, fixture: &dyn Fixture, vars: &[(&str, &str)]) -> Child {
+    fixture.setup(env);
+    env.set_keyword(SVC, "sync#1", "timeout", "60");
+    let mut args = vec!["fault", "add"];
+    args.extend(fixture.hang_resync());
+    args.push("--hang");
+    env.sim(&args);
+    let child = env
+        .command(env!("CARGO_BIN_EXE_syncresync"))
+        .args(["-s", SVC])
+        .envs(vars.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let fired = || {
+        let list = env.sim(&["fault", "list"]).stdout;
+        list.contains("fired=") && !list.contains("fired=0")
+    };
+    while !fired() {
+        assert!(
+            Instant::now() < deadline,
+            "the hung vendor command never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            use std::os::unix::process::ExitStatusExt;
+            return status.code().or(status.signal().map(|s| 128 + s));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Issue 8 item 1: SIGTERM ends the vendor command's process group, logs the
+/// interruption, exits non-zero, and only then frees the lock.
+pub fn sigterm_ends_the_vendor_command_before_releasing_the_lock(fixture: &dyn Fixture) {
+    let env = TestEnv::new();
+    let mut tool = start_hung_resync_with(&env, fixture, &[("ARRAYSIM_HANG_OUTLIVES_PARENT", "1")]);
+    signal(tool.id(), "TERM");
+    let code = wait_exit(&mut tool, Duration::from_secs(20));
+    let leftovers = sandbox_processes(&env, &[]);
+    for pid in &leftovers {
+        signal(*pid, "KILL");
+    }
+    assert_eq!(code, Some(143), "exit status after SIGTERM");
+    assert!(
+        leftovers.is_empty(),
+        "vendor processes outlived the tool: {leftovers:?}"
+    );
+    let log = env.log(SVC);
+    assert!(log.contains("interrupted by signal SIGTERM"), "{log}");
+    env.sim(&["fault", "clear"]);
+    env.syncresync(&["-s", SVC, "--force", "--waitlock", "0"])
+        .ok();
+}
+
+/// Issue 8 item 2: after a SIGKILL of the tool, a rerun does not overlap the vendor
+/// command still running: the lock stays held until it ends, and the rerun says why.
+pub fn sigkill_keeps_the_lock_until_the_vendor_command_ends(fixture: &dyn Fixture) {
+    let env = TestEnv::new();
+    // Like a real CLI, the hung command does not notice the tool's death.
+    let mut tool = start_hung_resync_with(&env, fixture, &[("ARRAYSIM_HANG_OUTLIVES_PARENT", "1")]);
+    let pid = tool.id();
+    signal(pid, "KILL");
+    let _ = tool.wait();
+    let orphans = sandbox_processes(&env, &[]);
+    let rerun = env.syncresync(&["-s", SVC, "--force", "--waitlock", "1"]);
+    for orphan in &orphans {
+        signal(*orphan, "KILL");
+    }
+    env.sim(&["fault", "clear"]);
+    assert!(!orphans.is_empty(), "the hung vendor command is gone");
+    rerun
+        .code(1)
+        .stderr_has(&format!("pid {pid}"))
+        .stderr_has("no longer running");
+    // Once the orphan is gone, the next run proceeds and reports the stale record.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sandbox_processes(&env, &[]).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    env.syncresync(&["-s", SVC, "--force", "--waitlock", "5"])
+        .ok();
+    assert!(
+        env.log(SVC).contains("ended without releasing the lock"),
+        "{}",
+        env.log(SVC)
+    );
+}
+
+macro_rules! hardening {
+    ($module:ident, $fixture:expr) => {
+        mod $module {
+            #[test]
+            fn sigterm_ends_the_vendor_command_before_releasing_the_lock() {
+                super::sigterm_ends_the_vendor_command_before_releasing_the_lock(&$fixture);
+            }
+            #[test]
+            fn sigkill_keeps_the_lock_until_the_vendor_command_ends() {
+                super::sigkill_keeps_the_lock_until_the_vendor_command_ends(&$fixture);
+            }
+        }
+    };
+}
+
+hardening!(ibmdssnap, crate::suite::ibmds::IbmDsFixture);
+hardening!(necismsnap, crate::suite::necism::NecIsmFixture);
+hardening!(symclone, crate::suite::symclone::SYMCLONE_GROUP);
+hardening!(eternus, crate::suite::eternus::EternusFixture);
