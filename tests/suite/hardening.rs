@@ -158,3 +158,50 @@ hardening!(ibmdssnap, crate::suite::ibmds::IbmDsFixture);
 hardening!(necismsnap, crate::suite::necism::NecIsmFixture);
 hardening!(symclone, crate::suite::symclone::SYMCLONE_GROUP);
 hardening!(eternus, crate::suite::eternus::EternusFixture);
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            found.push(entry.path().display().to_string());
+            found.extend(files_under(&entry.path()));
+        }
+    }
+    found
+}
+
+/// Issue 8 item 8: read-only ACM commands create nothing where nothing is configured.
+#[test]
+fn read_only_acm_commands_create_nothing() {
+    let env = TestEnv::new();
+    for bin in [
+        env!("CARGO_BIN_EXE_swsrpstat"),
+        env!("CARGO_BIN_EXE_swsrpvolinfo"),
+    ] {
+        env.run(bin, &[]).ok();
+    }
+    assert_eq!(files_under(&env.root), Vec::<String>::new());
+}
+
+/// Issue 8 item 8: a 0-byte repository is an error naming the file, left untouched.
+#[test]
+fn empty_repository_is_an_error_not_a_fresh_start() {
+    let env = TestEnv::new();
+    let repo = "/etc/opt/FJSVswsrp/data/DEFAULT/replication.db";
+    env.write(repo, "");
+    for bin in [
+        env!("CARGO_BIN_EXE_swsrpstat"),
+        env!("CARGO_BIN_EXE_swsrpvolinfo"),
+        env!("CARGO_BIN_EXE_swsrpsetvol"),
+    ] {
+        let args: &[&str] = if bin.ends_with("swsrpsetvol") {
+            &["/dev/sdb", "/dev/sdc"]
+        } else {
+            &[]
+        };
+        let run = env.run(bin, args);
+        assert_ne!(run.code, 0, "{bin}: {}", run.stdout);
+        run.stderr_has("replication.db").stderr_has("0 bytes");
+        assert_eq!(env.read(repo), "", "{bin} rewrote the repository");
+    }
+}

@@ -46,12 +46,22 @@ pub struct Cx {
     pub out: Vec<String>,
     /// Informational messages (stderr, exit status unchanged).
     pub notes: Vec<String>,
-    _lock: exclusion::Guard,
+    _lock: Option<exclusion::Guard>,
 }
 
 impl Cx {
+    /// The engine over the existing repository (a missing one is read as empty, not created).
     pub fn engine(&self) -> Result<Engine<'_>, AcmError> {
         Ok(Engine::open(&self.paths, &self.log, Options::default())?)
+    }
+
+    /// The engine of a configuring command: creates the repository when absent.
+    pub fn engine_creating(&self) -> Result<Engine<'_>, AcmError> {
+        Ok(Engine::open_creating(
+            &self.paths,
+            &self.log,
+            Options::default(),
+        )?)
     }
 
     /// Takes the per-pair locks of an operation (released when the command ends).
@@ -118,8 +128,14 @@ pub fn execute(
     };
     let paths = Paths::from_env(&PathOverrides::default());
     let log_file = paths.under_root("/var/opt/FJSVswsrp/log/arraysync.log");
-    let log = Logger::open(spec.name, Some(&log_file), Level::Error)
-        .unwrap_or_else(|_| Logger::stderr_only(spec.name, Level::Error));
+    // Read-only commands create nothing: no log directory, no lock directory (issue 8).
+    let display = spec.class == Class::Display;
+    let creates = |path: &std::path::Path| !display || path.exists();
+    let log = match log_file.parent().is_some_and(creates) {
+        true => Logger::open(spec.name, Some(&log_file), Level::Error)
+            .unwrap_or_else(|_| Logger::stderr_only(spec.name, Level::Error)),
+        false => Logger::stderr_only(spec.name, Level::Error),
+    };
     if let Some(server) = args.value("-h") {
         match replication::local_server_name(&paths) {
             Ok(local) if local == server => {}
@@ -127,9 +143,14 @@ pub fn execute(
             Err(e) => return fail(spec, &AcmError::from(e)),
         }
     }
-    let lock = match exclusion::acquire(&paths, spec.name, spec.class, &[]) {
-        Ok(l) => l,
-        Err(e) => return fail(spec, &AcmError::from(e)),
+    // No lock directory means no command ever ran that a display could conflict with.
+    let lock = if creates(&paths.under_root(exclusion::LOCK_DIR)) {
+        match exclusion::acquire(&paths, spec.name, spec.class, &[]) {
+            Ok(l) => Some(l),
+            Err(e) => return fail(spec, &AcmError::from(e)),
+        }
+    } else {
+        None
     };
     let mut cx = Cx {
         name: spec.name,

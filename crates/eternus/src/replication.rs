@@ -103,9 +103,30 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
+    /// The engine over an existing repository (a missing one reads as nothing registered
+    /// and is not created): every command but the configuring ones.
     pub fn open(paths: &'a Paths, log: &'a Logger, options: Options) -> Result<Engine<'a>> {
-        let local = local_server_name(paths)?;
         let repo = Repository::open(paths)?;
+        Self::with_repo(paths, log, options, repo)
+    }
+
+    /// The engine for a configuring command (`swsrpsetvol`): creates the repository.
+    pub fn open_creating(
+        paths: &'a Paths,
+        log: &'a Logger,
+        options: Options,
+    ) -> Result<Engine<'a>> {
+        let repo = Repository::create_or_open(paths)?;
+        Self::with_repo(paths, log, options, repo)
+    }
+
+    fn with_repo(
+        paths: &'a Paths,
+        log: &'a Logger,
+        options: Options,
+        repo: Repository,
+    ) -> Result<Engine<'a>> {
+        let local = local_server_name(paths)?;
         Ok(Engine {
             paths,
             log,
