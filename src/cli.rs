@@ -139,7 +139,7 @@ fn timed(body: impl FnOnce() -> i32) -> i32 {
         eprintln!("arraysync: cannot install signal handlers: {e}");
         return 1;
     }
-    let code = body();
+    let code = output::stdout_status("arraysync", body());
     if std::env::var_os("ARRAYSYNC_TIMING").is_some() {
         let wall = started.elapsed();
         let vendor = arraysync_core::runner::vendor_wall_time();

@@ -205,3 +205,40 @@ fn empty_repository_is_an_error_not_a_fresh_start() {
         assert_eq!(env.read(repo), "", "{bin} rewrote the repository");
     }
 }
+
+/// Issue 8 item 13: a closed stdout (`| head`) ends the command quietly with its usual
+/// exit status; a full one is an error message, never a panic.
+#[test]
+fn closed_or_full_stdout_is_not_a_panic() {
+    let env = TestEnv::new();
+    let root = env.root.display().to_string();
+    env.sim(&["setup", "ibmds", "--root", root.as_str()]);
+    let mut child = env
+        .command(env!("CARGO_BIN_EXE_arraysync"))
+        .args(["-s", "iiststibmds", "print", "config"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = env
+        .command(env!("CARGO_BIN_EXE_arraysync"))
+        .args(["-s", "iiststibmds", "print", "config"])
+        .stdout(full)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+}

@@ -166,14 +166,21 @@ pub fn execute(
         text.push('\n');
     }
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    // A closed reader (`| head`) is not an error; a full disk is (issue 8).
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     for note in &cx.notes {
         eprintln!("{note}");
     }
-    match result {
+    let code = match result {
         Ok(()) => 0,
         Err(e) => fail(spec, &e),
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("{}: cannot write to standard output: {e}", spec.name);
+            code.max(1)
+        }
+        _ => code,
     }
 }
 
