@@ -151,6 +151,9 @@ impl TestEnv {
         let path = self.path(absolute);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, text).expect("write");
+        // Explicit, whatever the umask: service files must not be group-writable.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     }
 
     pub fn read(&self, absolute: &str) -> String {

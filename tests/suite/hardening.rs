@@ -242,3 +242,46 @@ fn closed_or_full_stdout_is_not_a_panic() {
         "{stderr}"
     );
 }
+
+/// Issue 8 item 12: a last resync time in the future (clock stepped back) does not block
+/// resyncs until the clock catches up: it is unknown, with a warning.
+#[test]
+fn future_last_resync_is_unknown_not_a_block() {
+    let env = TestEnv::new();
+    crate::suite::ibmds::IbmDsFixture.setup(&env);
+    env.syncresync(&["-s", SVC]).ok();
+    let state = format!("/var/lib/arraysync/state/{SVC}/sync_1.json");
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(1)).to_rfc3339();
+    env.write(&state, &format!("{{\"last_resync\": \"{tomorrow}\"}}"));
+    env.syncresync(&["-s", SVC])
+        .ok()
+        .stderr_has("in the future (clock stepped back?)");
+}
+
+/// Issue 8 item 7: a service file writable by group or others is refused like auth.conf,
+/// and `[app#N]` checks do not run under --dry-run.
+#[test]
+fn writable_service_file_is_refused_and_dry_run_runs_no_app_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    crate::suite::ibmds::IbmDsFixture.setup(&env);
+    env.write("/tmp/.keep", "");
+    let marker = env.path("/tmp/app-check-ran");
+    let mut text = env.service_conf(SVC);
+    text.push_str(&format!(
+        "\n[app#1]\ncheck = /usr/bin/touch {}\n",
+        marker.display()
+    ));
+    env.write_service(SVC, &text);
+    let conf = env.path(&format!("/etc/arraysync/{SVC}.conf"));
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o664)).expect("chmod");
+    env.arraysync(&["-s", SVC, "validate", "config"])
+        .code(2)
+        .stderr_has(&format!("{SVC}.conf"))
+        .stderr_has("writable by group or others");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    env.syncresync(&["-s", SVC, "--dry-run"])
+        .ok()
+        .stderr_has("dry run: app#1 check not run");
+    assert!(!marker.exists(), "the app check ran under --dry-run");
+}

@@ -177,6 +177,7 @@ impl ServiceConfig {
                 ),
             )
         })?;
+        check_command_file(paths, &path)?;
         Self::load_file(name, &path)
     }
 
@@ -254,6 +255,45 @@ fn validate_section_name(ini: &Ini, section: &Section) -> Result<(), ConfigError
              (sync#1, fs#2, app#1; letters, digits, '_' and '-' only)"
         ),
     ))
+}
+
+/// Service files hold commands run as root (triggers, `[app#N]` checks): refused, like
+/// `auth.conf`, when writable by group or others, or owned by anyone but root (the
+/// invoking user under a root prefix) (issue 8, docs/hardening.md).
+pub fn check_command_file(paths: &Paths, path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let location = Location::file(path);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ConfigError::new(location.clone(), format!("cannot read: {e}")))?;
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(ConfigError::new(
+            location,
+            format!(
+                "writable by group or others (mode {mode:04o}), refusing it: it holds commands \
+                 run as root (chmod go-w {})",
+                path.display()
+            ),
+        ));
+    }
+    let expected = match paths.root() {
+        Some(_) => nix::unistd::geteuid().as_raw(),
+        None => 0,
+    };
+    if meta.uid() != expected {
+        let who = match expected {
+            0 => "root".to_string(),
+            uid => format!("uid {uid}"),
+        };
+        return Err(ConfigError::new(
+            location,
+            format!(
+                "owned by uid {}, refusing it: it holds commands run as root and must be owned by {who}",
+                meta.uid()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Service names become file names and log names: keep them to a safe alphabet.
