@@ -485,15 +485,35 @@ impl SymClone {
     /// start / sync break: activate the pairs not yet active, wait until they are, rescan.
     fn activate(&self, cx: &Ctx) -> Result<(), Error> {
         let kind = self.config.kind;
-        let mut views = self.query_for_action(cx)?;
+        let views = self.query_for_action(cx)?;
         self.refuse_problems(&views, "activate")?;
         if views.iter().all(|v| v.class(kind) == Class::Active) {
+            // A run killed after its activate (or whose wait timed out) left the later
+            // steps undone: a rerun finishes them (issue 8, docs/hardening.md).
             cx.log.info(&format!(
-                "{} target devices are already active",
+                "{} target devices are already active: finishing the wait and the rescan",
                 self.word()
             ));
+        } else {
+            self.activate_pairs(cx, views)?;
+        }
+        let active_word = self.active_word();
+        if cx.dry_run() {
+            cx.log
+                .info(&format!("dry run: not waiting for {active_word} state"));
             return Ok(());
         }
+        let views = self.wait_for(cx, active_word, self.config.recreate_timeout, |c| {
+            c == Class::Active
+        })?;
+        self.remember_targets(&views);
+        rescan::rescan_targets(cx, &views)?;
+        Ok(())
+    }
+
+    /// The activate step of [`Self::activate`]: the pairs not active yet, once activable.
+    fn activate_pairs(&self, cx: &Ctx, mut views: Vec<PairView>) -> Result<(), Error> {
+        let kind = self.config.kind;
         let hopeless = self.pairs_in(&views, |v| {
             !matches!(
                 v.class(kind),
@@ -518,19 +538,7 @@ impl SymClone {
             .filter(|v| v.class(kind) != Class::Active)
             .map(|v| v.pair.clone())
             .collect();
-        self.control(cx, Control::Activate, &pairs)?;
-        let active_word = self.active_word();
-        if cx.dry_run() {
-            cx.log
-                .info(&format!("dry run: not waiting for {active_word} state"));
-            return Ok(());
-        }
-        let views = self.wait_for(cx, active_word, self.config.recreate_timeout, |c| {
-            c == Class::Active
-        })?;
-        self.remember_targets(&views);
-        rescan::rescan_targets(cx, &views)?;
-        Ok(())
+        self.control(cx, Control::Activate, &pairs)
     }
 
     fn activable_words(&self) -> &'static str {
