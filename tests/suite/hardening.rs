@@ -285,3 +285,45 @@ fn writable_service_file_is_refused_and_dry_run_runs_no_app_check() {
         .stderr_has("dry run: app#1 check not run");
     assert!(!marker.exists(), "the app check ran under --dry-run");
 }
+
+/// Issue 8 item 14: exit 0 without the vendor's own confirmation is a failure.
+#[test]
+fn exit_zero_without_confirmation_fails_necism() {
+    let env = TestEnv::new();
+    crate::suite::necism::NecIsmFixture.setup(&env);
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "iSMsc_unlink",
+        "--exit",
+        "0",
+        "--message",
+        "garbled",
+    ]);
+    env.syncresync(&["-s", SVC])
+        .code(1)
+        .stderr_has("without its confirmation");
+}
+
+/// Issue 8 item 14, symclone: the success line is required.
+#[test]
+fn exit_zero_without_confirmation_fails_symclone() {
+    let env = TestEnv::new();
+    crate::suite::symclone::SYMCLONE_GROUP.setup(&env);
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "symclone",
+        "--command",
+        "recreate",
+        "--exit",
+        "0",
+        "--message",
+        "garbled",
+    ]);
+    env.syncresync(&["-s", SVC])
+        .code(1)
+        .stderr_has("without its success line");
+}

@@ -305,7 +305,24 @@ impl NecIsm {
             let output = cx.runner.run_status(cx.log, &quiet)?;
             log_output(slot, &output);
             if output.code == 0 {
-                return Ok(());
+                // Exit 0 is not enough: the command's own confirmation line must be there
+                // (issue 8); an empty or unrecognised answer is an error.
+                let program = command
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| command.program_name());
+                let text = format!("{}\n{}", output.stdout, output.stderr);
+                if parse::confirms(&program, &text) {
+                    return Ok(());
+                }
+                return Err(NecIsmError::Output {
+                    program: program.clone(),
+                    message: format!(
+                        "exited 0 without its confirmation ('{program} has normally terminated.'); \
+                         check the pair on the array before rerunning"
+                    ),
+                }
+                .into());
             }
             if !self.retry_busy(command, &output, attempt, |level, m| slot.log(level, m)) {
                 return Err(command_failed(command, &output));

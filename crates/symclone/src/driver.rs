@@ -403,9 +403,24 @@ impl SymClone {
         ))
     }
 
+    /// Runs a control action; exit 0 is not enough: SYMCLI's success line must be there
+    /// (issue 8), and the pairs are then checked on the array by the caller's next query.
     fn control(&self, cx: &Ctx, action: Control, pairs: &[Pair]) -> Result<(), Error> {
         let command = self.control_command(cx, action, pairs)?;
-        self.symcli(cx, &command, action.verb()).map(|_| ())
+        let output = self.symcli(cx, &command, action.verb())?;
+        if cx.dry_run() || parse::confirms_control(&format!("{}\n{}", output.stdout, output.stderr))
+        {
+            return Ok(());
+        }
+        Err(SymError::Output {
+            program: command.program_name(),
+            message: format!(
+                "{} exited 0 without its success line ('operation successfully executed'); \
+                 check the pairs on the array before rerunning",
+                action.verb()
+            ),
+        }
+        .into())
     }
 
     /// Refuses the action when a pair is missing or has no session.
@@ -479,6 +494,9 @@ impl SymClone {
             .into());
         }
         let pairs: Vec<Pair> = todo.iter().map(|v| v.pair.clone()).collect();
+        // SYMCLI's success line is the confirmation (checked in `control`); a pair that
+        // did not follow is found by the next activate's query, which refuses it. No
+        // extra query here: one query and one control call per action (DESIGN §8).
         self.control(cx, Control::Recreate, &pairs)
     }
 
