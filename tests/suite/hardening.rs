@@ -327,3 +327,33 @@ fn exit_zero_without_confirmation_fails_symclone() {
         .code(1)
         .stderr_has("without its success line");
 }
+
+/// Issue 8 item 4 (ibmds): an unwritable state place fails the resync before the array is
+/// touched, not after `resyncflash`.
+#[test]
+fn unwritable_state_fails_before_the_array_changes() {
+    let env = TestEnv::new();
+    crate::suite::ibmds::IbmDsFixture.setup(&env);
+    // Readable but no file can be created in it (as a full disk would): immutable.
+    let dir = env.path(&format!("/var/lib/arraysync/state/{SVC}"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let immutable = |flag: &str| {
+        Command::new("chattr")
+            .args([flag, dir.to_str().expect("utf-8")])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !immutable("+i") {
+        eprintln!("chattr +i not available here: scenario not run");
+        return;
+    }
+    env.clear_calls();
+    let run = env.syncresync(&["-s", SVC]);
+    immutable("-i");
+    run.code(1);
+    let commands = env.commands(Some("dscli"));
+    assert!(
+        !commands.iter().any(|c| c.starts_with("resyncflash")),
+        "the array was changed first: {commands:?}"
+    );
+}

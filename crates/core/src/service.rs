@@ -273,10 +273,20 @@ impl Service {
             common,
             state: &state,
         };
+        if !runner.dry_run {
+            state.check_writable()?;
+        }
         action.call(loaded.resource.as_ref(), &cx)?;
         if action.is_refresh() && !runner.dry_run {
             // Advisory (sync_min_delay only): atomic, not worth two fsyncs per resync.
-            state.update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))?;
+            state
+                .update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))
+                .map_err(|e| {
+                    Error::Failed(format!(
+                        "{action} was done on the array, but recording its time failed: {e}; \
+                         sync_min_delay will not see this resync (a rerun with --force redoes it)"
+                    ))
+                })?;
         }
         run_triggers(
             runner,

@@ -71,6 +71,18 @@ impl StateFile {
         &self.path
     }
 
+    /// Check first, then act (issue 8): the state directory exists (created, mode 0755)
+    /// and a file can be created in it now, before the array is touched.
+    pub fn check_writable(&self) -> Result<(), Error> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        safefs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        tempfile::Builder::new()
+            .prefix(".write-check.")
+            .tempfile_in(dir)
+            .map(drop)
+            .map_err(|e| Error::io(dir, e))
+    }
+
     /// The saved state; a missing file is the empty state, a corrupt one an error.
     pub fn load(&self) -> Result<ResourceState, Error> {
         match fs::read(&self.path) {

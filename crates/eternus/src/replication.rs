@@ -649,6 +649,8 @@ impl<'a> Engine<'a> {
         let step = Self::plan_make(pair, direction, &sessions, opts)?;
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
+        // Check first, then act: the replica is recorded after the array action.
+        self.repo.check_writable()?;
         let suppress = opts.suppress;
         self.script(Script::SrcPre, &from, suppress)?;
         let sync = matches!(step, MakeStep::Suspend(_));
@@ -667,7 +669,8 @@ impl<'a> Engine<'a> {
             }
             return Err(e);
         }
-        self.record_made(pair)?;
+        self.record_made(pair)
+            .map_err(|e| after_array_action(e, &step_done(&from, &to, &step)))?;
         self.script(Script::SrcPost, &from, suppress)?;
         self.script(Script::DstPost, &to, suppress)
     }
@@ -715,6 +718,7 @@ impl<'a> Engine<'a> {
             self.check_operation_server(pair)?;
             check_direction(pair, *direction)?;
         }
+        self.repo.check_writable()?;
         let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
         let all = self.pair_sessions(&plain)?;
         let sync: Vec<bool> = pairs
@@ -755,7 +759,9 @@ impl<'a> Engine<'a> {
                 made.push(pair.id);
             }
             // The pairs done before an error keep their replicas: record them either way.
-            self.record_made_all(&made)?;
+            self.record_made_all(&made).map_err(|e| {
+                after_array_action(e, &format!("{} pair(s) of the group were made", made.len()))
+            })?;
             return outcome;
         }
         let mut steps = Vec::new();
@@ -813,7 +819,12 @@ impl<'a> Engine<'a> {
             self.call(&array, &cli::start(mode, &ends, false), Kind::Action)?;
         }
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
-        self.record_made_all(&ids)
+        self.record_made_all(&ids).map_err(|e| {
+            after_array_action(
+                e,
+                &format!("the {} pair(s) of the group were made", ids.len()),
+            )
+        })
     }
 
     // ----- cancel ----------------------------------------------------------------------
@@ -922,6 +933,34 @@ impl CopySession {
             CopyType::Rec => "REC".into(),
             CopyType::Other(t) => t.clone(),
         }
+    }
+}
+
+/// What an apply step did on the array, for the message of a failure after it.
+fn step_done(from: &Volume, to: &Volume, step: &MakeStep) -> String {
+    let what = match step {
+        MakeStep::Suspend(sid) => format!("session {sid} was suspended"),
+        MakeStep::Start { .. } => "a copy session was started".to_string(),
+    };
+    format!(
+        "{what} on {} (volume {} to {})",
+        from.array, from.number, to.number
+    )
+}
+
+/// A failure after the array changed says so, and what a rerun does (issue 8): the
+/// replica exists; only its record is missing.
+fn after_array_action(e: EternusError, done: &str) -> EternusError {
+    EternusError::Repository {
+        path: match &e {
+            EternusError::Repository { path, .. } => path.clone(),
+            _ => String::new(),
+        },
+        message: format!(
+            "the array action was done ({done}) but recording it failed: {e}; \
+             the replica exists; rerun the command once the repository is writable \
+             (or swsrprecoverres) to record it"
+        ),
     }
 }
 

@@ -243,6 +243,23 @@ impl Repository {
         Ok(value)
     }
 
+    /// Check first, then act (issue 8): proves the repository can be written now (not
+    /// locked, not read-only, disk not full for a small write) by making a write and
+    /// rolling it back. Commands that change the array call it before touching it.
+    pub fn check_writable(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', 'ok')",
+            [],
+        )
+        .map_err(|e| db_error(&path, e))?;
+        tx.rollback().map_err(|e| db_error(&path, e))
+    }
+
     /// Runs `f` in one read transaction.
     pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
