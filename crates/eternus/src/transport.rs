@@ -152,10 +152,12 @@ impl Session {
                 Some((code, message))
                     if code == cli::RESOURCE_LOCKED && attempt < self.options.locked_retries =>
                 {
-                    let delay = self
-                        .options
-                        .locked_delay
-                        .saturating_mul(1 << attempt.min(10));
+                    // Jittered, so hosts on the same cron minute do not retry in lockstep.
+                    let delay = arraysync_core::poll::Backoff::new(
+                        self.options.locked_delay,
+                        self.options.locked_delay.saturating_mul(1 << 10),
+                    )
+                    .jittered(attempt);
                     self.log.warning(&format!(
                         "{}: {code} {message}; retrying '{command}' in {} ms",
                         self.array,

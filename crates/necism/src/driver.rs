@@ -269,7 +269,7 @@ impl NecIsm {
         if !parse::is_retryable(&text) || attempt + 1 >= RETRY_ATTEMPTS {
             return false;
         }
-        let delay = RETRY_BACKOFF.delay(attempt);
+        let delay = RETRY_BACKOFF.jittered(attempt);
         let ids: Vec<&str> = parse::message_ids(&text)
             .into_iter()
             .filter(|id| parse::RETRYABLE_IDS.contains(id))
