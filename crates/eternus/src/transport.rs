@@ -145,7 +145,16 @@ impl Session {
             match reply.error() {
                 None => {
                     if kind == Kind::Action && !reply.lines.iter().all(|l| l.trim().is_empty()) {
-                        self.log.info(reply.lines.join("\n").trim_end());
+                        // The array confirms an action with the bare prompt and refuses it
+                        // with an `Error:` line (vendor-cli.md §4): anything else is not a
+                        // confirmation (issue 8).
+                        let text = reply.lines.join("\n");
+                        self.log.info(text.trim_end());
+                        return Err(self.failure(format!(
+                            "unrecognised answer to '{command}' (neither the bare prompt nor an \
+                             Error line): {:?}; check the copy sessions on the array before rerunning",
+                            arraysync_core::runner::cap_for_log(text.trim())
+                        )));
                     }
                     return Ok(reply);
                 }
@@ -391,6 +400,7 @@ while IFS= read -r line; do
   case "$line" in
     exit) exit 0;;
     "show boxid") printf '%s\r\nBox ID [BOX1]\r\nCLI> ' "$line";;
+    "start garbled"*) printf '%s\r\nsomething unexpected\r\nCLI> ' "$line";;
     start*) if [ $locked = 0 ]; then locked=1; printf '%s\r\nError: E0060 Resource locked\r\nCLI> ' "$line";
             else printf '%s\r\nCLI> ' "$line"; fi;;
     hang) sleep 30;;
@@ -431,6 +441,17 @@ done
             matches!(err, EternusError::Array { ref code, .. } if code == "E0001"),
             "{err}"
         );
+        session.close();
+    }
+
+    #[test]
+    fn an_action_answered_with_anything_but_the_prompt_is_not_confirmed() {
+        let log = Logger::stderr_only("test", Level::Error);
+        let mut session = Session::open(&fake(), &log, options()).expect("opens");
+        let err = session
+            .call("start garbled advanced-copy", Kind::Action)
+            .unwrap_err();
+        assert!(err.to_string().contains("unrecognised answer"), "{err}");
         session.close();
     }
 
