@@ -3,6 +3,7 @@
 //! only call [`cli::main`].
 
 pub mod cli;
+pub mod fuzz;
 pub mod output;
 
 use arraysync_core::Registry;
