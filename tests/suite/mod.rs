@@ -3,6 +3,7 @@
 pub mod conformance;
 pub mod env;
 pub mod eternus;
+pub mod faults;
 pub mod hardening;
 pub mod ibmds;
 pub mod necism;
