@@ -357,3 +357,21 @@ fn unwritable_state_fails_before_the_array_changes() {
         "the array was changed first: {commands:?}"
     );
 }
+
+/// Issue 8 item 6: a symlink planted in the var tree (log, lock) is refused, and the file
+/// it points to is untouched.
+#[test]
+fn planted_symlinks_in_the_var_tree_are_not_followed() {
+    for planted in ["log", "lock"] {
+        let env = TestEnv::new();
+        crate::suite::ibmds::IbmDsFixture.setup(&env);
+        env.write("/etc/precious", "precious\n");
+        let link = env.path(&format!("/var/lib/arraysync/{planted}/{SVC}.{planted}"));
+        std::fs::create_dir_all(link.parent().expect("dir")).expect("mkdir");
+        std::os::unix::fs::symlink(env.path("/etc/precious"), &link).expect("symlink");
+        let run = env.syncresync(&["-s", SVC]);
+        assert_ne!(run.code, 0, "{planted}: {}", run.stderr);
+        run.stderr_has("symbolic link");
+        assert_eq!(env.read("/etc/precious"), "precious\n", "{planted}");
+    }
+}
