@@ -203,6 +203,15 @@ fn log_output(slot: &Slot, output: &Output) {
 }
 
 /// A failed iSM command as a core command error: its iSM message (stderr, else stdout).
+/// A retry delay for the log: jittered (issue 8), so milliseconds under ten seconds.
+fn jittered_delay_text(delay: Duration) -> String {
+    if delay < Duration::from_secs(10) {
+        format!("{}ms", delay.as_millis())
+    } else {
+        format_duration(delay)
+    }
+}
+
 fn command_failed(command: &VendorCommand, output: &Output) -> Error {
     let text = if output.stderr.trim().is_empty() {
         &output.stdout
@@ -282,7 +291,7 @@ impl NecIsm {
                 ids.join(", "),
                 attempt + 1,
                 RETRY_ATTEMPTS - 1,
-                format_duration(delay)
+                jittered_delay_text(delay)
             ),
         );
         std::thread::sleep(delay);
