@@ -682,7 +682,7 @@ impl<'a> Engine<'a> {
             }
             MakeStep::Start { stop, mode } => {
                 if let Some(sid) = stop {
-                    self.call(&from.array, &cli::stop(&[*sid], false), Kind::Action)?;
+                    self.stop_before_restart(&from.array, &[*sid])?;
                 }
                 self.call(
                     &from.array,
@@ -692,6 +692,21 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Stops the old sessions a new copy replaces. A session that ended between the query
+    /// and the stop (an OPC whose copy just completed) answers E0110, "Resource does not
+    /// exist": the stop's goal holds, as SODA also reads it (vendor-cli.md §4).
+    fn stop_before_restart(&mut self, array: &str, sids: &[u32]) -> Result<()> {
+        match self.call(array, &cli::stop(sids, false), Kind::Action) {
+            Err(EternusError::Array { ref code, .. }) if code == "E0110" => {
+                self.log.info(&format!(
+                    "{array}: session(s) {sids:?} already ended (E0110) before the stop"
+                ));
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     fn record_made(&mut self, pair: &Pair) -> Result<()> {
@@ -802,7 +817,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if !stops.is_empty() {
-                self.call(&array, &cli::stop(&stops, false), Kind::Action)?;
+                self.stop_before_restart(&array, &stops)?;
             }
             let ends: Vec<(u32, u32)> = pairs
                 .iter()
