@@ -8,6 +8,7 @@ use arraysync_core::log::{self, Level, LogOptions, Logger};
 use arraysync_core::paths::PathOverrides;
 use arraysync_core::service::{Action, ActionOptions, Service, ServiceReport};
 use arraysync_core::settings::{self, Settings};
+use arraysync_core::signals;
 use arraysync_core::{Error, Paths};
 use clap::Parser;
 use std::path::PathBuf;
@@ -233,7 +234,11 @@ fn parse_args<T: Parser>(program: &str) -> Result<T, i32> {
 /// on vendor commands and the rest, the tool's own overhead (for scripts/bench).
 fn timed(body: impl FnOnce() -> i32) -> i32 {
     let started = std::time::Instant::now();
-    let code = body();
+    if let Err(e) = signals::install() {
+        eprintln!("arraysync: cannot install signal handlers: {e}");
+        return 1;
+    }
+    let code = output::stdout_status("arraysync", body());
     if std::env::var_os("ARRAYSYNC_TIMING").is_some() {
         let wall = started.elapsed();
         let vendor = arraysync_core::runner::vendor_wall_time();
@@ -469,7 +474,11 @@ impl Program<'_> {
         };
         let dir = match &self.textfile {
             None => {
-                print!("{}{}", render(reports), acm.unwrap_or_default());
+                let text = format!("{}{}", render(reports), acm.unwrap_or_default());
+                if !text.is_empty() {
+                    let text = text.trim_end_matches('\n');
+                    crate::output::write_line(format_args!("{text}"));
+                }
                 return 0;
             }
             Some(dir) if dir.as_os_str().is_empty() => {
@@ -525,7 +534,17 @@ impl Program<'_> {
             Ok(log) => log,
             Err(e) => return self.report(paths, &Error::io(&log_file, e)),
         };
-        match service.run_action(paths, action, opts, &log) {
+        let result = service.run_action(paths, action, opts, &log);
+        // The lock is released (run_action returned) only after the vendor commands are gone.
+        if let Some(signal) = signals::received() {
+            let reason = result.err().map(|e| format!(": {e}")).unwrap_or_default();
+            log.error(&format!(
+                "{action} interrupted by signal {}{reason}; rerun it to finish the job",
+                signals::name(signal)
+            ));
+            return signals::exit_code(signal);
+        }
+        match result {
             Ok(()) => 0,
             Err(e @ (Error::Usage(_) | Error::Config(_) | Error::ConfigList(_))) => {
                 self.report(paths, &e)

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod complete;
 pub mod docgen;
+pub mod fuzz;
 pub mod output;
 
 /// `--version`: the package version and the commit it was built from (build.rs).

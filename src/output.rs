@@ -6,6 +6,55 @@ use arraysync_core::service::{Service, ServiceReport};
 use arraysync_core::settings::Settings;
 use serde_json::json;
 
+/// Where stdout writes go: a closed pipe (`arraysync ... | head`) ends the output quietly
+/// and the command keeps its exit status; any other write error (a full disk) is kept for
+/// [`stdout_status`] to report. Never a panic (`println!` panics on both).
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+#[doc(hidden)]
+pub fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let Ok(mut failed) = STDOUT_ERROR.lock() else {
+        return;
+    };
+    if failed.is_some() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        *failed = Some(e);
+    }
+}
+
+/// `println!` without the panic: see [`write_line`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+/// Flushes stdout and folds its fate into the exit code: a closed reader changes nothing,
+/// another write error is reported and makes the run fail.
+pub fn stdout_status(program: &str, code: i32) -> i32 {
+    use std::io::Write;
+    let flushed = std::io::stdout().lock().flush();
+    let Ok(mut failed) = STDOUT_ERROR.lock() else {
+        return code;
+    };
+    match failed.take().map_or(flushed, Err) {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{program}: cannot write to standard output: {e}"
+            );
+            code.max(1)
+        }
+    }
+}
+
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -21,7 +70,7 @@ pub const CHECK_UNKNOWN: i32 = 3;
 
 fn print_json(value: &serde_json::Value) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => outln!("{text}"),
         Err(e) => eprintln!("arraysync: cannot encode JSON: {e}"),
     }
 }
@@ -33,22 +82,26 @@ pub fn print_status(reports: &[ServiceReport], format: Format) -> i32 {
         return 0;
     }
     for report in reports {
-        println!("{:<32} {}", report.service, report.state);
+        outln!("{:<32} {}", report.service, report.state);
         for r in &report.resources {
             let last = r
                 .status
                 .last_sync
                 .map(|d| format!("last sync {}", d.format("%Y-%m-%d %H:%M:%S")))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "  {:<10} {:<5} {:<11} {} {}",
-                r.rid, r.status.state, r.rtype, r.label, last
+                r.rid,
+                r.status.state,
+                r.rtype,
+                r.label,
+                last
             );
             for reason in &r.status.reasons {
-                println!("  {:<10} warn: {reason}", "");
+                outln!("  {:<10} warn: {reason}", "");
             }
             for info in &r.status.info {
-                println!("  {:<10} info: {info}", "");
+                outln!("  {:<10} info: {info}", "");
             }
         }
     }
@@ -110,9 +163,9 @@ pub fn check(reports: &[(Service, ServiceReport)], format: Format) -> i32 {
     }
     let perfdata: Vec<String> = rows.iter().map(CheckRow::perfdata).collect();
     if perfdata.is_empty() {
-        println!("{summary}");
+        outln!("{summary}");
     } else {
-        println!("{summary} | {}", perfdata.join(" "));
+        outln!("{summary} | {}", perfdata.join(" "));
     }
     code
 }
@@ -176,7 +229,7 @@ pub fn print_settings(settings: &Settings, format: Format) -> i32 {
     if format == Format::Json {
         print_json(&json!(settings));
     } else {
-        print!("{}", settings.to_toml());
+        outln!("{}", settings.to_toml().trim_end_matches('\n'));
     }
     0
 }
@@ -192,7 +245,7 @@ pub fn check_unknown(message: &str, format: Format) -> i32 {
             "resources": [],
         }));
     } else {
-        println!("ARRAYSYNC UNKNOWN - {first}");
+        outln!("ARRAYSYNC UNKNOWN - {first}");
     }
     CHECK_UNKNOWN
 }
@@ -233,26 +286,26 @@ pub fn print_config(services: &[Service], format: Format) {
         return;
     }
     for service in services {
-        println!("# {} ({})", service.name(), service.config.path().display());
+        outln!("# {} ({})", service.name(), service.config.path().display());
         for l in &service.resources {
-            println!("[{}]", l.common.rid);
-            println!("type = {}", l.common.rtype);
+            outln!("[{}]", l.common.rid);
+            outln!("type = {}", l.common.rtype);
             for (key, value) in l.resource.settings() {
-                println!("{key} = {value}");
+                outln!("{key} = {value}");
             }
-            println!(
+            outln!(
                 "sync_max_delay = {}",
                 format_duration(l.common.sync_max_delay)
             );
-            println!(
+            outln!(
                 "sync_min_delay = {}",
                 format_duration(l.common.sync_min_delay)
             );
-            println!("timeout = {}", format_duration(l.common.timeout));
+            outln!("timeout = {}", format_duration(l.common.timeout));
             if l.common.disabled {
-                println!("disable = true");
+                outln!("disable = true");
             }
-            println!();
+            outln!("");
         }
     }
 }
@@ -268,7 +321,7 @@ pub fn print_validation(services: &[Service], format: Format) {
         return;
     }
     for service in services {
-        println!(
+        outln!(
             "{}: configuration ok ({} sync resource(s), {} warning(s))",
             service.name(),
             service.resources.len(),

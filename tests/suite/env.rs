@@ -174,7 +174,12 @@ impl TestEnv {
 
     /// Writes `<etc>/<service>.conf`.
     pub fn write_service(&self, service: &str, text: &str) {
-        self.write(&format!("/etc/arraysync/{service}.conf"), text);
+        let file = format!("/etc/arraysync/{service}.conf");
+        self.write(&file, text);
+        // Explicit, whatever the umask: service files must not be group-writable.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.path(&file), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
     }
 
     pub fn service_conf(&self, service: &str) -> String {

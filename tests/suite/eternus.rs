@@ -922,3 +922,31 @@ fn ec_resource_resync_suspends_a_consistent_copy() {
     assert!(log.contains("resume advanced-copy"), "{log}");
     assert!(log.contains("suspend advanced-copy"), "{log}");
 }
+
+/// Issue 8 item 4: swsrpmake checks the repository is writable before it touches the
+/// array: a locked repository fails the command with no session started.
+#[test]
+fn swsrpmake_checks_the_repository_before_starting_a_copy() {
+    let env = TestEnv::new();
+    pair_world(&env);
+    env.clear_calls();
+    let db = env.path("/etc/opt/FJSVswsrp/data/DEFAULT/replication.db");
+    let holder = rusqlite::Connection::open(&db).expect("open");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let mut cmd = env.command(env!("CARGO_BIN_EXE_swsrpmake"));
+    cmd.args(["/dev/hdisk10", "/dev/hdisk20"])
+        .env("ARRAYSYNC_ACM_BUSY_MS", "200")
+        .env("ARRAYSYNC_ACM_WAITLOCK", "2");
+    let output = cmd.output().expect("run");
+    drop(holder);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("replication.db"), "{stderr}");
+    assert!(
+        !env.commands(Some("eternus-cli"))
+            .iter()
+            .any(|c| c.starts_with("start")),
+        "a session was started before the repository was checked"
+    );
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+}

@@ -5,6 +5,8 @@ pub mod backup;
 pub mod conformance;
 pub mod env;
 pub mod eternus;
+pub mod faults;
+pub mod hardening;
 pub mod ibmds;
 pub mod necism;
 pub mod observe;

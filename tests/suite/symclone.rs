@@ -456,6 +456,23 @@ fn partly_active_sets_warn_and_start_activates_only_the_rest() {
     assert!(env.commands(Some("symclone")).is_empty());
 }
 
+/// Issue 8 item 3: a rerun after a run killed once its activate was done (or whose wait
+/// timed out) still waits for the state, rescans and refreshes the target list.
+#[test]
+fn start_after_an_interrupted_activate_finishes_the_remaining_steps() {
+    let env = TestEnv::new();
+    SYMCLONE_GROUP.setup(&env);
+    let targets = env.path(&format!("/var/lib/arraysync/state/{SVC}/sync_1.targets"));
+    // The pairs are active (the interrupted run's activate went through); its later
+    // steps never ran: no target list.
+    assert!(!targets.exists());
+    env.arraysync(&["-s", SVC, "start"])
+        .ok()
+        .stderr_has("already active: finishing the wait and the rescan")
+        .stderr_has("waiting for copied state");
+    assert!(targets.exists(), "the target list was not refreshed");
+}
+
 #[test]
 fn a_locked_symapi_database_is_retried() {
     let env = TestEnv::new();

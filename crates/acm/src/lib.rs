@@ -108,10 +108,11 @@ pub struct Cx {
     pub out: Vec<String>,
     /// Informational messages (stderr, exit status unchanged).
     pub notes: Vec<String>,
-    _lock: exclusion::Guard,
+    _lock: Option<exclusion::Guard>,
 }
 
 impl Cx {
+    /// The engine over the existing repository (a missing one is read as empty, not created).
     pub fn engine(&self) -> Result<Engine<'_>, AcmError> {
         Ok(Engine::open(&self.paths, &self.log, Options::default())?)
     }
@@ -128,6 +129,15 @@ impl Cx {
     /// The backup engine without the swstsvrset precondition (swstsvrset itself).
     pub fn backup_unchecked(&self) -> Result<BackupEngine<'_>, AcmError> {
         Ok(BackupEngine::open_unchecked(
+            &self.paths,
+            &self.log,
+            Options::default(),
+        )?)
+    }
+
+    /// The engine of a configuring command: creates the repository when absent.
+    pub fn engine_creating(&self) -> Result<Engine<'_>, AcmError> {
+        Ok(Engine::open_creating(
             &self.paths,
             &self.log,
             Options::default(),
@@ -152,6 +162,10 @@ impl Cx {
 /// Runs a command with the process arguments; returns the exit code.
 pub fn main(spec: Spec, run: fn(&Args, &mut Cx) -> Result<(), AcmError>) -> i32 {
     let started = Instant::now();
+    if let Err(e) = arraysync_core::signals::install() {
+        eprintln!("{}: cannot install signal handlers: {e}", spec.name);
+        return 1;
+    }
     let argv: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
@@ -195,8 +209,14 @@ pub fn execute(
     let family = Family::of(spec.name);
     let paths = Paths::from_env(&PathOverrides::default());
     let log_file = paths.under_root(family.log_file());
-    let log = Logger::open(spec.name, Some(&log_file), Level::Error)
-        .unwrap_or_else(|_| Logger::stderr_only(spec.name, Level::Error));
+    // Read-only commands create nothing: no log directory, no lock directory (issue 8).
+    let display = spec.class == Class::Display;
+    let creates = |path: &std::path::Path| !display || path.exists();
+    let log = match log_file.parent().is_some_and(creates) {
+        true => Logger::open(spec.name, Some(&log_file), Level::Error)
+            .unwrap_or_else(|_| Logger::stderr_only(spec.name, Level::Error)),
+        false => Logger::stderr_only(spec.name, Level::Error),
+    };
     if let Some(server) = args.value("-h") {
         match replication::local_server_name(&paths) {
             Ok(local) if local == server => {}
@@ -204,9 +224,14 @@ pub fn execute(
             Err(e) => return fail(spec, &AcmError::from(e)),
         }
     }
-    let lock = match exclusion::acquire_in(&paths, family.lock_dir(), spec.name, spec.class, &[]) {
-        Ok(l) => l,
-        Err(e) => return fail(spec, &AcmError::from(e)),
+    // No lock directory means no command ever ran that a display could conflict with.
+    let lock = if creates(&paths.under_root(family.lock_dir())) {
+        match exclusion::acquire_in(&paths, family.lock_dir(), spec.name, spec.class, &[]) {
+            Ok(l) => Some(l),
+            Err(e) => return fail(spec, &AcmError::from(e)),
+        }
+    } else {
+        None
     };
     let mut cx = Cx {
         name: spec.name,
@@ -222,14 +247,21 @@ pub fn execute(
         text.push('\n');
     }
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    // A closed reader (`| head`) is not an error; a full disk is (issue 8).
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     for note in &cx.notes {
         eprintln!("{note}");
     }
-    match result {
+    let code = match result {
         Ok(()) => 0,
         Err(e) => fail(spec, &e),
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("{}: cannot write to standard output: {e}", spec.name);
+            code.max(1)
+        }
+        _ => code,
     }
 }
 

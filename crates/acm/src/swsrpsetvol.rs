@@ -49,7 +49,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         op_server,
         group: args.value("-Xgroup").map(str::to_string),
     };
-    let mut engine = cx.engine()?;
+    let mut engine = cx.engine_creating()?;
     let result = engine.setvol(&args.operands[0], &args.operands[1], &options);
     engine.close();
     result?;

@@ -27,7 +27,7 @@ impl AuthConf {
         let path = paths.auth_conf();
         check_secret_file(paths, &path, "credentials file")?;
         Ok(AuthConf {
-            ini: Ini::load(&path)?,
+            ini: Ini::load_secret(&path)?,
         })
     }
 
@@ -181,6 +181,18 @@ mod tests {
         let err = AuthConf::load(&paths).unwrap_err();
         assert!(err.message.contains("mode 0644"), "{err}");
         assert!(err.to_string().contains("auth.conf"), "{err}");
+    }
+
+    #[test]
+    fn malformed_line_is_named_not_echoed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = write_auth(dir.path(), 0o600);
+        let mut text = std::fs::read_to_string(paths.auth_conf()).expect("read");
+        text.push_str("Secr3tPassw0rd\n");
+        std::fs::write(paths.auth_conf(), text).expect("write");
+        let err = AuthConf::load(&paths).unwrap_err().to_string();
+        assert!(err.contains("auth.conf:6:"), "{err}");
+        assert!(!err.contains("Secr3t"), "{err}");
     }
 
     #[test]

@@ -177,13 +177,18 @@ impl ServiceConfig {
                 ),
             )
         })?;
+        check_command_file(paths, &path)?;
         Self::load_file(name, &path)
     }
 
     pub fn load_file(name: &str, path: &Path) -> Result<ServiceConfig, ConfigError> {
+        let ini = Ini::load(path)?;
+        for section in ini.named_sections() {
+            validate_section_name(&ini, section)?;
+        }
         Ok(ServiceConfig {
             name: name.to_string(),
-            ini: Ini::load(path)?,
+            ini,
         })
     }
 
@@ -219,6 +224,76 @@ impl ServiceConfig {
     pub fn default_value(&self, key: &str) -> Option<&Entry> {
         self.ini.defaults().and_then(|d| d.own(key))
     }
+}
+
+/// Resource ids become state file names and log names (issue 8): a section is `[DEFAULT]`,
+/// OpenSVC's `[env]`, or `kind#id` with a letter-led kind of letters, digits and `_`, and an
+/// id of letters, digits, `_` and `-` (`sync#1`, `app#web`). Anything else (`[sync#1/../x]`)
+/// is a configuration error naming the file and line.
+fn validate_section_name(ini: &Ini, section: &Section) -> Result<(), ConfigError> {
+    let name = section.name.as_str();
+    if name.eq_ignore_ascii_case("env") || name == "DEFAULT" {
+        return Ok(());
+    }
+    let ok = name.split_once('#').is_some_and(|(kind, id)| {
+        kind.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+    });
+    if ok {
+        return Ok(());
+    }
+    let mut location = ini.location(name, None);
+    location.section = None;
+    Err(ConfigError::new(
+        location,
+        format!(
+            "invalid section name [{name}]: sections are [DEFAULT], [env] or kind#N \
+             (sync#1, fs#2, app#1; letters, digits, '_' and '-' only)"
+        ),
+    ))
+}
+
+/// Service files hold commands run as root (triggers, `[app#N]` checks): refused, like
+/// `auth.conf`, when writable by group or others, or owned by anyone but root (the
+/// invoking user under a root prefix) (issue 8, docs/hardening.md).
+pub fn check_command_file(paths: &Paths, path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let location = Location::file(path);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ConfigError::new(location.clone(), format!("cannot read: {e}")))?;
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(ConfigError::new(
+            location,
+            format!(
+                "writable by group or others (mode {mode:04o}), refusing it: it holds commands \
+                 run as root (chmod go-w {})",
+                path.display()
+            ),
+        ));
+    }
+    let expected = match paths.root() {
+        Some(_) => nix::unistd::geteuid().as_raw(),
+        None => 0,
+    };
+    if meta.uid() != expected {
+        let who = match expected {
+            0 => "root".to_string(),
+            uid => format!("uid {uid}"),
+        };
+        return Err(ConfigError::new(
+            location,
+            format!(
+                "owned by uid {}, refusing it: it holds commands run as root and must be owned by {who}",
+                meta.uid()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Service names become file names and log names: keep them to a safe alphabet.
@@ -464,6 +539,31 @@ mod tests {
             name: "svc".into(),
             ini: Ini::parse(Path::new("/etc/arraysync/svc.conf"), text).expect("parses"),
         }
+    }
+
+    #[test]
+    fn section_names_must_be_kind_and_number() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("svc.conf");
+        for bad in [
+            "sync#1/../../x",
+            "sync",
+            "sync#",
+            "#1",
+            "sync#1.json",
+            "a b#1",
+        ] {
+            std::fs::write(&path, format!("[DEFAULT]\n\n[{bad}]\ntype = ibmdssnap\n"))
+                .expect("write");
+            let err = ServiceConfig::load_file("svc", &path)
+                .err()
+                .unwrap_or_else(|| panic!("[{bad}] accepted"))
+                .to_string();
+            assert!(err.contains("svc.conf:3:"), "{err}");
+            assert!(err.contains("invalid section name"), "{err}");
+        }
+        std::fs::write(&path, "[DEFAULT]\n[env]\n[sync#1]\n[app#web]\n[fs#2]\n").expect("write");
+        ServiceConfig::load_file("svc", &path).expect("valid names");
     }
 
     #[test]

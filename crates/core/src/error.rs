@@ -84,6 +84,14 @@ pub enum CommandError {
     },
     #[error("{program}: killed by signal {signal}")]
     Signal { program: String, signal: i32 },
+    /// The tool received SIGINT/SIGTERM/SIGHUP: the command was not started, or its
+    /// process group was ended.
+    #[error("{program}: interrupted by signal {}{}", crate::signals::name(*.signal), if *.started { " (its process group was ended)" } else { " (not started)" })]
+    Interrupted {
+        program: String,
+        signal: i32,
+        started: bool,
+    },
 }
 
 fn join_lines(errors: &[ConfigError]) -> String {

@@ -59,6 +59,26 @@ impl Ini {
             path,
             sections: Vec::new(),
             last_key: None,
+            secret: false,
+        }
+        .run(text)
+    }
+
+    /// Reads and parses a file that holds secrets (`auth.conf`): errors name the file and
+    /// line, never the line's content, which may be a password (issue 8).
+    pub fn load_secret(path: &Path) -> Result<Ini, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(Location::file(path), format!("cannot read: {e}")))?;
+        Ini::parse_secret(path, &text)
+    }
+
+    /// [`Ini::parse`] for secret files: see [`Ini::load_secret`].
+    pub fn parse_secret(path: &Path, text: &str) -> Result<Ini, ConfigError> {
+        Parser {
+            path,
+            sections: Vec::new(),
+            last_key: None,
+            secret: true,
         }
         .run(text)
     }
@@ -100,6 +120,8 @@ struct Parser<'a> {
     sections: Vec<Section>,
     /// Index of the entry a continuation line would extend.
     last_key: Option<usize>,
+    /// Never quote the file's content in errors.
+    secret: bool,
 }
 
 impl Parser<'_> {
@@ -167,6 +189,12 @@ impl Parser<'_> {
 
     fn key_value(&mut self, number: usize, stripped: &str) -> Result<(), ConfigError> {
         let Some(split) = stripped.find(['=', ':']) else {
+            if self.secret {
+                return Err(self.error(
+                    number,
+                    "this line is neither a [section] nor a 'key = value' line (not shown: it may hold a secret)",
+                ));
+            }
             return Err(self.error(
                 number,
                 format!(
@@ -181,6 +209,9 @@ impl Parser<'_> {
             return Err(self.error(number, "a value without a key"));
         }
         let Some(section) = self.sections.last_mut() else {
+            if self.secret {
+                return Err(self.error(number, "a key before any [section] header"));
+            }
             return Err(self.error(number, format!("key '{key}' before any [section] header")));
         };
         if let Some(previous) = section.own(&key) {

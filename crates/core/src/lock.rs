@@ -1,13 +1,22 @@
 //! The per-service lock: one action at a time per service. A second invocation waits
 //! up to `--waitlock`, then fails naming the holder's pid and action.
+//!
+//! The lock is an `flock` on `<var>/lock/<svc>.lock`, opened without following symlinks.
+//! Its descriptor is deliberately inherited by the vendor commands the run starts: a tool
+//! killed with SIGKILL (which it cannot catch) leaves the lock held until the last of its
+//! vendor commands ends, so a rerun never overlaps them (DESIGN §9, docs/hardening.md).
+//! The holder record is cleared on a normal release; a record found when taking the lock
+//! is a previous run that was killed, reported by [`ServiceLock::stale_holder`].
 
 use crate::error::Error;
+use crate::safefs;
 use fs4::fs_std::FileExt;
+use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::thread;
 use std::time::{Duration, Instant};
 
 /// Default `--waitlock`.
@@ -22,11 +31,13 @@ pub struct Holder {
     pub since: String,
 }
 
-/// A held lock; released when dropped (and by the kernel if the process dies).
+/// A held lock; released when dropped (and by the kernel once the process and every
+/// vendor command it started are gone).
 #[derive(Debug)]
 pub struct ServiceLock {
     file: File,
     path: PathBuf,
+    stale: Option<Holder>,
 }
 
 /// A progress line every few seconds while waiting for a lock (to the enclosing span's log).
@@ -48,16 +59,10 @@ impl ServiceLock {
         action: &str,
         wait: Duration,
     ) -> Result<ServiceLock, Error> {
-        std::fs::create_dir_all(lock_dir).map_err(|e| Error::io(lock_dir, e))?;
         let path = lock_dir.join(format!("{service}.lock"));
         // Never truncate before holding the lock: the holder's identity lives in the file.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let mut file =
+            safefs::open_rw_create(&path, safefs::FILE_MODE).map_err(|e| Error::io(&path, e))?;
         let started = Instant::now();
         let mut reported = Duration::ZERO;
         loop {
@@ -70,8 +75,17 @@ impl ServiceLock {
                 return Err(Error::Lock(blocked_message(service, &path, wait)));
             }
             report_lock_wait(service, started.elapsed(), wait, &mut reported);
-            thread::sleep(RETRY);
+            if !crate::signals::sleep(RETRY) {
+                return Err(Error::Lock(format!(
+                    "service {service}: interrupted by a signal while waiting for the lock"
+                )));
+            }
         }
+        // Held, so nobody else writes it: a record left there is a run that was killed.
+        let stale = read_record(&mut file).filter(|h| h.pid != std::process::id());
+        // Vendor commands inherit the lock (see the module docs).
+        fcntl(file.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()))
+            .map_err(|e| Error::io(&path, e.into()))?;
         let holder = Holder {
             pid: std::process::id(),
             action: action.to_string(),
@@ -83,11 +97,16 @@ impl ServiceLock {
             .and_then(|_| file.write_all(text.as_bytes()))
             .and_then(|_| file.flush())
             .map_err(|e| Error::io(&path, e))?;
-        Ok(ServiceLock { file, path })
+        Ok(ServiceLock { file, path, stale })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The record of a previous holder that never released the lock (killed), now cleared.
+    pub fn stale_holder(&self) -> Option<&Holder> {
+        self.stale.as_ref()
     }
 }
 
@@ -100,14 +119,39 @@ impl Drop for ServiceLock {
 
 /// Reads the holder recorded in a lock file, if any.
 pub fn read_holder(path: &Path) -> Option<Holder> {
+    read_record(&mut safefs::open_read(path).ok()?)
+}
+
+fn read_record(file: &mut File) -> Option<Holder> {
     let mut text = String::new();
-    File::open(path).ok()?.read_to_string(&mut text).ok()?;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.take(64 * 1024).read_to_string(&mut text).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+/// Whether process `pid` still exists.
+fn is_running(pid: u32) -> bool {
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    !matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None),
+        Err(nix::errno::Errno::ESRCH)
+    )
 }
 
 fn blocked_message(service: &str, path: &Path, wait: Duration) -> String {
     let holder = read_holder(path)
-        .map(|h| format!("held by pid {} ({}, since {})", h.pid, h.action, h.since))
+        .map(|h| {
+            let mut text = format!("held by pid {} ({}, since {})", h.pid, h.action, h.since);
+            if !is_running(h.pid) {
+                text.push_str(
+                    ", which is no longer running (killed?): a vendor command it started still \
+                     holds the lock, which is released when that command ends",
+                );
+            }
+            text
+        })
         .unwrap_or_else(|| "held by another process".into());
     format!(
         "service {service} is locked, {holder}: gave up after waiting {}s (--waitlock)",

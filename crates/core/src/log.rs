@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -215,10 +215,7 @@ fn sink_by_id(id: u64) -> Option<Arc<Sink>> {
 
 /// Opens (creating, appending) the action log file. The only place a log file is opened.
 fn open_log_file(path: &Path) -> std::io::Result<File> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    OpenOptions::new().create(true).append(true).open(path)
+    crate::safefs::open_append_create(path, crate::safefs::LOG_MODE)
 }
 
 /// A named logger (`SVC` or `SVC.RID`) writing to the shared sink of one run.

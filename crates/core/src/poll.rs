@@ -21,6 +21,29 @@ impl Backoff {
         let factor = 1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX);
         self.initial.saturating_mul(factor).min(self.max)
     }
+
+    /// [`Backoff::delay`] with "equal jitter": a random point between half the delay and
+    /// the whole of it, so hosts started by the same cron minute do not retry a busy
+    /// array in lockstep (issue 8). Never longer than the delay, never under half of it.
+    pub fn jittered(&self, attempt: u32) -> Duration {
+        let delay = self.delay(attempt);
+        let half = delay / 2;
+        half + half.mul_f64(random_unit())
+    }
+}
+
+/// A random number in [0, 1): the OS-seeded keys of std's `RandomState`, hashed; no
+/// cryptographic quality needed, only no two hosts (or runs) alike.
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// What one probe found.
@@ -111,7 +134,8 @@ pub fn wait_with_progress<T, E>(
                 probes: attempt + 1,
             });
         }
-        thread::sleep(backoff.delay(attempt).min(deadline - now));
+        // A signal cuts the sleep short; the next probe's vendor command then refuses to start.
+        crate::signals::sleep(backoff.jittered(attempt).min(deadline - now));
         attempt += 1;
     }
 }
@@ -127,7 +151,7 @@ pub fn retry<T, E>(
     loop {
         match op(attempt) {
             Err(e) if attempt + 1 < attempts && retryable(&e) => {
-                thread::sleep(backoff.delay(attempt));
+                crate::signals::sleep(backoff.jittered(attempt));
                 attempt += 1;
             }
             other => return other,
@@ -179,6 +203,17 @@ mod tests {
         let delays: Vec<u128> = (0..5).map(|n| b.delay(n).as_millis()).collect();
         assert_eq!(delays, [100, 200, 400, 700, 700]);
         assert_eq!(b.delay(u32::MAX), Duration::from_millis(700));
+    }
+
+    #[test]
+    fn jitter_spreads_retries_within_half_to_full_delay() {
+        let b = Backoff::new(Duration::from_millis(1000), Duration::from_millis(8000));
+        let delays: Vec<Duration> = (0..50).map(|_| b.jittered(2)).collect();
+        assert!(delays
+            .iter()
+            .all(|d| *d >= Duration::from_millis(2000) && *d <= Duration::from_millis(4000)));
+        let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+        assert!(distinct.len() > 40, "retries in lockstep: {distinct:?}");
     }
 
     #[test]

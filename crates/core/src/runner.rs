@@ -272,11 +272,12 @@ impl Runner {
 /// stdout at INFO; stderr at ERROR on failure, at WARNING on success (seed 002's
 /// "command successful but stderr").
 fn log_output(log: &Logger, output: &Output) {
-    let stdout = output.stdout.trim_end();
+    let stdout = cap_for_log(output.stdout.trim_end());
     if !stdout.trim().is_empty() {
-        log.info(stdout);
+        log.info(&stdout);
     }
-    let stderr = output.stderr.trim_end();
+    let stderr = cap_for_log(output.stderr.trim_end());
+    let stderr = stderr.as_ref();
     if stderr.trim().is_empty() {
         return;
     }
@@ -302,6 +303,13 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    if let Some(signal) = crate::signals::received() {
+        return Err(CommandError::Interrupted {
+            program,
+            signal,
+            started: false,
+        });
+    }
     let started = Instant::now();
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => CommandError::NotFound {
@@ -319,32 +327,43 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
             let _ = stdin.write_all(script.as_bytes());
         });
     }
-    let stdout = reader(child.stdout.take());
-    let stderr = reader(child.stderr.take());
+    let (stdout, stdout_done) = reader(child.stdout.take());
+    let (stderr, stderr_done) = reader(child.stderr.take());
     let (done_tx, done_rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = done_tx.send(child.wait());
     });
-    let status = match done_rx.recv_timeout(command.timeout) {
-        Ok(Ok(status)) => status,
-        Ok(Err(e)) => {
+    let status = match wait_child(&done_rx, started, command.timeout) {
+        Waited::Exited(Ok(status)) => status,
+        Waited::Exited(Err(e)) => {
             return Err(CommandError::Spawn {
                 program,
                 reason: e.to_string(),
             })
         }
-        Err(_) => {
+        Waited::TimedOut => {
             kill_group(pid, &done_rx);
             return Err(CommandError::Timeout {
                 program,
                 seconds: command.timeout.as_secs(),
             });
         }
+        Waited::Interrupted(signal) => {
+            kill_group(pid, &done_rx);
+            return Err(CommandError::Interrupted {
+                program,
+                signal,
+                started: true,
+            });
+        }
     };
     let elapsed = started.elapsed();
-    // The group may hold the pipes open after the leader exits; do not wait for them forever.
-    let stdout = stdout.recv_timeout(KILL_GRACE).unwrap_or_default();
-    let stderr = stderr.recv_timeout(KILL_GRACE).unwrap_or_default();
+    // The group may hold the pipes open after the leader exits (a grandchild left
+    // running): wait a grace period for the end, then keep what the command wrote.
+    let _ = stdout_done.recv_timeout(KILL_GRACE);
+    let _ = stderr_done.recv_timeout(KILL_GRACE);
+    let stdout = snapshot(&stdout);
+    let stderr = snapshot(&stderr);
     let code = match (status.code(), status.signal()) {
         (Some(code), _) => code,
         (None, Some(signal)) => return Err(CommandError::Signal { program, signal }),
@@ -358,16 +377,132 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
     })
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut buffer = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut buffer);
+enum Waited {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    TimedOut,
+    Interrupted(i32),
+}
+
+/// Waits for the child until `timeout`, waking every few milliseconds to notice a signal.
+fn wait_child(
+    done: &mpsc::Receiver<std::io::Result<std::process::ExitStatus>>,
+    started: Instant,
+    timeout: Duration,
+) -> Waited {
+    const SLICE: Duration = Duration::from_millis(50);
+    loop {
+        if let Some(signal) = crate::signals::received() {
+            return Waited::Interrupted(signal);
         }
-        let _ = tx.send(String::from_utf8_lossy(&buffer).into_owned());
+        let left = timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Waited::TimedOut;
+        }
+        match done.recv_timeout(left.min(SLICE)) {
+            Ok(result) => return Waited::Exited(result),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Waited::Exited(Err(std::io::Error::other("wait thread ended")))
+            }
+        }
+    }
+}
+
+/// Bytes of each stream kept from its start and from its end; the middle of a larger
+/// answer is dropped and counted (a 300 MB answer must not take 900 MB of memory).
+const KEEP_HEAD: usize = 8 << 20;
+const KEEP_TAIL: usize = 8 << 20;
+/// Bytes of each stream written to the action log, half from the start, half from the end.
+pub const LOG_CAP: usize = 64 << 10;
+
+/// What a stream produced so far: its head, its tail, how much was dropped between.
+#[derive(Debug, Default)]
+struct Capture {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    dropped: u64,
+}
+
+impl Capture {
+    fn push(&mut self, chunk: &[u8]) {
+        let room = KEEP_HEAD.saturating_sub(self.head.len()).min(chunk.len());
+        self.head.extend_from_slice(&chunk[..room]);
+        self.tail.extend_from_slice(&chunk[room..]);
+        if self.tail.len() > 2 * KEEP_TAIL {
+            let cut = self.tail.len() - KEEP_TAIL;
+            self.tail.drain(..cut);
+            self.dropped += cut as u64;
+        }
+    }
+
+    fn text(&self) -> String {
+        let cut = self.tail.len().saturating_sub(KEEP_TAIL);
+        let dropped = self.dropped + cut as u64;
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if dropped > 0 {
+            text.push_str(&format!(
+                "\n[... {dropped} bytes of output dropped (kept the first and last {} MiB) ...]\n",
+                KEEP_TAIL >> 20
+            ));
+        }
+        text.push_str(&String::from_utf8_lossy(&self.tail[cut..]));
+        text
+    }
+}
+
+type Shared = std::sync::Arc<std::sync::Mutex<Capture>>;
+
+/// Reads a pipe into a bounded [`Capture`]; the receiver gets `()` at end of file.
+fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> (Shared, mpsc::Receiver<()>) {
+    let capture = Shared::default();
+    let (tx, rx) = mpsc::channel();
+    let into = std::sync::Arc::clone(&capture);
+    thread::spawn(move || {
+        if let Some(mut pipe) = pipe {
+            let mut chunk = vec![0u8; 64 << 10];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if let Ok(mut c) = into.lock() {
+                            c.push(&chunk[..n]);
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        let _ = tx.send(());
     });
-    rx
+    (capture, rx)
+}
+
+fn snapshot(capture: &Shared) -> String {
+    capture.lock().map(|c| c.text()).unwrap_or_default()
+}
+
+/// At most [`LOG_CAP`] bytes of `text` for the log: its start and end, with the size of
+/// what was left out, cut on character boundaries.
+pub fn cap_for_log(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= LOG_CAP {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let half = LOG_CAP / 2;
+    let mut head_end = half;
+    while !text.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let mut tail_start = text.len() - half;
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    std::borrow::Cow::Owned(format!(
+        "{}\n[... {} bytes not logged ...]\n{}",
+        &text[..head_end],
+        tail_start - head_end,
+        &text[tail_start..]
+    ))
 }
 
 /// SIGTERM the group, give it a grace period, then SIGKILL.
@@ -445,6 +580,34 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         thread::sleep(Duration::from_secs(4));
         assert!(!marker.exists(), "a grandchild outlived the timeout");
+    }
+
+    #[test]
+    fn huge_output_keeps_head_and_tail_and_says_what_was_dropped() {
+        let script = "head -c 30000000 /dev/zero | tr '\\0' a; echo; echo THE-END";
+        let out = Runner::default()
+            .run(&quiet(), &sh(script, Duration::from_secs(60)))
+            .expect("runs");
+        assert!(
+            out.stdout.len() < KEEP_HEAD + KEEP_TAIL + 200,
+            "{}",
+            out.stdout.len()
+        );
+        assert!(out.stdout.contains("bytes of output dropped"));
+        assert!(out.stdout.trim_end().ends_with("THE-END"));
+        let logged = cap_for_log(&out.stdout);
+        assert!(logged.len() < LOG_CAP + 100 && logged.contains("bytes not logged"));
+    }
+
+    #[test]
+    fn output_is_kept_when_a_grandchild_holds_stdout_open() {
+        let out = Runner::default()
+            .run(
+                &quiet(),
+                &sh("echo real answer; (sleep 4) &", Duration::from_secs(20)),
+            )
+            .expect("runs");
+        assert_eq!(out.stdout, "real answer\n");
     }
 
     #[test]

@@ -13,11 +13,14 @@ use crate::resource::{is_older_than, Common, Ctx, State, Status, SyncResource};
 use crate::runner::{Runner, VendorCommand};
 use crate::state::{Durability, StateFile};
 use crate::trigger::{parse_command, run_triggers, triggers_for, When};
-use chrono::Local;
+use chrono::{DateTime, Local};
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// How far in the future a recorded time may be before it is taken as a clock step back.
+const FUTURE_TOLERANCE_SECS: i64 = 60;
 
 /// Timeout of service-level triggers and of `[app#N]` checks.
 const SERVICE_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
@@ -184,21 +187,28 @@ impl Service {
                 self.name()
             )));
         }
-        let _lock = ServiceLock::acquire(
+        let lock = ServiceLock::acquire(
             &paths.lock_dir(),
             self.name(),
             &action.to_string(),
             opts.waitlock,
         )?;
+        if let Some(stale) = lock.stale_holder() {
+            log.warning(&format!(
+                "previous run pid {} ({}, since {}) ended without releasing the lock (killed?): \
+                 its record was cleared; this run finishes what it left undone",
+                stale.pid, stale.action, stale.since
+            ));
+        }
         let runner = Runner {
             dry_run: opts.dry_run,
         };
         if action.needs_service_down() {
-            self.check_service_down(paths, &selected, log)?;
+            self.check_service_down(paths, &selected, log, opts.dry_run)?;
         }
         if action.is_refresh() && !opts.force {
             for loaded in &selected {
-                self.check_min_delay(paths, loaded)?;
+                self.check_min_delay(paths, loaded, Local::now(), log)?;
             }
         }
         let env = trigger_env(self.name(), action, None);
@@ -265,6 +275,9 @@ impl Service {
             common,
             state: &state,
         };
+        if !runner.dry_run {
+            state.check_writable()?;
+        }
         let started = Local::now();
         let calls_before = crate::runner::vendor_calls();
         let result = action.call(loaded.resource.as_ref(), &cx);
@@ -281,7 +294,14 @@ impl Service {
         result?;
         if action.is_refresh() && !runner.dry_run {
             // Advisory (sync_min_delay only): atomic, not worth two fsyncs per resync.
-            state.update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))?;
+            state
+                .update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))
+                .map_err(|e| {
+                    Error::Failed(format!(
+                        "{action} was done on the array, but recording its time failed: {e}; \
+                         sync_min_delay will not see this resync (a rerun with --force redoes it)"
+                    ))
+                })?;
         }
         run_triggers(
             runner,
@@ -301,12 +321,28 @@ impl Service {
             .unwrap_or_else(|| rid.to_string())
     }
 
-    fn check_min_delay(&self, paths: &Paths, loaded: &Loaded) -> Result<(), Error> {
+    fn check_min_delay(
+        &self,
+        paths: &Paths,
+        loaded: &Loaded,
+        now: DateTime<Local>,
+        log: &Logger,
+    ) -> Result<(), Error> {
         let common = &loaded.common;
         let Some(last) = self.state_file(paths, &common.rid).load()?.last_resync else {
             return Ok(());
         };
-        if is_older_than(last, common.sync_min_delay, Local::now()) {
+        if last > now + chrono::Duration::seconds(FUTURE_TOLERANCE_SECS) {
+            // The clock was stepped back: a future time would block resyncs until the
+            // clock catches up. Unknown is the honest reading (issue 8).
+            log.child(&common.rid).warning(&format!(
+                "last resync time {} is in the future (clock stepped back?): treated as \
+                 unknown, sync_min_delay not applied",
+                last.format("%Y-%m-%d %H:%M:%S")
+            ));
+            return Ok(());
+        }
+        if is_older_than(last, common.sync_min_delay, now) {
             return Ok(());
         }
         Err(Error::Failed(format!(
@@ -324,6 +360,7 @@ impl Service {
         paths: &Paths,
         selected: &[&Loaded],
         log: &Logger,
+        dry_run: bool,
     ) -> Result<(), Error> {
         let mounts = read_mounts(&paths.mounts_file());
         let mut blockers = Vec::new();
@@ -340,6 +377,15 @@ impl Service {
         }
         for app in self.config.sections_of("app") {
             if let Some(argv) = app_check_command(app)? {
+                if dry_run {
+                    // A dry run runs no command of the service's own (issue 8).
+                    log.info(&format!(
+                        "dry run: {} check not run: {}",
+                        app.name,
+                        argv.join(" ")
+                    ));
+                    continue;
+                }
                 let (program, args) = argv
                     .split_first()
                     .ok_or_else(|| Error::Failed("empty app check".into()))?;

@@ -3,10 +3,10 @@
 //! multi-step action (so a rerun after a kill finishes the job).
 
 use crate::error::Error;
+use crate::safefs;
 use chrono::{DateTime, Local};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// How hard a write insists on reaching the disk.
@@ -24,30 +24,15 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     write_file(path, bytes, Durability::Synced)
 }
 
-/// [`atomic_write`] with a chosen durability.
+/// [`atomic_write`] with a chosen durability: an exclusively created temp file with an
+/// unpredictable name, mode 0644 whatever the umask, renamed over `path` (never through
+/// a symlink: see [`crate::safefs`]).
 pub fn write_file(path: &Path, bytes: &[u8], durability: Durability) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state".into());
-    let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        if durability == Durability::Atomic {
-            return fs::rename(&tmp, path);
-        }
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        // The rename is durable only once the directory is synced.
-        File::open(dir)?.sync_all()
+    let sync = match durability {
+        Durability::Synced => safefs::Sync::Durable,
+        Durability::Atomic => safefs::Sync::RenameOnly,
     };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    safefs::write_atomic(path, bytes, safefs::FILE_MODE, sync).map_err(|e| Error::io(path, e))
 }
 
 /// The persistent state of one resource, `<var>/state/<svc>/<rid>.json`.
@@ -84,6 +69,18 @@ impl StateFile {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Check first, then act (issue 8): the state directory exists (created, mode 0755)
+    /// and a file can be created in it now, before the array is touched.
+    pub fn check_writable(&self) -> Result<(), Error> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        safefs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        tempfile::Builder::new()
+            .prefix(".write-check.")
+            .tempfile_in(dir)
+            .map(drop)
+            .map_err(|e| Error::io(dir, e))
     }
 
     /// The saved state; a missing file is the empty state, a corrupt one an error.

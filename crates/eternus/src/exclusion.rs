@@ -13,7 +13,7 @@
 use crate::error::{EternusError, Result};
 use arraysync_core::Paths;
 use fs4::fs_std::FileExt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -56,12 +56,8 @@ fn wait_limit() -> Duration {
 }
 
 fn open(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
+    // Never through a planted symlink; mode 0644 whatever the umask (issue 8).
+    arraysync_core::safefs::open_rw_create(path, arraysync_core::safefs::FILE_MODE)
         .map_err(|e| EternusError::io(path, e))
 }
 
@@ -130,7 +126,8 @@ pub fn acquire_in(
     pair_ids: &[i64],
 ) -> Result<Guard> {
     let dir = paths.under_root(lock_dir);
-    std::fs::create_dir_all(dir.join("holders")).map_err(|e| EternusError::io(&dir, e))?;
+    arraysync_core::safefs::create_dir_all(&dir.join("holders"))
+        .map_err(|e| EternusError::io(&dir, e))?;
     let mut files = Vec::new();
     let recover = dir.join("recover.lock");
     let f = open(&recover)?;

@@ -49,7 +49,7 @@ fn is_rule(line: &str) -> bool {
 fn spans(rule: &str) -> Vec<usize> {
     let bytes = rule.as_bytes();
     (0..bytes.len())
-        .filter(|&i| bytes[i] == b'-' && (i == 0 || bytes[i - 1] == b' '))
+        .filter(|&i| bytes[i] == b'-' && (i == 0 || bytes[i - 1].is_ascii_whitespace()))
         .collect()
 }
 
@@ -80,6 +80,13 @@ pub fn table(lines: &[String]) -> Result<Table, ParseError> {
         return Err(ParseError(format!("no table in {:?}", lines.join(" | "))));
     };
     let starts = spans(&lines[rule_at]);
+    if starts.is_empty() {
+        // Found by fuzzing: a rule line no column starts on (e.g. "\t--" after a CR).
+        return Err(ParseError(format!(
+            "rule line without columns: {:?}",
+            lines[rule_at]
+        )));
+    }
     let mut columns = vec![String::new(); starts.len()];
     for header in lines[..rule_at].iter().filter(|l| !l.trim().is_empty()) {
         let chars: Vec<char> = header.chars().collect();
@@ -353,5 +360,11 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
             let _ = sessions(&l);
             let _ = table(&l);
         }
+    }
+
+    #[test]
+    fn a_rule_line_without_column_starts_is_an_error_not_a_panic() {
+        // Found by the fuzz pass (tests/fuzz.rs): `columns[0]` of an empty column list.
+        assert!(table(&lines("Name\n\u{b}--\nx")).is_err());
     }
 }

@@ -103,9 +103,30 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
+    /// The engine over an existing repository (a missing one reads as nothing registered
+    /// and is not created): every command but the configuring ones.
     pub fn open(paths: &'a Paths, log: &'a Logger, options: Options) -> Result<Engine<'a>> {
-        let local = local_server_name(paths)?;
         let repo = Repository::open(paths)?;
+        Self::with_repo(paths, log, options, repo)
+    }
+
+    /// The engine for a configuring command (`swsrpsetvol`): creates the repository.
+    pub fn open_creating(
+        paths: &'a Paths,
+        log: &'a Logger,
+        options: Options,
+    ) -> Result<Engine<'a>> {
+        let repo = Repository::create_or_open(paths)?;
+        Self::with_repo(paths, log, options, repo)
+    }
+
+    fn with_repo(
+        paths: &'a Paths,
+        log: &'a Logger,
+        options: Options,
+        repo: Repository,
+    ) -> Result<Engine<'a>> {
+        let local = local_server_name(paths)?;
         Ok(Engine {
             paths,
             log,
@@ -635,6 +656,8 @@ impl<'a> Engine<'a> {
         let step = Self::plan_make(pair, direction, &sessions, opts)?;
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
+        // Check first, then act: the replica is recorded after the array action.
+        self.repo.check_writable()?;
         let suppress = opts.suppress;
         self.script(Script::SrcPre, &from, suppress)?;
         let sync = matches!(step, MakeStep::Suspend(_));
@@ -653,7 +676,8 @@ impl<'a> Engine<'a> {
             }
             return Err(e);
         }
-        self.record_made(pair)?;
+        self.record_made(pair)
+            .map_err(|e| after_array_action(e, &step_done(&from, &to, &step)))?;
         self.script(Script::SrcPost, &from, suppress)?;
         self.script(Script::DstPost, &to, suppress)
     }
@@ -665,7 +689,7 @@ impl<'a> Engine<'a> {
             }
             MakeStep::Start { stop, mode } => {
                 if let Some(sid) = stop {
-                    self.call(&from.array, &cli::stop(&[*sid], false), Kind::Action)?;
+                    self.stop_before_restart(&from.array, &[*sid])?;
                 }
                 self.call(
                     &from.array,
@@ -675,6 +699,21 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Stops the old sessions a new copy replaces. A session that ended between the query
+    /// and the stop (an OPC whose copy just completed) answers E0110, "Resource does not
+    /// exist": the stop's goal holds, as SODA also reads it (vendor-cli.md §4).
+    fn stop_before_restart(&mut self, array: &str, sids: &[u32]) -> Result<()> {
+        match self.call(array, &cli::stop(sids, false), Kind::Action) {
+            Err(EternusError::Array { ref code, .. }) if code == "E0110" => {
+                self.log.info(&format!(
+                    "{array}: session(s) {sids:?} already ended (E0110) before the stop"
+                ));
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     fn record_made(&mut self, pair: &Pair) -> Result<()> {
@@ -701,6 +740,7 @@ impl<'a> Engine<'a> {
             self.check_operation_server(pair)?;
             check_direction(pair, *direction)?;
         }
+        self.repo.check_writable()?;
         let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
         let all = self.pair_sessions(&plain)?;
         let sync: Vec<bool> = pairs
@@ -741,7 +781,9 @@ impl<'a> Engine<'a> {
                 made.push(pair.id);
             }
             // The pairs done before an error keep their replicas: record them either way.
-            self.record_made_all(&made)?;
+            self.record_made_all(&made).map_err(|e| {
+                after_array_action(e, &format!("{} pair(s) of the group were made", made.len()))
+            })?;
             return outcome;
         }
         let mut steps = Vec::new();
@@ -782,7 +824,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if !stops.is_empty() {
-                self.call(&array, &cli::stop(&stops, false), Kind::Action)?;
+                self.stop_before_restart(&array, &stops)?;
             }
             let ends: Vec<(u32, u32)> = pairs
                 .iter()
@@ -799,7 +841,12 @@ impl<'a> Engine<'a> {
             self.call(&array, &cli::start(mode, &ends, false), Kind::Action)?;
         }
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
-        self.record_made_all(&ids)
+        self.record_made_all(&ids).map_err(|e| {
+            after_array_action(
+                e,
+                &format!("the {} pair(s) of the group were made", ids.len()),
+            )
+        })
     }
 
     // ----- cancel ----------------------------------------------------------------------
@@ -926,6 +973,34 @@ fn refuse_backup_volume(paths: &Paths, device: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// What an apply step did on the array, for the message of a failure after it.
+fn step_done(from: &Volume, to: &Volume, step: &MakeStep) -> String {
+    let what = match step {
+        MakeStep::Suspend(sid) => format!("session {sid} was suspended"),
+        MakeStep::Start { .. } => "a copy session was started".to_string(),
+    };
+    format!(
+        "{what} on {} (volume {} to {})",
+        from.array, from.number, to.number
+    )
+}
+
+/// A failure after the array changed says so, and what a rerun does (issue 8): the
+/// replica exists; only its record is missing.
+fn after_array_action(e: EternusError, done: &str) -> EternusError {
+    EternusError::Repository {
+        path: match &e {
+            EternusError::Repository { path, .. } => path.clone(),
+            _ => String::new(),
+        },
+        message: format!(
+            "the array action was done ({done}) but recording it failed: {e}; \
+             the replica exists; rerun the command once the repository is writable \
+             (or swsrprecoverres) to record it"
+        ),
+    }
 }
 
 fn check_direction(pair: &Pair, direction: Direction) -> Result<()> {

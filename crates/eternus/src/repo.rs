@@ -113,23 +113,82 @@ impl Repository {
         paths.under_root(REPOSITORY)
     }
 
-    /// Opens (creating when absent) the repository and checks it is ours.
+    /// Opens the repository for every command that does not configure pairs: a missing
+    /// repository reads as "nothing registered" (an empty in-memory one; nothing is
+    /// created on disk), a 0-byte, truncated or foreign file is an error naming the file,
+    /// left untouched (issue 8: never silently recreated).
     pub fn open(paths: &Paths) -> Result<Repository> {
+        Self::open_existing_at(&Self::path(paths))
+    }
+
+    /// Opens the repository for a configuring command (`swsrpsetvol`): created, with its
+    /// directories (mode 0755) and mode 0644, when absent; otherwise as [`Repository::open`].
+    pub fn create_or_open(paths: &Paths) -> Result<Repository> {
         Self::open_at(&Self::path(paths))
     }
 
+    /// [`Repository::create_or_open`] at an explicit path.
     pub fn open_at(path: &Path) -> Result<Repository> {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Self::open_existing_at(path);
+        }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| EternusError::io(dir, e))?;
+            arraysync_core::safefs::create_dir_all(dir).map_err(|e| EternusError::io(dir, e))?;
         }
         let fail = |e: rusqlite::Error| db_error(path, e);
         let conn = Connection::open(path).map_err(fail)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                path,
+                std::fs::Permissions::from_mode(arraysync_core::safefs::FILE_MODE),
+            )
+            .map_err(|e| EternusError::io(path, e))?;
+        }
+        Self::ready(conn, path, true)
+    }
+
+    /// [`Repository::open`] at an explicit path.
+    pub fn open_existing_at(path: &Path) -> Result<Repository> {
+        let bad = |message: String| EternusError::Repository {
+            path: path.display().to_string(),
+            message,
+        };
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let conn = Connection::open_in_memory().map_err(|e| db_error(path, e))?;
+                return Self::ready(conn, path, true);
+            }
+            Err(e) => return Err(EternusError::io(path, e)),
+        };
+        if !meta.is_file() {
+            return Err(bad(
+                "not a regular file (a symbolic link?), refusing it".into()
+            ));
+        }
+        if meta.len() == 0 {
+            return Err(bad(
+                "empty file (0 bytes): the registrations are lost; restore it from a backup \
+                 (swsrprecoverres) or remove it and register the pairs again"
+                    .into(),
+            ));
+        }
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, e))?;
+        Self::ready(conn, path, false)
+    }
+
+    fn ready(conn: Connection, path: &Path, new: bool) -> Result<Repository> {
+        let fail = |e: rusqlite::Error| db_error(path, e);
         conn.busy_timeout(busy_timeout()).map_err(fail)?;
         let repo = Repository {
             conn,
             path: path.to_path_buf(),
         };
-        repo.init()?;
+        repo.init(new)?;
         Ok(repo)
     }
 
@@ -137,13 +196,22 @@ impl Repository {
         db_error(&self.path, e)
     }
 
-    fn init(&self) -> Result<()> {
+    fn init(&self, new: bool) -> Result<()> {
         let version: i64 = self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
         if version == SCHEMA_VERSION {
             return Ok(());
+        }
+        if version == 0 && !new {
+            // An existing file without our schema: truncated or not ours. Never rewrite it.
+            return Err(EternusError::Repository {
+                path: self.path.display().to_string(),
+                message: "truncated or not a replication management list (no schema); \
+                          restore it from a backup (swsrprecoverres) or remove it"
+                    .into(),
+            });
         }
         if version != 0 {
             return Err(EternusError::Repository {
@@ -173,6 +241,23 @@ impl Repository {
         })?;
         tx.commit().map_err(|e| db_error(&path, e))?;
         Ok(value)
+    }
+
+    /// Check first, then act (issue 8): proves the repository can be written now (not
+    /// locked, not read-only, disk not full for a small write) by making a write and
+    /// rolling it back. Commands that change the array call it before touching it.
+    pub fn check_writable(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', 'ok')",
+            [],
+        )
+        .map_err(|e| db_error(&path, e))?;
+        tx.rollback().map_err(|e| db_error(&path, e))
     }
 
     /// Runs `f` in one read transaction.
@@ -463,6 +548,33 @@ mod tests {
         });
         assert!(result.is_err());
         assert!(repo.read(|tx| tx.pairs()).expect("read").is_empty());
+    }
+
+    #[test]
+    fn missing_repository_reads_empty_and_creates_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data/DEFAULT/r.db");
+        let mut repo = Repository::open_existing_at(&path).expect("opens");
+        assert!(repo.read(|tx| tx.pairs()).expect("read").is_empty());
+        assert!(!dir.path().join("data").exists(), "created something");
+    }
+
+    #[test]
+    fn empty_or_truncated_repository_is_an_error_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.db");
+        std::fs::write(&path, b"").expect("write");
+        for open in [Repository::open_existing_at, Repository::open_at] {
+            let err = open(&path).err().expect("fails").to_string();
+            assert!(err.contains("0 bytes") && err.contains("r.db"), "{err}");
+            assert_eq!(std::fs::metadata(&path).expect("stat").len(), 0);
+        }
+        // A valid database file without our schema (e.g. cut after its header page).
+        drop(Connection::open(&path).and_then(|c| c.execute_batch("CREATE TABLE x (a);")));
+        let before = std::fs::read(&path).expect("read");
+        let err = Repository::open_existing_at(&path).err().expect("fails");
+        assert!(err.to_string().contains("truncated"), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read"), before);
     }
 
     #[test]

@@ -95,6 +95,15 @@ impl Session {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        if let Some(signal) = arraysync_core::signals::received() {
+            return Err(EternusError::Transport {
+                array: array.name.clone(),
+                message: format!(
+                    "interrupted by signal {}: CLI session not started",
+                    arraysync_core::signals::name(signal)
+                ),
+            });
+        }
         let busy = VendorBusy::start();
         let mut child = command.spawn().map_err(|e| EternusError::Transport {
             array: array.name.clone(),
@@ -136,17 +145,28 @@ impl Session {
             match reply.error() {
                 None => {
                     if kind == Kind::Action && !reply.lines.iter().all(|l| l.trim().is_empty()) {
-                        self.log.info(reply.lines.join("\n").trim_end());
+                        // The array confirms an action with the bare prompt and refuses it
+                        // with an `Error:` line (vendor-cli.md §4): anything else is not a
+                        // confirmation (issue 8).
+                        let text = reply.lines.join("\n");
+                        self.log.info(text.trim_end());
+                        return Err(self.failure(format!(
+                            "unrecognised answer to '{command}' (neither the bare prompt nor an \
+                             Error line): {:?}; check the copy sessions on the array before rerunning",
+                            arraysync_core::runner::cap_for_log(text.trim())
+                        )));
                     }
                     return Ok(reply);
                 }
                 Some((code, message))
                     if code == cli::RESOURCE_LOCKED && attempt < self.options.locked_retries =>
                 {
-                    let delay = self
-                        .options
-                        .locked_delay
-                        .saturating_mul(1 << attempt.min(10));
+                    // Jittered, so hosts on the same cron minute do not retry in lockstep.
+                    let delay = arraysync_core::poll::Backoff::new(
+                        self.options.locked_delay,
+                        self.options.locked_delay.saturating_mul(1 << 10),
+                    )
+                    .jittered(attempt);
                     self.log.warning(&format!(
                         "{}: {code} {message}; retrying '{command}' in {} ms",
                         self.array,
@@ -218,9 +238,21 @@ impl Session {
                 self.buffer.clear();
                 return Ok(text);
             }
+            if let Some(signal) = arraysync_core::signals::received() {
+                // Ctrl-C, SIGTERM, SIGHUP: end the session's process group before leaving.
+                self.kill();
+                return Err(self.failure(format!(
+                    "interrupted by signal {} while waiting for the answer to '{what}' (the CLI session was ended)",
+                    arraysync_core::signals::name(signal)
+                )));
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.out.recv_timeout(remaining) {
+            match self
+                .out
+                .recv_timeout(remaining.min(Duration::from_millis(50)))
+            {
                 Ok(chunk) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
                 Err(RecvTimeoutError::Timeout) => {
                     self.kill();
                     return Err(EternusError::Timeout {
@@ -368,6 +400,7 @@ while IFS= read -r line; do
   case "$line" in
     exit) exit 0;;
     "show boxid") printf '%s\r\nBox ID [BOX1]\r\nCLI> ' "$line";;
+    "start garbled"*) printf '%s\r\nsomething unexpected\r\nCLI> ' "$line";;
     start*) if [ $locked = 0 ]; then locked=1; printf '%s\r\nError: E0060 Resource locked\r\nCLI> ' "$line";
             else printf '%s\r\nCLI> ' "$line"; fi;;
     hang) sleep 30;;
@@ -408,6 +441,17 @@ done
             matches!(err, EternusError::Array { ref code, .. } if code == "E0001"),
             "{err}"
         );
+        session.close();
+    }
+
+    #[test]
+    fn an_action_answered_with_anything_but_the_prompt_is_not_confirmed() {
+        let log = Logger::stderr_only("test", Level::Error);
+        let mut session = Session::open(&fake(), &log, options()).expect("opens");
+        let err = session
+            .call("start garbled advanced-copy", Kind::Action)
+            .unwrap_err();
+        assert!(err.to_string().contains("unrecognised answer"), "{err}");
         session.close();
     }
 

@@ -158,6 +158,14 @@ impl Credentials {
             ("username", section.get("username")),
         ] {
             if let Some(value) = value {
+                // Every value that becomes a dscli argv word: the ETERNUS rule, so a value
+                // such as `-cfg /tmp/x` or `-script` cannot reach dscli as an option.
+                if value.starts_with('-') {
+                    return Err(section.error(
+                        key,
+                        format!("'{value}' starts with '-': it would reach dscli as an option"),
+                    ));
+                }
                 if !value
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '@'))
@@ -238,6 +246,33 @@ mod tests {
             check("0001:0002 0003:0001").is_err(),
             "a source reused as a target"
         );
+    }
+
+    #[test]
+    fn auth_values_starting_with_a_dash_never_reach_dscli() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        std::fs::create_dir_all(paths.etc()).expect("mkdir");
+        std::fs::create_dir_all(paths.var()).expect("mkdir");
+        let pwfile = paths.var().join("IBM.X.pwfile");
+        std::fs::write(&pwfile, "pw").expect("write");
+        std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        for (key, value) in [("hmc1", "-cfg"), ("hmc2", "-script"), ("username", "-help")] {
+            let mut values = vec![("hmc1", "10.0.0.1"), ("username", "admin")];
+            values.retain(|(k, _)| *k != key);
+            values.push((key, value));
+            let body: String = values.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+            std::fs::write(paths.auth_conf(), format!("[IBM.X]\ntype = ibmds\n{body}"))
+                .expect("write");
+            std::fs::set_permissions(paths.auth_conf(), std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+            let err = Credentials::load(&paths, "IBM.X").unwrap_err().to_string();
+            assert!(
+                err.contains(key) && err.contains("starts with '-'"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

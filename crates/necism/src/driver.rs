@@ -203,6 +203,15 @@ fn log_output(slot: &Slot, output: &Output) {
 }
 
 /// A failed iSM command as a core command error: its iSM message (stderr, else stdout).
+/// A retry delay for the log: jittered (issue 8), so milliseconds under ten seconds.
+fn jittered_delay_text(delay: Duration) -> String {
+    if delay < Duration::from_secs(10) {
+        format!("{}ms", delay.as_millis())
+    } else {
+        format_duration(delay)
+    }
+}
+
 fn command_failed(command: &VendorCommand, output: &Output) -> Error {
     let text = if output.stderr.trim().is_empty() {
         &output.stdout
@@ -269,7 +278,7 @@ impl NecIsm {
         if !parse::is_retryable(&text) || attempt + 1 >= RETRY_ATTEMPTS {
             return false;
         }
-        let delay = RETRY_BACKOFF.delay(attempt);
+        let delay = RETRY_BACKOFF.jittered(attempt);
         let ids: Vec<&str> = parse::message_ids(&text)
             .into_iter()
             .filter(|id| parse::RETRYABLE_IDS.contains(id))
@@ -282,7 +291,7 @@ impl NecIsm {
                 ids.join(", "),
                 attempt + 1,
                 RETRY_ATTEMPTS - 1,
-                format_duration(delay)
+                jittered_delay_text(delay)
             ),
         );
         std::thread::sleep(delay);
@@ -305,7 +314,24 @@ impl NecIsm {
             let output = cx.runner.run_status(cx.log, &quiet)?;
             log_output(slot, &output);
             if output.code == 0 {
-                return Ok(());
+                // Exit 0 is not enough: the command's own confirmation line must be there
+                // (issue 8); an empty or unrecognised answer is an error.
+                let program = command
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| command.program_name());
+                let text = format!("{}\n{}", output.stdout, output.stderr);
+                if parse::confirms(&program, &text) {
+                    return Ok(());
+                }
+                return Err(NecIsmError::Output {
+                    program: program.clone(),
+                    message: format!(
+                        "exited 0 without its confirmation ('{program} has normally terminated.'); \
+                         check the pair on the array before rerunning"
+                    ),
+                }
+                .into());
             }
             if !self.retry_busy(command, &output, attempt, |level, m| slot.log(level, m)) {
                 return Err(command_failed(command, &output));

@@ -315,6 +315,24 @@ pub fn message_ids(text: &str) -> Vec<&str> {
     ids
 }
 
+/// True when a state-changing command's output carries its own confirmation,
+/// `<prog>:Info: iSMnnnnn: <prog> has normally terminated.` (seed 001). Matched by the
+/// program and the words, not by the message id, whose meaning is not documented.
+pub fn confirms(program: &str, text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        line.starts_with(program)
+            && line
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .windows(3)
+                .any(|w| {
+                    w == ["has", "normally", "terminated."]
+                        || w == ["has", "normally", "terminated"]
+                })
+    })
+}
+
 /// True when the output carries a "busy, try again" message id.
 pub fn is_retryable(text: &str) -> bool {
     message_ids(text)
@@ -481,5 +499,17 @@ LV:test_src_0000_LV0050  LX link (test_src_0000_SV0016)  rw
         fn sv_like_lines_never_panic(text in "(LX|-|WN):[A-Z_0-9]{0,8} {0,4}\\(?[ -0-9]{0,3}\\)? ?[a-z/]{0,12} ?\\[?[0-9/: ]{0,19}\\]? ?(link|unlink)?") {
             let _ = sv_line(&text);
         }
+    }
+
+    #[test]
+    fn confirmation_is_the_programs_normal_termination_line() {
+        let ok = "iSMsc_create:Info: iSM19010: iSMsc_create has normally terminated.\n";
+        assert!(confirms("iSMsc_create", ok));
+        assert!(!confirms("iSMsc_link", ok));
+        assert!(!confirms("iSMsc_create", ""));
+        assert!(!confirms(
+            "iSMsc_create",
+            "iSMsc_create:Info: something else\n"
+        ));
     }
 }

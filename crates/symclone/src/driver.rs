@@ -403,9 +403,24 @@ impl SymClone {
         ))
     }
 
+    /// Runs a control action; exit 0 is not enough: SYMCLI's success line must be there
+    /// (issue 8), and the pairs are then checked on the array by the caller's next query.
     fn control(&self, cx: &Ctx, action: Control, pairs: &[Pair]) -> Result<(), Error> {
         let command = self.control_command(cx, action, pairs)?;
-        self.symcli(cx, &command, action.verb()).map(|_| ())
+        let output = self.symcli(cx, &command, action.verb())?;
+        if cx.dry_run() || parse::confirms_control(&format!("{}\n{}", output.stdout, output.stderr))
+        {
+            return Ok(());
+        }
+        Err(SymError::Output {
+            program: command.program_name(),
+            message: format!(
+                "{} exited 0 without its success line ('operation successfully executed'); \
+                 check the pairs on the array before rerunning",
+                action.verb()
+            ),
+        }
+        .into())
     }
 
     /// Refuses the action when a pair is missing or has no session.
@@ -479,21 +494,44 @@ impl SymClone {
             .into());
         }
         let pairs: Vec<Pair> = todo.iter().map(|v| v.pair.clone()).collect();
+        // SYMCLI's success line is the confirmation (checked in `control`); a pair that
+        // did not follow is found by the next activate's query, which refuses it. No
+        // extra query here: one query and one control call per action (DESIGN §8).
         self.control(cx, Control::Recreate, &pairs)
     }
 
     /// start / sync break: activate the pairs not yet active, wait until they are, rescan.
     fn activate(&self, cx: &Ctx) -> Result<(), Error> {
         let kind = self.config.kind;
-        let mut views = self.query_for_action(cx)?;
+        let views = self.query_for_action(cx)?;
         self.refuse_problems(&views, "activate")?;
         if views.iter().all(|v| v.class(kind) == Class::Active) {
+            // A run killed after its activate (or whose wait timed out) left the later
+            // steps undone: a rerun finishes them (issue 8, docs/hardening.md).
             cx.log.info(&format!(
-                "{} target devices are already active",
+                "{} target devices are already active: finishing the wait and the rescan",
                 self.word()
             ));
+        } else {
+            self.activate_pairs(cx, views)?;
+        }
+        let active_word = self.active_word();
+        if cx.dry_run() {
+            cx.log
+                .info(&format!("dry run: not waiting for {active_word} state"));
             return Ok(());
         }
+        let views = self.wait_for(cx, active_word, self.config.recreate_timeout, |c| {
+            c == Class::Active
+        })?;
+        self.remember_targets(&views);
+        rescan::rescan_targets(cx, &views)?;
+        Ok(())
+    }
+
+    /// The activate step of [`Self::activate`]: the pairs not active yet, once activable.
+    fn activate_pairs(&self, cx: &Ctx, mut views: Vec<PairView>) -> Result<(), Error> {
+        let kind = self.config.kind;
         let hopeless = self.pairs_in(&views, |v| {
             !matches!(
                 v.class(kind),
@@ -518,19 +556,7 @@ impl SymClone {
             .filter(|v| v.class(kind) != Class::Active)
             .map(|v| v.pair.clone())
             .collect();
-        self.control(cx, Control::Activate, &pairs)?;
-        let active_word = self.active_word();
-        if cx.dry_run() {
-            cx.log
-                .info(&format!("dry run: not waiting for {active_word} state"));
-            return Ok(());
-        }
-        let views = self.wait_for(cx, active_word, self.config.recreate_timeout, |c| {
-            c == Class::Active
-        })?;
-        self.remember_targets(&views);
-        rescan::rescan_targets(cx, &views)?;
-        Ok(())
+        self.control(cx, Control::Activate, &pairs)
     }
 
     fn activable_words(&self) -> &'static str {

@@ -34,6 +34,19 @@ pub struct Device {
 
 /// Parses `symld -g DG list -v`: records start at `Device Physical Name`; labels and values
 /// are separated by the first `:`; each `Source (SRC) Device Symmetrix Name` opens a session.
+/// True when a control action's output carries SYMCLI's success line, `'Recreate'
+/// operation successfully executed for device ...` (or `initiated`, or `for device group`,
+/// `for the device list`): the words scripts match (vendor-cli.md §2), any line breaks.
+pub fn confirms_control(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(4).any(|w| {
+        w[0] == "operation"
+            && w[1] == "successfully"
+            && matches!(w[2], "executed" | "initiated")
+            && w[3] == "for"
+    })
+}
+
 pub fn symld_list(text: &str) -> Result<Vec<Device>, SymError> {
     let mut devices: Vec<Device> = Vec::new();
     let mut saw_header = false;
@@ -359,5 +372,19 @@ mod tests {
         fn listing_like_text_never_panics(text in "(Device Physical Name: x\n|Device Symmetrix Name: [0-9]{0,4}\n|Source \\(SRC\\) Device Symmetrix Name: 1\n|State of Session: [A-Za-z]{0,8}\n|Target \\(TGT\\) Device Symmetrix Name: 2\n|[a-z :]{0,10}\n){0,10}") {
             let _ = symld_list(&text);
         }
+    }
+
+    #[test]
+    fn control_confirmation_is_the_success_line() {
+        assert!(confirms_control(
+            "'Recreate' operation successfully executed for device 'DEV001'\nin group 'DG'."
+        ));
+        assert!(confirms_control(
+            "'Activate' operation successfully initiated for device group\n'DG'."
+        ));
+        assert!(!confirms_control(""));
+        assert!(!confirms_control(
+            "'Activate' operation execution is in progress"
+        ));
     }
 }
