@@ -815,8 +815,10 @@ fn a_nec_snapshot_wait_reports_its_progress() {
         "state",
         "SOURCE_0002_SV0055",
         "snap/deleting",
+        // Long enough for a poll past the 2 s progress threshold whatever the jitter of
+        // the first two sleeps (1-2 s, then 2-4 s).
         "--for",
-        "5s",
+        "9s",
     ]);
     env.syncresync(&["-s", "iiststnec02"]).ok();
     let log = env.log("iiststnec02");

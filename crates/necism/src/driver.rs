@@ -202,7 +202,6 @@ fn log_output(slot: &Slot, output: &Output) {
     }
 }
 
-/// A failed iSM command as a core command error: its iSM message (stderr, else stdout).
 /// A retry delay for the log: jittered (issue 8), so milliseconds under ten seconds.
 fn jittered_delay_text(delay: Duration) -> String {
     if delay < Duration::from_secs(10) {
@@ -211,6 +210,8 @@ fn jittered_delay_text(delay: Duration) -> String {
         format_duration(delay)
     }
 }
+
+/// A failed iSM command as a core command error: its iSM message (stderr, else stdout).
 
 fn command_failed(command: &VendorCommand, output: &Output) -> Error {
     let text = if output.stderr.trim().is_empty() {
