@@ -4,6 +4,7 @@
 pub mod conformance;
 pub mod env;
 pub mod eternus;
+pub mod eternus_repl;
 pub mod ibmds;
 pub mod necism;
 pub mod symclone;

@@ -9,6 +9,8 @@ pub const PROMPT: &str = "CLI> ";
 pub const EXIT: &str = "exit";
 /// The error code the array answers while another session holds the resource; retried.
 pub const RESOURCE_LOCKED: &str = "E0060";
+/// The error code of a command naming a session (or volume) the array does not have.
+pub const NO_SESSION: &str = "E0110";
 
 /// Copy modes of `start advanced-copy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@
 use crate::config::{EternusConfig, ResourceMode, Selection};
 use crate::copy::{Direction, PairSessions, PairState};
 use crate::error::EternusError;
-use crate::replication::{Engine, OpOptions, Started};
+use crate::replication::{Concurrent, Engine, OpOptions, Started};
 use crate::repo::Pair;
 use crate::scripts::Suppress;
 use crate::transport::Options;
@@ -183,7 +183,7 @@ impl Eternus {
             .iter()
             .map(|p| (p.clone(), Direction::Regular))
             .collect();
-        engine.make_group(&group, no_scripts(), true)?;
+        engine.make_group(&group, no_scripts(), Concurrent::Suspend)?;
         cx.log.info(&format!(
             "suspended {} EC session(s) at the same instant",
             pairs.len()
@@ -319,7 +319,7 @@ impl SyncResource for Eternus {
         if equivalent.is_empty() || self.dry(cx, "EC suspend") {
             return Ok(());
         }
-        engine.make_group(&equivalent, no_scripts(), true)?;
+        engine.make_group(&equivalent, no_scripts(), Concurrent::Suspend)?;
         engine.close();
         Ok(())
     }

@@ -219,8 +219,18 @@ fn percent(text: &str) -> Result<Option<u8>, ParseError> {
     Ok(Some(v))
 }
 
+/// The session list. The array prints the header even when it has no session, so an
+/// answer without it (empty, or cut before the table) is an error, never "no sessions":
+/// read as an empty list it would make swsrpstat report nothing and swsrpmake -T start a
+/// full copy over a tracking session.
 pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
     let table = table(lines)?;
+    if table.columns.is_empty() {
+        return Err(ParseError(format!(
+            "show advanced-copy-sessions: no table header in the answer {:?}",
+            lines.join(" | ")
+        )));
+    }
     expect_columns(&table, SESSION_COLUMNS, "show advanced-copy-sessions")?;
     table
         .rows
@@ -312,8 +322,11 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
     }
 
     #[test]
-    fn empty_answer_is_an_empty_list_and_garbage_is_an_error() {
-        assert!(sessions(&[]).expect("empty").is_empty());
+    fn empty_answer_is_an_error_and_a_header_alone_is_no_session() {
+        assert!(sessions(&[]).unwrap_err().0.contains("no table header"));
+        assert!(sessions(&lines("\r\n  \n")).is_err());
+        let header_only: String = SESSIONS.lines().take(3).collect::<Vec<_>>().join("\n");
+        assert!(sessions(&lines(&header_only)).expect("header").is_empty());
         assert!(sessions(&lines("garbage here")).is_err());
         let wrong = "A   B\n--- ---\n1   2\n";
         assert!(sessions(&lines(wrong))

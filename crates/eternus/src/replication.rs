@@ -85,6 +85,18 @@ pub struct OpOptions {
     pub forced: bool,
 }
 
+/// The concurrent functions of swsrpmake (spec §3.6): two options, two meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Concurrent {
+    /// Pair by pair, in order.
+    #[default]
+    No,
+    /// `-Xconcur`: Concurrent Suspend of EC pairs (every pair must be synchronous).
+    Suspend,
+    /// `-Xconcur-opc`: Concurrent OPC (the group must hold no synchronous pair).
+    Opc,
+}
+
 /// Group names: up to 64 of `[A-Za-z0-9-_#.]`, the first alphanumeric.
 pub fn valid_group_name(name: &str) -> bool {
     is_safe_name(name, 64, &['-', '_', '#', '.'])
@@ -624,9 +636,25 @@ impl<'a> Engine<'a> {
     }
 
     pub fn make(&mut self, pair: &Pair, direction: Direction, opts: OpOptions) -> Result<()> {
+        self.make_with(pair, direction, opts, Concurrent::No)
+    }
+
+    /// [`Engine::make`] of one pair with `-Xconcur` (a Concurrent Suspend of that one EC
+    /// pair: refused unless it is synchronous) or not.
+    pub fn make_with(
+        &mut self,
+        pair: &Pair,
+        direction: Direction,
+        opts: OpOptions,
+        concurrent: Concurrent,
+    ) -> Result<()> {
         self.check_operation_server(pair)?;
         check_direction(pair, direction)?;
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+        check_concurrent(
+            std::slice::from_ref(&sessions.get(direction).is_some_and(|s| s.ctype.is_sync())),
+            concurrent,
+        )?;
         let step = Self::plan_make(pair, direction, &sessions, opts)?;
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
@@ -649,8 +677,11 @@ impl<'a> Engine<'a> {
             return Err(e);
         }
         self.record_made(pair)?;
-        self.script(Script::SrcPost, &from, suppress)?;
-        self.script(Script::DstPost, &to, suppress)
+        // Both post-processings run whatever the first did: a failed source remount must
+        // not leave the replica unmounted too. The first failure is reported after.
+        let source = self.script(Script::SrcPost, &from, suppress);
+        let destination = self.script(Script::DstPost, &to, suppress);
+        source.and(destination)
     }
 
     fn apply(&mut self, from: &Volume, to: &Volume, step: &MakeStep) -> Result<()> {
@@ -660,7 +691,7 @@ impl<'a> Engine<'a> {
             }
             MakeStep::Start { stop, mode } => {
                 if let Some(sid) = stop {
-                    self.call(&from.array, &cli::stop(&[*sid], false), Kind::Action)?;
+                    self.stop_running(&from.array, &[*sid])?;
                 }
                 self.call(
                     &from.array,
@@ -670,6 +701,35 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Ends running snapshot sessions before a restart (Table 8.6). A session that ended
+    /// by itself since the status query (its physical copy finished) is what the stop
+    /// wanted: when the array answers that a session does not exist, the list is read
+    /// again and only the sessions still there are stopped.
+    fn stop_running(&mut self, array: &str, sids: &[u32]) -> Result<()> {
+        match self.call(array, &cli::stop(sids, false), Kind::Action) {
+            Ok(_) => Ok(()),
+            Err(EternusError::Array { code, .. }) if code == cli::NO_SESSION => {
+                let alive: Vec<u32> = self
+                    .array_sessions(array)?
+                    .iter()
+                    .map(|s| s.sid)
+                    .filter(|sid| sids.contains(sid))
+                    .collect();
+                for sid in sids.iter().filter(|sid| !alive.contains(sid)) {
+                    self.log.info(&format!(
+                        "{array}: session {sid} ended by itself before its stop (physical copy finished)"
+                    ));
+                }
+                if alive.is_empty() {
+                    return Ok(());
+                }
+                self.call(array, &cli::stop(&alive, false), Kind::Action)?;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn record_made(&mut self, pair: &Pair) -> Result<()> {
@@ -685,12 +745,13 @@ impl<'a> Engine<'a> {
 
     /// `swsrpmake -Xgroup`: checks every pair first (a group mixing snapshot and
     /// synchronous pairs fails before any copy), then processes them in order and stops at
-    /// the first error; `concurrent` suspends (EC) or starts (OPC) them all in one command.
+    /// the first error; [`Concurrent::Suspend`] suspends the EC pairs, and
+    /// [`Concurrent::Opc`] starts the snapshots, all in one command.
     pub fn make_group(
         &mut self,
         pairs: &[(Pair, Direction)],
         opts: OpOptions,
-        concurrent: bool,
+        concurrent: Concurrent,
     ) -> Result<()> {
         for (pair, direction) in pairs {
             self.check_operation_server(pair)?;
@@ -706,7 +767,8 @@ impl<'a> Engine<'a> {
         if sync.iter().any(|s| *s) && sync.iter().any(|s| !*s) {
             return Err(EternusError::Refused("the group contains both snapshot-type and synchronous-type replication; nothing was done".into()));
         }
-        if opts.tracking && concurrent {
+        check_concurrent(&sync, concurrent)?;
+        if opts.tracking && concurrent == Concurrent::Opc {
             let tracking: Vec<bool> = pairs
                 .iter()
                 .zip(&all)
@@ -716,7 +778,7 @@ impl<'a> Engine<'a> {
                 return Err(EternusError::Refused("Concurrent OPC with -T: the group mixes tracking and non-tracking pairs; nothing was done".into()));
             }
         }
-        if !concurrent {
+        if concurrent == Concurrent::No {
             let mut made = Vec::new();
             let mut outcome = Ok(());
             for ((pair, direction), sessions) in pairs.iter().zip(&all) {
@@ -777,7 +839,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if !stops.is_empty() {
-                self.call(&array, &cli::stop(&stops, false), Kind::Action)?;
+                self.stop_running(&array, &stops)?;
             }
             let ends: Vec<(u32, u32)> = pairs
                 .iter()
@@ -903,6 +965,22 @@ impl CopySession {
             CopyType::Rec => "REC".into(),
             CopyType::Other(t) => t.clone(),
         }
+    }
+}
+
+/// The pre-check of the concurrent functions (manual 8.3.2.2 NOTES): Concurrent OPC
+/// fails, creating no copy, when any pair is synchronous; Concurrent Suspend applies to
+/// synchronous pairs only. `sync` says, per pair, whether its session is EC/REC.
+fn check_concurrent(sync: &[bool], concurrent: Concurrent) -> Result<()> {
+    match concurrent {
+        Concurrent::No => Ok(()),
+        Concurrent::Opc if sync.iter().any(|s| *s) => Err(EternusError::Refused(
+            "-Xconcur-opc (Concurrent OPC): synchronous processing (EC) exists in the group; nothing was done".into(),
+        )),
+        Concurrent::Suspend if sync.iter().any(|s| !*s) => Err(EternusError::Refused(
+            "-Xconcur (Concurrent Suspend) applies to synchronous processing (EC) only; nothing was done".into(),
+        )),
+        _ => Ok(()),
     }
 }
 
