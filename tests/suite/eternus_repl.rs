@@ -211,10 +211,151 @@ fn an_empty_session_listing_is_an_error_not_no_sessions() {
     );
 }
 
-// silence unused-import warnings until the data tests below use them
-#[allow(dead_code)]
-fn _uses(env: &TestEnv) {
-    let _ = read(env, 0);
-    write(env, 0, 0, 1, 1);
-    world(env, "SV1", &[]);
+// ----- emulator: copy semantics (defects 5, 6, 7) --------------------------------------
+
+const MB4: usize = 4 * 1024 * 1024;
+
+/// Volumes 0 and 1 of 4 MiB (/dev/hdisk10, /dev/hdisk20), registered as a pair; volume 0
+/// filled with random data.
+fn small_pair(env: &TestEnv) -> Vec<u8> {
+    world(
+        env,
+        "SV1",
+        &[("/dev/hdisk10", None, 4), ("/dev/hdisk20", None, 4)],
+    );
+    ok(env, "swsrpsetvol /dev/hdisk10 /dev/hdisk20");
+    write(env, 0, 0, MB4 as u64, 7);
+    read(env, 0)
+}
+
+fn sim_write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) -> super::env::Run {
+    env.run(
+        super::env::arraysim_bin(),
+        &[
+            "eternus",
+            "write",
+            "DX1",
+            &volume.to_string(),
+            &offset.to_string(),
+            "--random",
+            &len.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ],
+    )
+}
+
+/// The bytes `arraysim eternus write --random LEN --seed S` writes.
+fn random(env: &TestEnv, len: u64, seed: u64) -> Vec<u8> {
+    // Written on a scratch volume and read back: the test does not copy the generator.
+    env.sim(&["eternus", "add-volume", "DX1", "99", "--size-mb", "4"]);
+    write(env, 99, 0, len, seed);
+    read(env, 99)[..len as usize].to_vec()
+}
+
+#[test]
+fn a_write_to_an_opc_destination_mid_copy_keeps_the_rest_of_the_image() {
+    let env = TestEnv::new();
+    let image = small_pair(&env);
+    env.sim(&["rate", "DX1", "0"]);
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+    // Nothing copied yet: the destination reads as the point-in-time image.
+    assert!(
+        read(&env, 1) == image,
+        "uncopied destination is not the image"
+    );
+    // The source changes after the make; the image does not.
+    write(&env, 0, 300_000, 50_000, 11);
+    // A 100-byte host write inside track 1 of the destination.
+    write(&env, 1, 70_000, 100, 12);
+    let mut expected = image.clone();
+    expected[70_000..70_100].copy_from_slice(&random(&env, 100, 12));
+    assert!(
+        read(&env, 1) == expected,
+        "destination lost bytes around the write"
+    );
+    env.sim(&["rate", "DX1", "16384"]);
+    env.sim(&["clock", "advance", "10s"]);
+    assert!(ok(&env, "swsrpstat").contains("---- ---- ----"));
+    let got = read(&env, 1);
+    let first_diff = got.iter().zip(&expected).position(|(a, b)| a != b);
+    assert_eq!(first_diff, None, "copied replica differs from the image");
+}
+
+#[test]
+fn an_ec_destination_refuses_writes_until_suspended() {
+    let env = TestEnv::new();
+    let image = small_pair(&env);
+    ok(&env, "swsrpstartsync /dev/hdisk10 /dev/hdisk20");
+    env.sim(&["clock", "advance", "10s"]);
+    assert!(ok(&env, "swsrpstat").contains("regular equivalent"));
+    let refused = sim_write(&env, 1, 0, 512, 3);
+    assert_ne!(
+        refused.code, 0,
+        "write to an equivalent EC destination accepted"
+    );
+    refused.stderr_has("destination of copy session");
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+    assert!(read(&env, 1) == image, "replica differs from the source");
+    // Replicated (suspended): the replica is the host's.
+    assert_eq!(sim_write(&env, 1, 0, 512, 3).code, 0);
+    // -Xda blocks reads too.
+    ok(&env, "swsrpcancel /dev/hdisk10 /dev/hdisk20");
+    ok(&env, "swsrpstartsync -Xda /dev/hdisk10 /dev/hdisk20");
+    let run = env.run(
+        super::env::arraysim_bin(),
+        &["eternus", "read", "DX1", "1", "--out", "/dev/null"],
+    );
+    assert_ne!(run.code, 0, "read of a -Xda destination accepted");
+}
+
+/// Writes bytes straight into a volume's file, as a process outside the emulator would.
+fn poke(env: &TestEnv, volume: u32, offset: u64, bytes: &[u8]) {
+    use std::io::{Seek, SeekFrom, Write};
+    let path = env.path(&format!("/var/lib/arraysim/eternus/DX1/vol{volume}.img"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    f.seek(SeekFrom::Start(offset)).expect("seek");
+    f.write_all(bytes).expect("write");
+}
+
+#[test]
+fn source_changes_made_straight_into_the_file_are_copied() {
+    let env = TestEnv::new();
+    world(
+        &env,
+        "SV1",
+        &[("/dev/hdisk10", None, 4), ("/dev/hdisk20", None, 4)],
+    );
+    ok(&env, "swsrpsetvol /dev/hdisk10 /dev/hdisk20");
+    // One emulator write creates the file; the rest of it is written behind its back.
+    write(&env, 0, 0, 16, 1);
+    poke(&env, 0, 1_000_000, &[0xAB; 300_000]);
+    poke(&env, 0, 4 * 1024 * 1024 - 10, &[0xCD; 10]);
+    // Full OPC.
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+    env.sim(&["clock", "advance", "10s"]);
+    assert!(read(&env, 1) == read(&env, 0), "full OPC missed bytes");
+    // QuickOPC differential restart after more straight writes.
+    ok(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20");
+    env.sim(&["clock", "advance", "10s"]);
+    poke(&env, 0, 2_500_000, &[0x11; 70_000]);
+    ok(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20");
+    env.sim(&["clock", "advance", "10s"]);
+    assert!(read(&env, 1) == read(&env, 0), "QuickOPC missed bytes");
+    ok(&env, "swsrpcancel /dev/hdisk10 /dev/hdisk20");
+    // EC: equivalent, then a straight write, then the split.
+    ok(&env, "swsrpstartsync /dev/hdisk10 /dev/hdisk20");
+    env.sim(&["clock", "advance", "10s"]);
+    poke(&env, 0, 3_000_000, &[0x22; 5_000]);
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+    assert!(read(&env, 1) == read(&env, 0), "EC split missed bytes");
+    // And an EC resume.
+    poke(&env, 0, 100_000, &[0x33; 5_000]);
+    ok(&env, "swsrpstartsync /dev/hdisk10 /dev/hdisk20");
+    env.sim(&["clock", "advance", "10s"]);
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+    assert!(read(&env, 1) == read(&env, 0), "EC resume missed bytes");
 }

@@ -77,8 +77,8 @@ pub fn execute(
         }
         ["start", "advanced-copy", rest @ ..] => start(array, dir, now_ms, &options(rest)?),
         ["stop", "advanced-copy", rest @ ..] => stop(array, &options(rest)?),
-        ["suspend", "advanced-copy", rest @ ..] => suspend(array, now_ms, &options(rest)?),
-        ["resume", "advanced-copy", rest @ ..] => resume(array, now_ms, &options(rest)?),
+        ["suspend", "advanced-copy", rest @ ..] => suspend(array, dir, now_ms, &options(rest)?),
+        ["resume", "advanced-copy", rest @ ..] => resume(array, dir, now_ms, &options(rest)?),
         _ => Err(CliError("E0002", format!("Unknown command. ({line})"))),
     }
 }
@@ -335,8 +335,10 @@ fn start(
     for (src, dst, differential, tracks) in plan {
         match differential {
             Some(i) => {
+                let outside = array.differing_tracks(dir, src, dst);
                 let s = &mut array.sessions[i];
-                let changed = std::mem::take(&mut s.tracked);
+                let mut changed = std::mem::take(&mut s.tracked);
+                changed.union(&outside);
                 s.pending.union(&changed);
                 s.total = s.pending.len();
                 s.copied = 0;
@@ -415,6 +417,7 @@ fn stop(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, Cli
 
 fn suspend(
     array: &mut Array,
+    dir: &Path,
     now_ms: i64,
     opts: &[(String, String)],
 ) -> Result<Vec<String>, CliError> {
@@ -427,6 +430,13 @@ fn suspend(
         return Err(CliError("E5201", "Invalid copy phase.".into()));
     }
     for i in at {
+        // An equivalent EC mirrors every source write; a change made straight into the
+        // source file reaches the replica here, before the split.
+        let (src, dst) = (array.sessions[i].src, array.sessions[i].dst);
+        let outside = array.differing_tracks(dir, src, dst);
+        if !outside.is_empty() {
+            array.mirror(dir, src, dst, &outside);
+        }
         let s = &mut array.sessions[i];
         s.status = Status::Suspend;
         s.phase = Phase::Suspend;
@@ -438,6 +448,7 @@ fn suspend(
 
 fn resume(
     array: &mut Array,
+    dir: &Path,
     now_ms: i64,
     opts: &[(String, String)],
 ) -> Result<Vec<String>, CliError> {
@@ -452,8 +463,10 @@ fn resume(
         ));
     }
     for i in at {
+        let outside = array.differing_tracks(dir, array.sessions[i].src, array.sessions[i].dst);
         let s = &mut array.sessions[i];
-        let changed = std::mem::take(&mut s.tracked);
+        let mut changed = std::mem::take(&mut s.tracked);
+        changed.union(&outside);
         s.pending.union(&changed);
         s.total = s.pending.len();
         s.copied = 0;

@@ -274,6 +274,64 @@ fn write_at(dir: &Path, number: u32, size: u64, offset: u64, data: &[u8]) -> Res
     f.write_all(data).map_err(|e| io(&path, e))
 }
 
+/// The tracks of a volume file that hold data, from its extents (SEEK_DATA/SEEK_HOLE):
+/// whatever wrote them, the emulator or anything writing the file straight. Volume files
+/// are sparse, so an untouched volume has none.
+fn file_tracks(dir: &Path, number: u32, tracks: u64) -> Ranges {
+    use nix::unistd::{lseek, Whence};
+    use std::os::fd::AsRawFd;
+    let mut found = Ranges::default();
+    let Ok(f) = std::fs::File::open(vol_path(dir, number)) else {
+        return found;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let fd = f.as_raw_fd();
+    let mut pos: i64 = 0;
+    while pos < len {
+        let Ok(data) = lseek(fd, pos, Whence::SeekData) else {
+            break;
+        };
+        let hole = lseek(fd, data, Whence::SeekHole).unwrap_or(len);
+        let (a, b) = (data.max(0) as u64, hole.max(data).max(0) as u64);
+        found.insert(a / TRACK, b.div_ceil(TRACK));
+        if hole <= pos {
+            break;
+        }
+        pos = hole;
+    }
+    found.within(0, tracks)
+}
+
+/// Makes track `t` of a volume read as zeros (a hole where the filesystem allows).
+fn zero_track(dir: &Path, number: u32, size: u64, t: u64) -> Result<(), CliError> {
+    use nix::fcntl::{fallocate, FallocateFlags};
+    use std::os::fd::AsRawFd;
+    let path = vol_path(dir, number);
+    if let Ok(f) = OpenOptions::new().write(true).open(&path) {
+        let punched = fallocate(
+            f.as_raw_fd(),
+            FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE,
+            i64::try_from(t * TRACK).unwrap_or(i64::MAX),
+            i64::try_from(TRACK).unwrap_or(i64::MAX),
+        );
+        if punched.is_ok() {
+            return Ok(());
+        }
+    }
+    write_at(dir, number, size, t * TRACK, &vec![0u8; TRACK as usize])
+}
+
+/// A host access refused by the array (EC destination, `-Xda`).
+fn refused(number: u32, sid: u32, what: &str) -> CliError {
+    CliError(
+        "E5322",
+        format!(
+            "Access denied: volume {number} is the destination of copy session {sid} ({what})."
+        ),
+    )
+}
+
 impl Array {
     pub fn new(name: &str, box_id: &str) -> Array {
         Array {
@@ -302,12 +360,18 @@ impl Array {
             return Ok(());
         };
         let dst_size = d.size_mb * 1024 * 1024;
+        // What the files hold now, not only what the emulator wrote: bytes written straight
+        // into a volume file are copied too.
+        let mut src_data = s.written.clone();
+        src_data.union(&file_tracks(dir, src, s.tracks()));
+        let mut dst_data = d.written.clone();
+        dst_data.union(&file_tracks(dir, dst, d.tracks()));
         for (a, b) in ranges.iter() {
             if let Some((bad, _)) = s.bad.within(a, b).iter().next() {
                 return Err(bad);
             }
-            let mut data_tracks = s.written.within(a, b);
-            let mut zero_tracks = d.written.within(a, b);
+            let mut data_tracks = src_data.within(a, b);
+            let mut zero_tracks = dst_data.within(a, b);
             zero_tracks.subtract(&data_tracks);
             data_tracks = data_tracks.within(0, d.tracks());
             for (x, y) in data_tracks.iter() {
@@ -318,8 +382,7 @@ impl Array {
             }
             for (x, y) in zero_tracks.iter() {
                 for t in x..y {
-                    write_at(dir, dst, dst_size, t * TRACK, &vec![0u8; TRACK as usize])
-                        .map_err(|_| t)?;
+                    zero_track(dir, dst, dst_size, t).map_err(|_| t)?;
                 }
             }
             if let Some(v) = self.volumes.get_mut(&dst) {
@@ -398,9 +461,20 @@ impl Array {
         let first = offset / TRACK;
         let last = (offset + data.len() as u64 - 1) / TRACK;
         let touched = Ranges::span(first, last + 1);
+        // An EC destination is written by the copy only, until the session is suspended.
+        if let Some(s) = self.sessions.iter().find(|s| {
+            s.dst == number
+                && matches!(s.ctype, CType::Ec | CType::Rec)
+                && s.status == Status::Active
+        }) {
+            return Err(refused(number, s.sid, "EC, not suspended"));
+        }
         for i in 0..self.sessions.len() {
             let s = self.sessions[i].clone();
-            if s.src == number && s.copying() && s.ctype != CType::Ec {
+            // Copy-before-write (manual 6.1.1): a track not copied yet is copied first,
+            // whether the access is to the source (its old data must reach the copy) or to
+            // the destination (the rest of the track must be the point-in-time image).
+            if (s.src == number || s.dst == number) && s.copying() && s.ctype != CType::Ec {
                 let cow = s.pending.within(first, last + 1);
                 if !cow.is_empty() {
                     let mut updated = s.clone();
@@ -413,9 +487,6 @@ impl Array {
                 }
             }
             let s = &mut self.sessions[i];
-            if s.dst == number && s.copying() && s.ctype != CType::Ec {
-                s.pending.subtract(&touched);
-            }
             let tracks =
                 s.ctype == CType::QuickOpc || (s.ctype == CType::Ec && s.status != Status::Active);
             if (s.src == number || s.dst == number) && tracks {
@@ -447,12 +518,63 @@ impl Array {
         Ok(())
     }
 
-    /// The whole content of a volume.
+    /// The whole content of a volume, as a host reads it: the tracks of an OPC/QuickOPC
+    /// destination not copied yet read as the source's (its point-in-time image); an EC
+    /// destination started with `-Xda` cannot be read.
     pub fn read_volume(&self, dir: &Path, number: u32) -> Result<Vec<u8>, CliError> {
         let vol = self.volume(number)?;
         let size = usize::try_from(vol.size_mb * 1024 * 1024)
             .map_err(|_| CliError("E0019", "volume too large".into()))?;
-        read_at(dir, number, 0, size)
+        if let Some(s) = self
+            .sessions
+            .iter()
+            .find(|s| s.dst == number && s.no_access && s.status == Status::Active)
+        {
+            return Err(refused(number, s.sid, "EC started with -Xda"));
+        }
+        let mut data = read_at(dir, number, 0, size)?;
+        for s in self.sessions.iter().filter(|s| {
+            s.dst == number && s.copying() && !matches!(s.ctype, CType::Ec | CType::Rec)
+        }) {
+            for (a, b) in s.pending.within(0, vol.tracks()).iter() {
+                let from = (a * TRACK) as usize;
+                let len = ((b - a) * TRACK) as usize;
+                let bytes = read_at(dir, s.src, a * TRACK, len)?;
+                data[from..from + len].copy_from_slice(&bytes);
+            }
+        }
+        Ok(data)
+    }
+
+    /// Copies `ranges` of `src` onto `dst` now (EC mirroring of changes the emulator did
+    /// not see written).
+    pub fn mirror(&mut self, dir: &Path, src: u32, dst: u32, ranges: &Ranges) {
+        let _ = self.copy_tracks(dir, src, dst, ranges);
+    }
+
+    /// Tracks whose content differs between two volumes (among those holding data on
+    /// either side): what a differential restart or a resume must copy besides the tracks
+    /// the emulator saw written, since a volume file may be written straight.
+    pub fn differing_tracks(&self, dir: &Path, src: u32, dst: u32) -> Ranges {
+        let (Some(s), Some(d)) = (self.volumes.get(&src), self.volumes.get(&dst)) else {
+            return Ranges::default();
+        };
+        let tracks = s.tracks().min(d.tracks());
+        let mut candidates = s.written.clone();
+        candidates.union(&d.written);
+        candidates.union(&file_tracks(dir, src, tracks));
+        candidates.union(&file_tracks(dir, dst, tracks));
+        let mut differ = Ranges::default();
+        for (a, b) in candidates.within(0, tracks).iter() {
+            for t in a..b {
+                let x = read_at(dir, src, t * TRACK, TRACK as usize);
+                let y = read_at(dir, dst, t * TRACK, TRACK as usize);
+                if x.is_err() || y.is_err() || x != y {
+                    differ.insert(t, t + 1);
+                }
+            }
+        }
+        differ
     }
 }
 
