@@ -359,3 +359,132 @@ fn source_changes_made_straight_into_the_file_are_copied() {
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
     assert!(read(&env, 1) == read(&env, 0), "EC resume missed bytes");
 }
+
+// ----- defect 8: the eternus resource starts a group's copies together -----------------
+
+/// 20 pairs in group G20 (volumes 2k → 2k+1 of 64 MiB), a service over it.
+fn resource_group(env: &TestEnv, mode: &str) {
+    let root = env.root.display().to_string();
+    env.sim(&[
+        "setup",
+        "eternus",
+        "--root",
+        &root,
+        "--volumes",
+        "40",
+        "--server",
+        "SV1",
+    ]);
+    super::eternus::install_scripts(env, "#!/bin/sh\nexit 0\n");
+    for i in 0..20 {
+        ok(
+            env,
+            &format!(
+                "swsrpsetvol -Xgroup G20 /dev/hdisk{} /dev/hdisk{}",
+                10 + 2 * i,
+                11 + 2 * i
+            ),
+        );
+    }
+    env.write_service(
+        "grp",
+        &format!("[sync#1]\ntype = eternus\narray = DX1\ngroup = G20\nmode = {mode}\n"),
+    );
+}
+
+#[test]
+fn the_resource_starts_every_pair_of_a_group_in_one_command() {
+    for mode in ["opc", "quickopc"] {
+        let env = TestEnv::new();
+        resource_group(&env, mode);
+        for round in 0..2 {
+            env.sim(&["rate", "DX1", "0"]);
+            env.clear_calls();
+            env.syncresync(&["-s", "grp", "--force"]).ok();
+            let commands = env.commands(Some("eternus-cli"));
+            let starts: Vec<&String> = commands.iter().filter(|c| c.starts_with("start")).collect();
+            assert_eq!(starts.len(), 1, "{mode} round {round}: {commands:?}");
+            assert_eq!(
+                starts[0].matches(',').count(),
+                2 * 19,
+                "{mode}: not every pair in the start: {}",
+                starts[0]
+            );
+            let shows = commands.iter().filter(|c| c.starts_with("show")).count();
+            assert!(shows <= 2, "{mode}: {shows} queries: {commands:?}");
+            let stat = ok(&env, "swsrpstat -Xgroup G20");
+            assert_eq!(stat.matches(" snap ").count(), 20, "{stat}");
+        }
+    }
+}
+
+#[test]
+fn the_ec_resource_starts_and_suspends_a_group_in_one_command_each() {
+    let env = TestEnv::new();
+    resource_group(&env, "ec");
+    env.clear_calls();
+    env.syncresync(&["-s", "grp"]).ok();
+    let commands = env.commands(Some("eternus-cli"));
+    for verb in ["start", "suspend"] {
+        assert_eq!(
+            commands.iter().filter(|c| c.starts_with(verb)).count(),
+            1,
+            "{verb}: {commands:?}"
+        );
+    }
+    let stat = ok(&env, "swsrpstat -Xgroup G20");
+    assert_eq!(stat.matches("regular replicated").count(), 20, "{stat}");
+    env.clear_calls();
+    env.syncresync(&["-s", "grp", "--force"]).ok();
+    let commands = env.commands(Some("eternus-cli"));
+    for verb in ["resume", "suspend"] {
+        assert_eq!(
+            commands.iter().filter(|c| c.starts_with(verb)).count(),
+            1,
+            "{verb}: {commands:?}"
+        );
+    }
+}
+
+#[test]
+fn the_resource_takes_the_command_exclusion_locks() {
+    let env = TestEnv::new();
+    resource_group(&env, "quickopc");
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "start",
+        "--hang",
+    ]);
+    let mut resync = env
+        .command(env!("CARGO_BIN_EXE_syncresync"))
+        .args(["-s", "grp"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !env
+        .commands(Some("eternus-cli"))
+        .iter()
+        .any(|c| c.starts_with("start"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the resource never reached the array"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let delvol = acm(&env, "swsrpdelvol /dev/hdisk10 /dev/hdisk11");
+    let make = acm(&env, "swsrpmake -T /dev/hdisk12 /dev/hdisk13");
+    let _ = resync.kill();
+    let _ = resync.wait();
+    delvol
+        .code(1)
+        .stderr_has("swsrp0720")
+        .stderr_has("eternus resource");
+    make.code(1).stderr_has("swsrp0720");
+}

@@ -83,6 +83,10 @@ pub struct OpOptions {
     pub no_access: bool,
     /// `-j` (make): forced suspend (REC only).
     pub forced: bool,
+    /// Concurrent OPC with tracking may mix tracking pairs (restarted differentially) and
+    /// pairs without a session (started): the `eternus` resource's QuickOPC group after a
+    /// pair was added. swsrpmake keeps the manual's refusal.
+    pub mixed_tracking: bool,
 }
 
 /// The concurrent functions of swsrpmake (spec §3.6): two options, two meanings.
@@ -768,7 +772,7 @@ impl<'a> Engine<'a> {
             return Err(EternusError::Refused("the group contains both snapshot-type and synchronous-type replication; nothing was done".into()));
         }
         check_concurrent(&sync, concurrent)?;
-        if opts.tracking && concurrent == Concurrent::Opc {
+        if opts.tracking && concurrent == Concurrent::Opc && !opts.mixed_tracking {
             let tracking: Vec<bool> = pairs
                 .iter()
                 .zip(&all)
@@ -933,6 +937,68 @@ impl<'a> Engine<'a> {
             self.cancel(pair, *direction, opts, non_operation_server)?;
         }
         Ok(())
+    }
+
+    /// Starts or resumes the EC sessions of many pairs without pre-processing (the
+    /// `eternus` resource): every pair is checked on one session list first, then the new
+    /// sessions are started in one command and the suspended ones resumed in another.
+    pub fn startsync_batch(&mut self, pairs: &[Pair]) -> Result<Vec<Started>> {
+        for pair in pairs {
+            self.check_operation_server(pair)?;
+        }
+        let all = self.pair_sessions(pairs)?;
+        let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
+        let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut done = Vec::new();
+        for (pair, sessions) in pairs.iter().zip(&all) {
+            if let Some(other) = sessions.reverse.as_ref() {
+                return Err(EternusError::Refused(format!(
+                    "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+                    other.state().text(),
+                    pair.label()
+                )));
+            }
+            let array = pair.orig.array.clone();
+            match sessions.regular.as_ref() {
+                None => {
+                    starts
+                        .entry(array)
+                        .or_default()
+                        .push((pair.orig.number, pair.rep.number));
+                    done.push(Started::Started);
+                }
+                Some(s) if s.ctype.is_sync() => match s.state() {
+                    PairState::Sync | PairState::Equivalent => {
+                        done.push(Started::AlreadySynchronizing)
+                    }
+                    PairState::Replicated => {
+                        resumes.entry(array).or_default().push(s.sid);
+                        done.push(Started::Resumed);
+                    }
+                    other => {
+                        return Err(EternusError::Refused(format!(
+                            "{}: synchronous processing cannot start: status is {}",
+                            pair.label(),
+                            other.text()
+                        )))
+                    }
+                },
+                Some(s) => {
+                    return Err(EternusError::Refused(format!(
+                        "a snapshot session ({}) exists between {}; cancel it first",
+                        s.ctype_text(),
+                        pair.label()
+                    )))
+                }
+            }
+        }
+        for (array, ends) in starts {
+            self.call(&array, &cli::start(Mode::Ec, &ends, false), Kind::Action)?;
+        }
+        for (array, sids) in resumes {
+            self.call(&array, &cli::resume(&sids), Kind::Action)?;
+        }
+        Ok(done)
     }
 
     /// `swsrpstartsync -Xgroup`: in order, stopping at the first error.
