@@ -5,6 +5,7 @@ pub mod conformance;
 pub mod env;
 pub mod eternus;
 pub mod eternus_repl;
+pub mod eternus_snap;
 pub mod ibmds;
 pub mod necism;
 pub mod symclone;

@@ -7,7 +7,7 @@ use crate::output::{group_completed, pair_completed};
 use crate::{exclusive, operands, Cx, Spec};
 use arraysync_eternus::copy::Direction;
 use arraysync_eternus::exclusion::Class;
-use arraysync_eternus::replication::{Concurrent, OpOptions};
+use arraysync_eternus::replication::{Concurrent, OpOptions, Snap};
 use arraysync_eternus::scripts::Suppress;
 
 const FLAGS: &[Flag] = &[
@@ -55,14 +55,6 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     } else {
         Concurrent::No
     };
-    if let Some(snap) = args.any(&["-C", "-P"]) {
-        return Err(AcmError::new(
-            "swsrp0700",
-            format!(
-                "The operation cannot be performed: {snap} (SnapOPC/SnapOPC+) is not supported"
-            ),
-        ));
-    }
     let forced = args.has("-j");
     let opts = OpOptions {
         suppress: Suppress {
@@ -71,6 +63,13 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             all: forced || args.has("-Xgroup"),
         },
         tracking: args.has("-T"),
+        snap: if args.has("-C") {
+            Snap::SnapOpc
+        } else if args.has("-P") {
+            Snap::SnapOpcPlus
+        } else {
+            Snap::No
+        },
         forced,
         ..Default::default()
     };

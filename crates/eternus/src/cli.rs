@@ -21,6 +21,10 @@ pub enum Mode {
     QuickOpc,
     /// EC: synchronous equivalent copy.
     Ec,
+    /// SnapOPC: copy-on-write into a Snap Data Volume.
+    SnapOpc,
+    /// SnapOPC+: copy-on-write with generations (the newest saves, older ones are kept).
+    SnapOpcPlus,
 }
 
 impl Mode {
@@ -29,6 +33,8 @@ impl Mode {
             Mode::Opc => "opc",
             Mode::QuickOpc => "qopc",
             Mode::Ec => "ec",
+            Mode::SnapOpc => "snapopc",
+            Mode::SnapOpcPlus => "snapopc+",
         }
     }
 }

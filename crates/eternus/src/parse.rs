@@ -196,6 +196,8 @@ pub struct SessionRow {
     pub sid: u32,
     /// SnapOPC+ generation (`n/m` → n), `None` for other types.
     pub generation: Option<u32>,
+    /// SnapOPC+ generations of the source (`n/m` → m).
+    pub generations: Option<u32>,
     pub ctype: String,
     pub source: u32,
     pub destination: u32,
@@ -240,6 +242,10 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
                 Some("") | Some("-") | None => None,
                 Some(g) => Some(number(g, "generation")?),
             };
+            let generations = match r[1].split_once('/').map(|(_, m)| m.trim()) {
+                Some("") | Some("-") | None => None,
+                Some(m) => Some(number(m, "generation count")?),
+            };
             let timestamp = match r[15].as_str() {
                 "" | "-" => None,
                 t => Some(
@@ -251,6 +257,7 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
             Ok(SessionRow {
                 sid: number(&r[0], "session id")?,
                 generation,
+                generations,
                 ctype: r[2].clone(),
                 source: number(&r[4], "source volume number")?,
                 destination: number(&r[6], "destination volume number")?,

@@ -87,6 +87,30 @@ pub struct OpOptions {
     /// pairs without a session (started): the `eternus` resource's QuickOPC group after a
     /// pair was added. swsrpmake keeps the manual's refusal.
     pub mixed_tracking: bool,
+    /// `-C` (SnapOPC) or `-P` (SnapOPC+) for make; `-Xforce` for cancel (a SnapOPC+
+    /// generation and every older one).
+    pub snap: Snap,
+    pub force: bool,
+}
+
+/// The copy-on-write types of swsrpmake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Snap {
+    #[default]
+    No,
+    /// `-C`
+    SnapOpc,
+    /// `-P`
+    SnapOpcPlus,
+}
+
+fn make_mode(opts: OpOptions) -> Mode {
+    match (opts.snap, opts.tracking) {
+        (Snap::SnapOpc, _) => Mode::SnapOpc,
+        (Snap::SnapOpcPlus, _) => Mode::SnapOpcPlus,
+        (Snap::No, true) => Mode::QuickOpc,
+        (Snap::No, false) => Mode::Opc,
+    }
 }
 
 /// The concurrent functions of swsrpmake (spec §3.6): two options, two meanings.
@@ -611,11 +635,20 @@ impl<'a> Engine<'a> {
         if direction == Direction::Reverse && opts.tracking {
             return Err(EternusError::Refused("QuickOPC (-T) cannot run in the reverse direction; restore with an ordinary snapshot".into()));
         }
-        let mode = if opts.tracking {
-            Mode::QuickOpc
-        } else {
-            Mode::Opc
-        };
+        if direction == Direction::Reverse && opts.snap != Snap::No {
+            return Err(EternusError::Refused("-C and -P cannot be used to restore: restore from a Snap Data Volume with an ordinary snapshot (no -T, -C or -P)".into()));
+        }
+        let mode = make_mode(opts);
+        if opts.snap != Snap::No {
+            return Self::plan_snap(pair, current, mode);
+        }
+        if let Some(s) = current.filter(|s| s.is_snap()) {
+            return Err(EternusError::Refused(format!(
+                "a {} session exists between {}: a Snap Data Volume takes -C or -P only (or cancel it first)",
+                s.ctype_text(),
+                pair.label()
+            )));
+        }
         Ok(match current {
             None => MakeStep::Start { stop: None, mode },
             Some(s)
@@ -637,6 +670,45 @@ impl<'a> Engine<'a> {
                 )))
             }
         })
+    }
+
+    /// `-C`/`-P` (Table 8.6 and §3.2): a new copy-on-write session; SnapOPC replaces its
+    /// own session; SnapOPC+ to the oldest generation's destination drops that generation
+    /// and makes it the newest, and fails on any other existing generation.
+    fn plan_snap(pair: &Pair, current: Option<&CopySession>, mode: Mode) -> Result<MakeStep> {
+        let Some(s) = current else {
+            return Ok(MakeStep::Start { stop: None, mode });
+        };
+        match (&s.ctype, mode) {
+            (CopyType::SnapOpc, Mode::SnapOpc) => Ok(MakeStep::Start {
+                stop: Some(s.sid),
+                mode,
+            }),
+            (CopyType::SnapOpcPlus, Mode::SnapOpcPlus) => {
+                let (n, m) = (s.generation.unwrap_or(1), s.generations.unwrap_or(1));
+                if n == 1 && m > 1 {
+                    Ok(MakeStep::Start {
+                        stop: Some(s.sid),
+                        mode,
+                    })
+                } else if n == m {
+                    Err(EternusError::Refused(format!(
+                        "the same SnapOPC+ session already exists between {} (generation {n} of {m})",
+                        pair.label()
+                    )))
+                } else {
+                    Err(EternusError::Refused(format!(
+                        "{} is generation {n} of {m}: only the oldest generation's destination can take a new SnapOPC+ generation",
+                        pair.label()
+                    )))
+                }
+            }
+            _ => Err(EternusError::Refused(format!(
+                "a {} session exists between {}; cancel it first",
+                s.ctype_text(),
+                pair.label()
+            ))),
+        }
     }
 
     pub fn make(&mut self, pair: &Pair, direction: Direction, opts: OpOptions) -> Result<()> {
@@ -852,12 +924,11 @@ impl<'a> Engine<'a> {
                     (f.number, t.number)
                 })
                 .collect();
-            let mode = if opts.tracking {
-                Mode::QuickOpc
-            } else {
-                Mode::Opc
-            };
-            self.call(&array, &cli::start(mode, &ends, false), Kind::Action)?;
+            self.call(
+                &array,
+                &cli::start(make_mode(opts), &ends, false),
+                Kind::Action,
+            )?;
         }
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
         self.record_made_all(&ids)
@@ -885,6 +956,16 @@ impl<'a> Engine<'a> {
         };
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
+        if opts.force && session.ctype != CopyType::SnapOpcPlus {
+            return Err(EternusError::Refused(format!(
+                "-Xforce applies to SnapOPC+ only ({} is {})",
+                pair.label(),
+                session.ctype_text()
+            )));
+        }
+        if session.ctype == CopyType::SnapOpcPlus {
+            return self.cancel_generations(&from, &session, opts.force);
+        }
         if opts.tracking {
             if !session.tracking() {
                 return Err(EternusError::Refused(format!(
@@ -908,6 +989,35 @@ impl<'a> Engine<'a> {
             return self.script(Script::DstPost, &to, opts.suppress);
         }
         stopped.map(|_| ())
+    }
+
+    /// Cancels a SnapOPC+ generation: the oldest only, or with `-Xforce` this one and every
+    /// older one (the older generations' images are built on the newer ones' data).
+    fn cancel_generations(
+        &mut self,
+        from: &Volume,
+        session: &CopySession,
+        force: bool,
+    ) -> Result<()> {
+        let n = session.generation.unwrap_or(1);
+        if n > 1 && !force {
+            return Err(EternusError::Refused(format!(
+                "generation {n} of {} is not the oldest: only the oldest SnapOPC+ generation can be cancelled (or use -Xforce to cancel it and every older one)",
+                session.generations.unwrap_or(n)
+            )));
+        }
+        let sids: Vec<u32> = self
+            .array_sessions(&from.array)?
+            .iter()
+            .filter(|s| {
+                s.ctype == CopyType::SnapOpcPlus
+                    && s.source == session.source
+                    && s.generation.unwrap_or(1) <= n
+            })
+            .map(|s| s.sid)
+            .collect();
+        self.call(&from.array, &cli::stop(&sids, false), Kind::Action)?;
+        Ok(())
     }
 
     /// `swsrpcancel -Xgroup`: every pair with a session (in order, stopping at the first

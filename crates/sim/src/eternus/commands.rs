@@ -121,7 +121,7 @@ fn show_volumes(array: &Array) -> Vec<String> {
             number,
             v.name,
             "Available",
-            "Standard",
+            if v.is_sdv() { "SDV" } else { "Standard" },
             v.size_mb,
             v.uid.as_deref().unwrap_or("-")
         ));
@@ -199,9 +199,16 @@ fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
     };
     for session in &array.sessions {
         let tracks = array.volumes.get(&session.src).map_or(0, |v| v.tracks());
-        let generation = session
-            .generation
-            .map_or("-".to_string(), |g| format!("{g:>3}/{g:>3}"));
+        let generations = array.generations(session.src);
+        let generation = match generations
+            .iter()
+            .position(|&i| array.sessions[i].sid == session.sid)
+        {
+            Some(n) if session.ctype == CType::SnapOpcPlus => {
+                format!("{:>3}/{:>3}", n + 1, generations.len())
+            }
+            _ => "-".to_string(),
+        };
         let mut row = format!(
             "{:>5} {:>7} {:<8} {:<9} {:>5} {:<32} {:>5} {:<32} {:<13} {:<16} {:>6} {:<9}",
             session.sid,
@@ -274,6 +281,8 @@ fn start(
         Some("opc") => CType::Opc,
         Some("qopc") => CType::QuickOpc,
         Some("ec") => CType::Ec,
+        Some("snapopc") => CType::SnapOpc,
+        Some("snapopc+") => CType::SnapOpcPlus,
         Some(m) => return Err(CliError("E0001", format!("Bad value. (-mode {m})"))),
         None => return Err(CliError("E0004", "Missing parameter. (-mode)".into())),
     };
@@ -298,6 +307,16 @@ fn start(
         let (s, d) = (array.volume(src)?, array.volume(dst)?);
         if src == dst || d.size_mb < s.size_mb {
             return Err(CliError("E0019", "Inconsistent parameter.".into()));
+        }
+        // A Snap Data Volume is the target of SnapOPC/SnapOPC+ only.
+        let snap = matches!(ctype, CType::SnapOpc | CType::SnapOpcPlus);
+        if (d.is_sdv() && !snap)
+            || (s.is_sdv() && !(ctype == CType::Opc && array.snap_of(src).is_some()))
+        {
+            return Err(CliError(
+                "E5344",
+                "A Snap Data Volume can only be the destination of SnapOPC or SnapOPC+.".into(),
+            ));
         }
         let existing = array
             .sessions
@@ -351,6 +370,11 @@ fn start(
                 s.timestamp = Some(now_ms / 1000);
             }
             None => {
+                // A restore from a snapshot: its image lands on the source at once.
+                let restored =
+                    ctype == CType::Opc && array.restore_from_snap(dir, src, dst, now_ms)?;
+                let snap = matches!(ctype, CType::SnapOpc | CType::SnapOpcPlus);
+                let tracks = if restored || snap { 0 } else { tracks };
                 let sid = array.next_sid;
                 array.next_sid += 1;
                 array.sessions.push(Session {
@@ -372,6 +396,7 @@ fn start(
                     no_access,
                     timestamp: (ctype != CType::Ec).then_some(now_ms / 1000),
                     generation: None,
+                    saved: Ranges::default(),
                 });
             }
         }

@@ -48,9 +48,36 @@ pub struct Volume {
     pub written: Ranges,
     #[serde(default, skip_serializing_if = "Ranges::is_empty")]
     pub bad: Ranges,
+    /// A Snap Data Volume: its physical capacity (MB); `size_mb` is its logical size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdv_physical_mb: Option<u64>,
 }
 
 impl Volume {
+    pub fn tracks(&self) -> u64 {
+        self.size_mb * 1024 * 1024 / TRACK
+    }
+
+    pub fn is_sdv(&self) -> bool {
+        self.sdv_physical_mb.is_some()
+    }
+
+    /// Physical capacity of an SDV, in tracks.
+    pub fn physical_tracks(&self) -> u64 {
+        self.sdv_physical_mb.unwrap_or(0) * 1024 * 1024 / TRACK
+    }
+}
+
+/// A Snap Data Pool (`arraysim eternus add-pool`): capacity an SDV draws on when its own
+/// physical capacity is used up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pool {
+    /// `normal` or `encrypted`.
+    pub kind: String,
+    pub size_mb: u64,
+}
+
+impl Pool {
     pub fn tracks(&self) -> u64 {
         self.size_mb * 1024 * 1024 / TRACK
     }
@@ -164,11 +191,23 @@ pub struct Session {
     pub timestamp: Option<i64>,
     #[serde(default)]
     pub generation: Option<u32>,
+    /// SnapOPC/SnapOPC+: the tracks held in the destination (saved by copy-on-write
+    /// before a source write, or written by the host on the destination).
+    #[serde(default, skip_serializing_if = "Ranges::is_empty")]
+    pub saved: Ranges,
 }
 
 impl Session {
+    /// A background (physical) copy runs: OPC, QuickOPC, EC. Copy-on-write sessions have
+    /// none.
     pub fn copying(&self) -> bool {
-        self.status == Status::Active && matches!(self.phase, Phase::Copying | Phase::TrackingCopy)
+        self.status == Status::Active
+            && matches!(self.phase, Phase::Copying | Phase::TrackingCopy)
+            && !self.is_snap()
+    }
+
+    pub fn is_snap(&self) -> bool {
+        matches!(self.ctype, CType::SnapOpc | CType::SnapOpcPlus)
     }
 
     pub fn percent(&self) -> u64 {
@@ -206,6 +245,11 @@ pub struct Array {
     pub sessions: Vec<Session>,
     #[serde(default)]
     pub stats: Stats,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<Pool>,
+    /// 512-byte blocks written per volume since `swstestupdate start` (each block once).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub update_counters: BTreeMap<u32, Ranges>,
 }
 
 fn default_limit() -> usize {
@@ -343,6 +387,8 @@ impl Array {
             volumes: BTreeMap::new(),
             sessions: Vec::new(),
             stats: Stats::default(),
+            pools: Vec::new(),
+            update_counters: BTreeMap::new(),
         }
     }
 
@@ -469,6 +515,10 @@ impl Array {
         }) {
             return Err(refused(number, s.sid, "EC, not suspended"));
         }
+        self.snap_before_write(dir, number, &touched, now_ms)?;
+        if let Some(blocks) = self.update_counters.get_mut(&number) {
+            blocks.insert(offset / 512, (offset + data.len() as u64).div_ceil(512));
+        }
         for i in 0..self.sessions.len() {
             let s = self.sessions[i].clone();
             // Copy-before-write (manual 6.1.1): a track not copied yet is copied first,
@@ -518,6 +568,210 @@ impl Array {
         Ok(())
     }
 
+    // ----- SnapOPC / SnapOPC+ ---------------------------------------------------------
+
+    /// The SnapOPC+ generations of a source, oldest first (session indexes).
+    pub fn generations(&self, src: u32) -> Vec<usize> {
+        let mut g: Vec<usize> = (0..self.sessions.len())
+            .filter(|&i| {
+                self.sessions[i].src == src && self.sessions[i].ctype == CType::SnapOpcPlus
+            })
+            .collect();
+        g.sort_by_key(|&i| self.sessions[i].sid);
+        g
+    }
+
+    /// Whether session `i` saves old data on source writes: every SnapOPC session, and the
+    /// newest SnapOPC+ generation of its source (the older ones are inactive).
+    pub fn cow_active(&self, i: usize) -> bool {
+        let s = &self.sessions[i];
+        s.status == Status::Active
+            && match s.ctype {
+                CType::SnapOpc => true,
+                CType::SnapOpcPlus => self.generations(s.src).last() == Some(&i),
+                _ => false,
+            }
+    }
+
+    /// Tracks an SDV holds (its sessions' saved tracks).
+    pub fn sdv_used(&self, sdv: u32) -> u64 {
+        self.sessions
+            .iter()
+            .filter(|s| s.dst == sdv && s.is_snap())
+            .map(|s| s.saved.len())
+            .sum()
+    }
+
+    /// Tracks the SDVs draw from the pool (what exceeds their own physical capacity).
+    pub fn pool_used(&self) -> u64 {
+        self.volumes
+            .iter()
+            .filter(|(_, v)| v.is_sdv())
+            .map(|(n, v)| self.sdv_used(*n).saturating_sub(v.physical_tracks()))
+            .sum()
+    }
+
+    pub fn pool_tracks(&self) -> u64 {
+        self.pools.iter().map(Pool::tracks).sum()
+    }
+
+    /// Room for `more` tracks in SDV `sdv` (its own capacity, then the pool's). A volume
+    /// that is not an SDV has its whole logical size.
+    fn sdv_room(&self, sdv: u32, more: u64) -> bool {
+        let Some(v) = self.volumes.get(&sdv) else {
+            return false;
+        };
+        if !v.is_sdv() {
+            return true;
+        }
+        let used = self.sdv_used(sdv);
+        let over_now = used.saturating_sub(v.physical_tracks());
+        let over_after = (used + more).saturating_sub(v.physical_tracks());
+        self.pool_used() - over_now + over_after <= self.pool_tracks()
+    }
+
+    /// Capacity ran out: the session fails (overflow); for SnapOPC+ so does every earlier
+    /// generation of the source (manual 3.2).
+    fn overflow(&mut self, i: usize, now_ms: i64) {
+        let (src, ctype, sid) = {
+            let s = &self.sessions[i];
+            (s.src, s.ctype, s.sid)
+        };
+        for s in &mut self.sessions {
+            let earlier =
+                ctype == CType::SnapOpcPlus && s.ctype == ctype && s.src == src && s.sid < sid;
+            if s.sid == sid || earlier {
+                s.status = Status::ErrorSuspend;
+                s.error_code = 0xBB;
+                s.timestamp = Some(now_ms / 1000);
+            }
+        }
+    }
+
+    /// The sessions holding session `i`'s image: itself, and for SnapOPC+ every newer
+    /// generation; oldest first.
+    fn holders(&self, i: usize) -> Vec<usize> {
+        let s = &self.sessions[i];
+        if s.ctype != CType::SnapOpcPlus {
+            return vec![i];
+        }
+        self.generations(s.src)
+            .into_iter()
+            .filter(|&j| self.sessions[j].sid >= s.sid)
+            .collect()
+    }
+
+    /// Track `t` of session `i`'s point-in-time image: the copy saved by the oldest
+    /// generation at or after this one that saved it, else the source's current data.
+    fn snap_track(&self, dir: &Path, i: usize, t: u64) -> Result<Vec<u8>, CliError> {
+        for j in self.holders(i) {
+            if self.sessions[j].saved.contains(t) {
+                return read_at(dir, self.sessions[j].dst, t * TRACK, TRACK as usize);
+            }
+        }
+        read_at(dir, self.sessions[i].src, t * TRACK, TRACK as usize)
+    }
+
+    /// Copy-on-write before a host write of `touched` on `number`: the active sessions
+    /// whose source it is save the old tracks; a write to a snapshot destination first
+    /// takes the image's track (the destination holds it from then on).
+    fn snap_before_write(
+        &mut self,
+        dir: &Path,
+        number: u32,
+        touched: &Ranges,
+        now_ms: i64,
+    ) -> Result<(), CliError> {
+        for i in 0..self.sessions.len() {
+            let s = &self.sessions[i];
+            if !s.is_snap() || s.status != Status::Active {
+                continue;
+            }
+            let as_source = s.src == number && self.cow_active(i);
+            if !as_source && s.dst != number {
+                continue;
+            }
+            let tracks = self.volumes.get(&s.src).map_or(0, Volume::tracks);
+            let mut todo = touched.within(0, tracks);
+            todo.subtract(&s.saved);
+            if todo.is_empty() {
+                continue;
+            }
+            let dst = s.dst;
+            if !self.sdv_room(dst, todo.len()) {
+                self.overflow(i, now_ms);
+                continue;
+            }
+            let dst_size = self
+                .volumes
+                .get(&dst)
+                .map_or(0, |v| v.size_mb * 1024 * 1024);
+            for (a, b) in todo.iter() {
+                for t in a..b {
+                    let bytes = self.snap_track(dir, i, t)?;
+                    write_at(dir, dst, dst_size, t * TRACK, &bytes)?;
+                }
+            }
+            let s = &mut self.sessions[i];
+            s.saved.union(&todo);
+            s.tracked.union(&todo);
+            self.stats.copied_tracks += todo.len();
+            self.stats.copied_bytes += todo.len() * TRACK;
+        }
+        Ok(())
+    }
+
+    /// The session whose image volume `number` shows, if it is a snapshot destination.
+    pub fn snap_of(&self, number: u32) -> Option<usize> {
+        self.sessions
+            .iter()
+            .position(|s| s.dst == number && s.is_snap() && s.status == Status::Active)
+    }
+
+    /// The whole point-in-time image a snapshot destination shows.
+    fn snap_image(&self, dir: &Path, i: usize, size: usize) -> Result<Vec<u8>, CliError> {
+        let mut data = read_at(dir, self.sessions[i].src, 0, size)?;
+        // Newest first, so the oldest holder of a track is applied last and wins.
+        for j in self.holders(i).into_iter().rev() {
+            for (a, b) in self.sessions[j].saved.iter() {
+                let from = (a * TRACK) as usize;
+                if from >= size {
+                    continue;
+                }
+                let len = (((b - a) * TRACK) as usize).min(size - from);
+                let bytes = read_at(dir, self.sessions[j].dst, a * TRACK, len)?;
+                data[from..from + len].copy_from_slice(&bytes);
+            }
+        }
+        Ok(data)
+    }
+
+    /// A restore from a snapshot destination (OPC from it onto its source): the image is
+    /// written onto the target at once, through the copy-on-write of the active
+    /// generation (which absorbs the restore's writes, as the manual warns). False when
+    /// `from` is not a snapshot destination.
+    pub fn restore_from_snap(
+        &mut self,
+        dir: &Path,
+        from: u32,
+        to: u32,
+        now_ms: i64,
+    ) -> Result<bool, CliError> {
+        let Some(i) = self.snap_of(from) else {
+            return Ok(false);
+        };
+        let size = self.volume(to)?.size_mb.min(self.volume(from)?.size_mb) * 1024 * 1024;
+        let image = self.snap_image(dir, i, size as usize)?;
+        let current = read_at(dir, to, 0, size as usize)?;
+        for t in 0..size / TRACK {
+            let r = (t * TRACK) as usize..((t + 1) * TRACK) as usize;
+            if image[r.clone()] != current[r.clone()] {
+                self.host_write(dir, to, t * TRACK, &image[r], now_ms)?;
+            }
+        }
+        Ok(true)
+    }
+
     /// The whole content of a volume, as a host reads it: the tracks of an OPC/QuickOPC
     /// destination not copied yet read as the source's (its point-in-time image); an EC
     /// destination started with `-Xda` cannot be read.
@@ -531,6 +785,9 @@ impl Array {
             .find(|s| s.dst == number && s.no_access && s.status == Status::Active)
         {
             return Err(refused(number, s.sid, "EC started with -Xda"));
+        }
+        if let Some(i) = self.snap_of(number) {
+            return self.snap_image(dir, i, size);
         }
         let mut data = read_at(dir, number, 0, size)?;
         for s in self.sessions.iter().filter(|s| {
