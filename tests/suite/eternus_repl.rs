@@ -9,8 +9,10 @@ use std::os::unix::fs::PermissionsExt;
 
 /// The binaries of the commands this part adds (the first part's are mapped in eternus.rs).
 pub(super) fn bin(name: &str) -> Option<&'static str> {
-    let _ = name;
-    None
+    match name {
+        "swsrprevsync" => Some(env!("CARGO_BIN_EXE_swsrprevsync")),
+        _ => None,
+    }
 }
 
 fn script(env: &TestEnv, name: &str, text: &str) {
@@ -487,4 +489,75 @@ fn the_resource_takes_the_command_exclusion_locks() {
         .stderr_has("swsrp0720")
         .stderr_has("eternus resource");
     make.code(1).stderr_has("swsrp0720");
+}
+
+// ----- swsrprevsync -----------------------------------------------------------------------
+
+#[test]
+fn swsrprevsync_example_and_reversed_resume() {
+    let env = TestEnv::new();
+    world(
+        &env,
+        "SRC-SV",
+        &[("/dev/vg03", None, 4), ("/dev/vg03", Some("TARG-SV"), 4)],
+    );
+    ok(&env, "swsrpsetvol /dev/vg03 /dev/vg03@TARG-SV");
+    write(&env, 0, 0, MB4 as u64, 21);
+    ok(&env, "swsrpstartsync /dev/vg03 /dev/vg03@TARG-SV");
+    env.sim(&["clock", "advance", "10s"]);
+    ok(&env, "swsrpmake /dev/vg03 /dev/vg03@TARG-SV");
+    // Not suspended the other way: refused.
+    acm(&env, "swsrprevsync /dev/vg03@TARG-SV /dev/vg03").code(1);
+    let run = acm(&env, "swsrprevsync /dev/vg03 /dev/vg03@TARG-SV");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "FROM=/dev/vg03@TARG-SV,TO=/dev/vg03@SRC-SV swsrprevsync completed\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The manual's transcript (6.5.2.2 / 8.3.2.6).
+    assert_eq!(
+        ok(&env, "swsrpstat -h SRC-SV /dev/vg03@SRC-SV"),
+        "Server Original-Volume Replica-Volume Direction Status Execute\n\
+         SRC-SV /dev/vg03@SRC-SV /dev/vg03@TARG-SV reverse replicated ----\n"
+    );
+    let run = acm(&env, "swsrprevsync /dev/vg03@TARG-SV /dev/vg03@SRC-SV");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "FROM=/dev/vg03@SRC-SV,TO=/dev/vg03@TARG-SV swsrprevsync completed\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        ok(&env, "swsrpstat /dev/vg03@SRC-SV"),
+        "Server Original-Volume Replica-Volume Direction Status Execute\n\
+         SRC-SV /dev/vg03@SRC-SV /dev/vg03@TARG-SV regular replicated ----\n"
+    );
+    // Reversed, a resume copies the replica's changes back onto the original.
+    ok(&env, "swsrprevsync /dev/vg03 /dev/vg03@TARG-SV");
+    write(&env, 1, 500_000, 70_000, 22);
+    let replica = read(&env, 1);
+    ok(&env, "swsrpstartsync /dev/vg03@TARG-SV /dev/vg03");
+    env.sim(&["clock", "advance", "10s"]);
+    assert!(ok(&env, "swsrpstat").contains("reverse equivalent"));
+    assert!(
+        read(&env, 0) == replica,
+        "the original did not get the replica's data"
+    );
+    // A unidirectional pair cannot be reversed.
+    ok(&env, "swsrpcancel /dev/vg03@TARG-SV /dev/vg03");
+    ok(&env, "swsrpdelvol /dev/vg03 /dev/vg03@TARG-SV");
+    ok(&env, "swsrpsetvol -u /dev/vg03 /dev/vg03@TARG-SV");
+    ok(&env, "swsrpstartsync /dev/vg03 /dev/vg03@TARG-SV");
+    env.sim(&["clock", "advance", "10s"]);
+    ok(&env, "swsrpmake /dev/vg03 /dev/vg03@TARG-SV");
+    acm(&env, "swsrprevsync /dev/vg03 /dev/vg03@TARG-SV")
+        .code(1)
+        .stderr_has("unidirectional");
 }

@@ -95,6 +95,11 @@ pub fn resume(sessions: &[u32]) -> String {
     format!("resume advanced-copy -session-id {}", numbers(sessions))
 }
 
+/// Reverses suspended EC sessions: the destination becomes the source (swsrprevsync).
+pub fn reverse(sessions: &[u32]) -> String {
+    format!("reverse advanced-copy -session-id {}", numbers(sessions))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1111,6 +1111,60 @@ impl<'a> Engine<'a> {
         Ok(done)
     }
 
+    // ----- revsync ----------------------------------------------------------------------
+
+    /// `swsrprevsync`: reverses the suspended EC sessions running `direction` on `pairs`
+    /// (spec §4.11). Every pair is checked first; pairs already running the other way are
+    /// skipped (group form); the rest are reversed in one command. Returns how many were.
+    pub fn revsync(&mut self, pairs: &[(Pair, Direction)], group: bool) -> Result<usize> {
+        for (pair, _) in pairs {
+            self.check_operation_server(pair)?;
+            check_direction(pair, Direction::Reverse)?;
+        }
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+            let opposite = match direction {
+                Direction::Regular => Direction::Reverse,
+                Direction::Reverse => Direction::Regular,
+            };
+            let session = match (sessions.get(*direction), sessions.get(opposite)) {
+                (Some(s), _) => s,
+                (None, Some(s))
+                    if group && s.ctype.is_sync() && s.state() == PairState::Replicated =>
+                {
+                    continue
+                }
+                _ => {
+                    return Err(EternusError::Refused(format!(
+                        "{}: no synchronous processing runs from {} to {}",
+                        pair.label(),
+                        Self::ends(pair, *direction).0.qualified(),
+                        Self::ends(pair, *direction).1.qualified()
+                    )))
+                }
+            };
+            if !session.ctype.is_sync() || session.state() != PairState::Replicated {
+                return Err(EternusError::Refused(format!(
+                    "{} is not in replication established status (status {}): only a suspended EC can be reversed",
+                    pair.label(),
+                    session.state().text()
+                )));
+            }
+            by_array
+                .entry(pair.orig.array.clone())
+                .or_default()
+                .push(session.sid);
+        }
+        let mut reversed = 0;
+        for (array, sids) in by_array {
+            self.call(&array, &cli::reverse(&sids), Kind::Action)?;
+            reversed += sids.len();
+        }
+        Ok(reversed)
+    }
+
     /// `swsrpstartsync -Xgroup`: in order, stopping at the first error.
     pub fn startsync_group(
         &mut self,

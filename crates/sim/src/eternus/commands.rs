@@ -1,5 +1,5 @@
 //! The CLI commands of the dialect (docs/eternus.md): `show boxid`, `show volumes`,
-//! `show advanced-copy-sessions [-detail]`, `start|stop|suspend|resume advanced-copy`.
+//! `show advanced-copy-sessions [-detail]`, `start|stop|suspend|resume|reverse advanced-copy`.
 
 use std::path::Path;
 
@@ -78,6 +78,7 @@ pub fn execute(
         ["start", "advanced-copy", rest @ ..] => start(array, dir, now_ms, &options(rest)?),
         ["stop", "advanced-copy", rest @ ..] => stop(array, &options(rest)?),
         ["suspend", "advanced-copy", rest @ ..] => suspend(array, dir, now_ms, &options(rest)?),
+        ["reverse", "advanced-copy", rest @ ..] => reverse(array, &options(rest)?),
         ["resume", "advanced-copy", rest @ ..] => resume(array, dir, now_ms, &options(rest)?),
         _ => Err(CliError("E0002", format!("Unknown command. ({line})"))),
     }
@@ -502,6 +503,28 @@ fn resume(
         } else {
             Phase::Copying
         };
+    }
+    Ok(Vec::new())
+}
+
+/// Reverses suspended EC sessions (swsrprevsync): source and destination swap; the tracks
+/// changed on either side since the suspend stay recorded for the next resume.
+fn reverse(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, CliError> {
+    check_known(opts, &["session-id"])?;
+    let at = sids(opts, array)?;
+    if at.iter().any(|&i| {
+        let s = &array.sessions[i];
+        s.ctype != CType::Ec || s.status != Status::Suspend
+    }) {
+        return Err(CliError(
+            "E5321",
+            "The state of the specified session is not correct.".into(),
+        ));
+    }
+    for i in at {
+        let s = &mut array.sessions[i];
+        std::mem::swap(&mut s.src, &mut s.dst);
+        s.no_access = false;
     }
     Ok(Vec::new())
 }
