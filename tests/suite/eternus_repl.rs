@@ -11,6 +11,8 @@ use std::os::unix::fs::PermissionsExt;
 pub(super) fn bin(name: &str) -> Option<&'static str> {
     match name {
         "swsrprevsync" => Some(env!("CARGO_BIN_EXE_swsrprevsync")),
+        "swstestupdate" => Some(env!("CARGO_BIN_EXE_swstestupdate")),
+        "swstsdv" => Some(env!("CARGO_BIN_EXE_swstsdv")),
         _ => None,
     }
 }

@@ -201,3 +201,100 @@ fn running_out_of_sdv_and_pool_capacity_fails_the_generations() {
     let stat = ok(&env, "swsrpstat -O");
     assert_eq!(stat.matches("failed(overflow)").count(), 2, "{stat}");
 }
+
+// ----- 8.5: swstestupdate and swstsdv ------------------------------------------------------
+
+#[test]
+fn swstestupdate_counts_each_updated_block_once() {
+    let env = TestEnv::new();
+    snap_world(&env, 1, 1);
+    let run = acm(&env, "swstestupdate start /dev/hdisk10");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "/dev/hdisk10 swstestupdate completed\n"),
+        "{}",
+        run.stderr
+    );
+    acm(&env, "swstestupdate start /dev/hdisk10").code(1);
+    // 1,000 bytes from byte 100: blocks 0..=2; then blocks 1..=4 again in part.
+    write(&env, 0, 100, 1000, 1);
+    write(&env, 0, 600, 1900, 2);
+    assert_eq!(
+        ok(&env, "swstestupdate status /dev/hdisk10"),
+        "Volume-Name Update\n/dev/hdisk10 5\n"
+    );
+    let run = acm(&env, "swstestupdate stop /dev/hdisk10");
+    assert_eq!(
+        run.stdout, "/dev/hdisk10 swstestupdate completed\n",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        ok(&env, "swstestupdate status /dev/hdisk10"),
+        "Volume-Name Update\n/dev/hdisk10 ----\n"
+    );
+    acm(&env, "swstestupdate stop /dev/hdisk10").code(1);
+}
+
+#[test]
+fn swstsdv_stat_poolstat_and_init() {
+    let env = TestEnv::new();
+    // SDV: 4 MiB logical (8192 sectors), 1 MiB physical (2048 sectors).
+    snap_world(&env, 1, 1);
+    let box_id = "00ETERNUSDXM##ET44S20A##DX1#############";
+    assert_eq!(
+        ok(&env, "swstsdv stat /dev/hdisk11"),
+        format!(
+            "BoxID = {box_id}\nLUN = 1 (0x1)\n\
+             Rate Logical(sector) Physical(sector) Used(sector) Copy(sector) Host(sector) Pool(sector)\n\
+             0% 8192 2048 0 0 0 0\n"
+        )
+    );
+    env.sim(&[
+        "eternus",
+        "add-pool",
+        "DX1",
+        "--type",
+        "normal",
+        "--size-mb",
+        "2",
+    ]);
+    env.sim(&[
+        "eternus",
+        "add-pool",
+        "DX1",
+        "--type",
+        "encrypted",
+        "--size-mb",
+        "1",
+    ]);
+    ok(&env, "swsrpmake -C /dev/hdisk10 /dev/hdisk11");
+    // 20 tracks of 128 sectors: 16 in the SDV, 4 (512 sectors) from the pool.
+    write(&env, 0, 0, 20 * 65536, 3);
+    assert_eq!(
+        ok(&env, "swstsdv stat -G /dev/hdisk10 1"),
+        format!(
+            "BoxID = {box_id}\nLUN = 1 (0x1)\n\
+             Rate Logical(sector) Physical(sector) Used(sector) Copy(sector) Host(sector) Pool(sector)\n\
+             100% 8192 2048 2048 2048 0 512\n"
+        )
+    );
+    assert_eq!(
+        ok(&env, "swstsdv poolstat -G /dev/hdisk10"),
+        format!(
+            "BoxID = {box_id}\n\
+             Pool-Type Rate Total(sector) Used(sector) Copy(sector) Host(sector) Free(sector)\n\
+             Normal 12% 4096 512 512 0 3584\n\
+             Encrypted 0% 2048 0 0 0 2048\n"
+        )
+    );
+    // init is refused while SnapOPC runs, then empties the SDV.
+    acm(&env, "swstsdv init /dev/hdisk11").code(1);
+    ok(&env, "swsrpcancel /dev/hdisk10 /dev/hdisk11");
+    assert_eq!(
+        ok(&env, "swstsdv init /dev/hdisk11"),
+        "swstsdv init completed\n"
+    );
+    assert!(read(&env, 1).iter().all(|b| *b == 0));
+    acm(&env, "swstsdv stat /dev/hdisk10").code(1);
+}

@@ -95,6 +95,26 @@ pub fn resume(sessions: &[u32]) -> String {
     format!("resume advanced-copy -session-id {}", numbers(sessions))
 }
 
+/// `start|stop|show update-measurement` of one volume (swstestupdate).
+pub fn update_measurement(verb: &str, volume: u32) -> String {
+    format!("{verb} update-measurement -volume-number {volume}")
+}
+
+/// Capacities of a Snap Data Volume (swstsdv stat).
+pub fn show_sdv(volume: u32) -> String {
+    format!("show snap-data-volume -volume-number {volume}")
+}
+
+/// Capacities of the Snap Data Pool (swstsdv poolstat).
+pub fn show_pool() -> String {
+    "show snap-data-pool".to_string()
+}
+
+/// Empties a Snap Data Volume (swstsdv init).
+pub fn init_sdv(volume: u32) -> String {
+    format!("initialize snap-data-volume -volume-number {volume}")
+}
+
 /// Reverses suspended EC sessions: the destination becomes the source (swsrprevsync).
 pub fn reverse(sessions: &[u32]) -> String {
     format!("reverse advanced-copy -session-id {}", numbers(sessions))

@@ -273,6 +273,115 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
         .collect()
 }
 
+/// The values of the named columns of every row, by header name (any column order).
+fn named(lines: &[String], names: &[&str], what: &str) -> Result<Vec<Vec<u64>>, ParseError> {
+    let table = table(lines)?;
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            table.columns.iter().position(|c| c == n).ok_or_else(|| {
+                ParseError(format!("{what}: no column '{n}' in {:?}", table.columns))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    table
+        .rows
+        .iter()
+        .map(|r| at.iter().map(|&i| number(&r[i], what)).collect())
+        .collect()
+}
+
+/// `show update-measurement`: the blocks updated, `None` when no measurement runs.
+pub fn update_blocks(lines: &[String]) -> Result<Option<u64>, ParseError> {
+    let rows = named(
+        lines,
+        &["Volume No.", "Updated Blocks"],
+        "show update-measurement",
+    )?;
+    Ok(rows.first().map(|r| r[1]))
+}
+
+/// `show snap-data-volume`, in 512-byte sectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SdvRow {
+    pub logical: u64,
+    pub physical: u64,
+    pub used: u64,
+    pub copy: u64,
+    pub host: u64,
+    pub pool: u64,
+}
+
+pub fn sdv(lines: &[String]) -> Result<SdvRow, ParseError> {
+    let rows = named(
+        lines,
+        &[
+            "Logical (sector)",
+            "Physical (sector)",
+            "Used (sector)",
+            "Copy (sector)",
+            "Host (sector)",
+            "Pool (sector)",
+        ],
+        "show snap-data-volume",
+    )?;
+    let r = rows
+        .first()
+        .ok_or_else(|| ParseError("show snap-data-volume: no row".into()))?;
+    Ok(SdvRow {
+        logical: r[0],
+        physical: r[1],
+        used: r[2],
+        copy: r[3],
+        host: r[4],
+        pool: r[5],
+    })
+}
+
+/// One row of `show snap-data-pool`, in sectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolRow {
+    pub kind: String,
+    pub total: u64,
+    pub used: u64,
+    pub copy: u64,
+    pub host: u64,
+    pub free: u64,
+}
+
+pub fn pools(lines: &[String]) -> Result<Vec<PoolRow>, ParseError> {
+    let table = table(lines)?;
+    let kind = table
+        .columns
+        .iter()
+        .position(|c| c == "Pool Type")
+        .ok_or_else(|| ParseError("show snap-data-pool: no 'Pool Type' column".into()))?;
+    let values = named(
+        lines,
+        &[
+            "Total (sector)",
+            "Used (sector)",
+            "Copy (sector)",
+            "Host (sector)",
+            "Free (sector)",
+        ],
+        "show snap-data-pool",
+    )?;
+    Ok(table
+        .rows
+        .iter()
+        .zip(values)
+        .map(|(r, v)| PoolRow {
+            kind: r[kind].clone(),
+            total: v[0],
+            used: v[1],
+            copy: v[2],
+            host: v[3],
+            free: v[4],
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

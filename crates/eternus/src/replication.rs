@@ -1111,6 +1111,52 @@ impl<'a> Engine<'a> {
         Ok(done)
     }
 
+    // ----- 8.5: update measurement and Snap Data Volumes ---------------------------------
+
+    fn garbled(array: &str, e: parse::ParseError) -> EternusError {
+        EternusError::Transport {
+            array: array.to_string(),
+            message: format!("unexpected output: {e}"),
+        }
+    }
+
+    /// `swstestupdate start|stop` of a volume.
+    pub fn update_measurement(&mut self, volume: &Volume, start: bool) -> Result<()> {
+        let verb = if start { "start" } else { "stop" };
+        self.call(
+            &volume.array,
+            &cli::update_measurement(verb, volume.number),
+            Kind::Action,
+        )?;
+        Ok(())
+    }
+
+    /// `swstestupdate status`: 512-byte blocks updated since the start, `None` without a
+    /// measurement.
+    pub fn update_status(&mut self, volume: &Volume) -> Result<Option<u64>> {
+        let lines = self.call(
+            &volume.array,
+            &cli::update_measurement("show", volume.number),
+            Kind::Query,
+        )?;
+        parse::update_blocks(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    pub fn sdv_stat(&mut self, volume: &Volume) -> Result<parse::SdvRow> {
+        let lines = self.call(&volume.array, &cli::show_sdv(volume.number), Kind::Query)?;
+        parse::sdv(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    pub fn pool_stat(&mut self, volume: &Volume) -> Result<Vec<parse::PoolRow>> {
+        let lines = self.call(&volume.array, &cli::show_pool(), Kind::Query)?;
+        parse::pools(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    pub fn sdv_init(&mut self, volume: &Volume) -> Result<()> {
+        self.call(&volume.array, &cli::init_sdv(volume.number), Kind::Action)?;
+        Ok(())
+    }
+
     // ----- revsync ----------------------------------------------------------------------
 
     /// `swsrprevsync`: reverses the suspended EC sessions running `direction` on `pairs`

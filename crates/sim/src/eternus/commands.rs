@@ -79,6 +79,15 @@ pub fn execute(
         ["stop", "advanced-copy", rest @ ..] => stop(array, &options(rest)?),
         ["suspend", "advanced-copy", rest @ ..] => suspend(array, dir, now_ms, &options(rest)?),
         ["reverse", "advanced-copy", rest @ ..] => reverse(array, &options(rest)?),
+        [verb @ ("start" | "stop" | "show"), "update-measurement", rest @ ..] => {
+            update_measurement(array, verb, &options(rest)?)
+        }
+        ["show", "snap-data-volume", rest @ ..] => show_sdv(array, &options(rest)?),
+        ["show", "snap-data-pool", rest @ ..] => {
+            check_known(&options(rest)?, &[])?;
+            Ok(show_pool(array))
+        }
+        ["initialize", "snap-data-volume", rest @ ..] => init_sdv(array, dir, &options(rest)?),
         ["resume", "advanced-copy", rest @ ..] => resume(array, dir, now_ms, &options(rest)?),
         _ => Err(CliError("E0002", format!("Unknown command. ({line})"))),
     }
@@ -525,6 +534,147 @@ fn reverse(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, 
         let s = &mut array.sessions[i];
         std::mem::swap(&mut s.src, &mut s.dst);
         s.no_access = false;
+    }
+    Ok(Vec::new())
+}
+
+fn one_volume(array: &Array, opts: &[(String, String)]) -> Result<u32, CliError> {
+    check_known(opts, &["volume-number"])?;
+    let n = numbers(opts, "volume-number")?;
+    match n.as_slice() {
+        [v] => array.volume(*v).map(|_| *v),
+        _ => Err(CliError("E0019", "Inconsistent parameter.".into())),
+    }
+}
+
+/// The update measurement of swstestupdate: 512-byte blocks written since its start,
+/// each block counted once.
+fn update_measurement(
+    array: &mut Array,
+    verb: &str,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    let v = one_volume(array, opts)?;
+    let running = array.update_counters.contains_key(&v);
+    match verb {
+        "start" if running => Err(CliError(
+            "E5342",
+            "The copy session has already been set.".into(),
+        )),
+        "start" => {
+            array.update_counters.insert(v, Ranges::default());
+            Ok(Vec::new())
+        }
+        "stop" if !running => Err(CliError::no_resource()),
+        "stop" => {
+            array.update_counters.remove(&v);
+            Ok(Vec::new())
+        }
+        _ => {
+            let mut lines = vec![
+                "Volume  Updated".to_string(),
+                "No.     Blocks".to_string(),
+                format!("{} {}", "-".repeat(7), "-".repeat(12)),
+            ];
+            if let Some(blocks) = array.update_counters.get(&v) {
+                lines.push(format!("{v:>7} {:>12}", blocks.len()));
+            }
+            Ok(lines)
+        }
+    }
+}
+
+const SECTORS_PER_MB: u64 = 2048;
+const SECTORS_PER_TRACK: u64 = super::model::TRACK / 512;
+
+/// `show snap-data-volume`: capacities of an SDV in 512-byte sectors. Copy is what the
+/// sessions saved, Pool what exceeded the SDV's own capacity.
+fn show_sdv(array: &Array, opts: &[(String, String)]) -> Result<Vec<String>, CliError> {
+    let v = one_volume(array, opts)?;
+    let vol = array.volume(v)?;
+    if !vol.is_sdv() {
+        return Err(CliError(
+            "E5344",
+            "The specified volume is not a Snap Data Volume.".into(),
+        ));
+    }
+    let total = array.sdv_used(v) * SECTORS_PER_TRACK;
+    let physical = vol.sdv_physical_mb.unwrap_or(0) * SECTORS_PER_MB;
+    let used = total.min(physical);
+    Ok(vec![
+        "Volume  Logical      Physical     Used         Copy         Host         Pool".to_string(),
+        "No.     (sector)     (sector)     (sector)     (sector)     (sector)     (sector)"
+            .to_string(),
+        format!("{} {}", "-".repeat(7), vec!["-".repeat(12); 6].join(" ")),
+        format!(
+            "{v:>7} {:>12} {physical:>12} {used:>12} {used:>12} {:>12} {:>12}",
+            vol.size_mb * SECTORS_PER_MB,
+            0,
+            total - used
+        ),
+    ])
+}
+
+/// `show snap-data-pool`: one row per pool type (the SDVs draw on the normal pools).
+fn show_pool(array: &Array) -> Vec<String> {
+    let mut lines = vec![
+        "Pool       Total        Used         Copy         Host         Free".to_string(),
+        "Type       (sector)     (sector)     (sector)     (sector)     (sector)".to_string(),
+        format!("{} {}", "-".repeat(10), vec!["-".repeat(12); 5].join(" ")),
+    ];
+    let mut used_left = array.pool_used() * SECTORS_PER_TRACK;
+    for (kind, label) in [("normal", "Normal"), ("encrypted", "Encrypted")] {
+        let total: u64 = array
+            .pools
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| p.size_mb * SECTORS_PER_MB)
+            .sum();
+        let used = if kind == "normal" {
+            used_left.min(total)
+        } else {
+            0
+        };
+        used_left -= used;
+        lines.push(format!(
+            "{label:<10} {total:>12} {used:>12} {used:>12} {:>12} {:>12}",
+            0,
+            total - used
+        ));
+    }
+    lines
+}
+
+/// `initialize snap-data-volume`: empties an SDV no session uses.
+fn init_sdv(
+    array: &mut Array,
+    dir: &Path,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    let v = one_volume(array, opts)?;
+    if !array.volume(v)?.is_sdv() {
+        return Err(CliError(
+            "E5344",
+            "The specified volume is not a Snap Data Volume.".into(),
+        ));
+    }
+    if array.sessions.iter().any(|s| s.src == v || s.dst == v) {
+        return Err(CliError(
+            "E5321",
+            "The state of the specified session is not correct.".into(),
+        ));
+    }
+    let path = dir.join(format!("vol{v}.img"));
+    if let Err(e) = std::fs::remove_file(&path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return Err(CliError(
+                "E0001",
+                format!("internal error on {}: {e}", path.display()),
+            ));
+        }
+    }
+    if let Some(vol) = array.volumes.get_mut(&v) {
+        vol.written = Ranges::default();
     }
     Ok(Vec::new())
 }
