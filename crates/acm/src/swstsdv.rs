@@ -21,11 +21,7 @@ pub fn spec() -> Spec {
 }
 
 fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0%".to_string()
-    } else {
-        format!("{}%", part * 100 / whole)
-    }
+    format!("{}%", (part * 100).checked_div(whole).unwrap_or(0))
 }
 
 /// The SDV a command names: the volume itself, or LU `lu` of the access volume's array.
