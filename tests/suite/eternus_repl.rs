@@ -11,6 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 pub(super) fn bin(name: &str) -> Option<&'static str> {
     match name {
         "swsrprevsync" => Some(env!("CARGO_BIN_EXE_swsrprevsync")),
+        "swsrprecoverres" => Some(env!("CARGO_BIN_EXE_swsrprecoverres")),
         "swstestupdate" => Some(env!("CARGO_BIN_EXE_swstestupdate")),
         "swstsdv" => Some(env!("CARGO_BIN_EXE_swstsdv")),
         _ => None,
@@ -562,4 +563,98 @@ fn swsrprevsync_example_and_reversed_resume() {
     acm(&env, "swsrprevsync /dev/vg03 /dev/vg03@TARG-SV")
         .code(1)
         .stderr_has("unidirectional");
+}
+
+// ----- swsrprecoverres --------------------------------------------------------------------
+
+/// Kills a swsrpmake while the array hangs on its start: the source pre-processing ran,
+/// the post-processing did not.
+fn interrupted_make(env: &TestEnv) -> (std::path::PathBuf, std::path::PathBuf) {
+    pair_world(env);
+    let (src, dst) = (env.path("/src-post"), env.path("/dst-post"));
+    script(
+        env,
+        "RepSrc.post",
+        &format!("#!/bin/sh\necho \"$1\" > '{}'\n", src.display()),
+    );
+    script(
+        env,
+        "RepDst.post",
+        &format!("#!/bin/sh\necho \"$1\" > '{}'\n", dst.display()),
+    );
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "start",
+        "--hang",
+    ]);
+    let mut make = env
+        .command(env!("CARGO_BIN_EXE_swsrpmake"))
+        .args(["/dev/hdisk10", "/dev/hdisk20"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !env
+        .commands(Some("eternus-cli"))
+        .iter()
+        .any(|c| c.starts_with("start"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "swsrpmake never reached the array"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = make.kill();
+    let _ = make.wait();
+    env.sim(&["fault", "clear"]);
+    assert!(!src.exists() && !dst.exists());
+    (src, dst)
+}
+
+#[test]
+fn swsrprecoverres_runs_the_post_processing_an_interrupted_swsrpmake_left() {
+    let env = TestEnv::new();
+    let (src, dst) = interrupted_make(&env);
+    let run = acm(&env, "swsrprecoverres");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "swsrprecoverres completed\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&src).expect("src post").trim(),
+        "/dev/hdisk10"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&dst).expect("dst post").trim(),
+        "/dev/hdisk20"
+    );
+    // Done once: a second run has nothing to do.
+    std::fs::remove_file(&src).expect("rm");
+    ok(&env, "swsrprecoverres");
+    assert!(!src.exists());
+    // -r rebuilds the device information from the array too.
+    ok(&env, "swsrprecoverres -r");
+}
+
+#[test]
+fn swsrprecoverres_p_drops_the_pending_post_processing() {
+    let env = TestEnv::new();
+    let (src, dst) = interrupted_make(&env);
+    ok(&env, "swsrprecoverres -p");
+    ok(&env, "swsrprecoverres");
+    assert!(!src.exists() && !dst.exists());
+    // A completed swsrpmake owes nothing.
+    ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
+    std::fs::remove_file(&src).expect("post ran");
+    ok(&env, "swsrprecoverres");
+    assert!(!src.exists());
+    acm(&env, "swsrprecoverres extra").code(2);
 }

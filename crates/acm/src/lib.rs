@@ -16,6 +16,7 @@ pub mod output;
 pub mod swsrpcancel;
 pub mod swsrpdelvol;
 pub mod swsrpmake;
+pub mod swsrprecoverres;
 pub mod swsrprevsync;
 pub mod swsrpsetvol;
 pub mod swsrpstartsync;

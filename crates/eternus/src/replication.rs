@@ -49,6 +49,10 @@ pub fn local_server_name(paths: &Paths) -> Result<String> {
         .unwrap_or_else(|| "localhost".to_string()))
 }
 
+/// Where swsrpmake records the post-processing it owes while the copy is made (one file
+/// per pair); swsrprecoverres runs what an interrupted swsrpmake left there.
+pub const PENDING_DIR: &str = "/etc/opt/FJSVswsrp/data/DEFAULT/pending";
+
 /// swsrpsetvol options.
 #[derive(Debug, Clone, Default)]
 pub struct SetvolOptions {
@@ -488,6 +492,90 @@ impl<'a> Engine<'a> {
         }
     }
 
+    fn would_run(&self, script: Script, volume: &Volume, suppress: Suppress) -> bool {
+        let source = matches!(script, Script::SrcPre | Script::SrcPost);
+        !(suppress.all || (source && suppress.source) || (!source && suppress.destination))
+            && volume.server == self.local
+    }
+
+    fn pending_path(&self, id: i64) -> std::path::PathBuf {
+        self.paths
+            .under_root(PENDING_DIR)
+            .join(format!("pair-{id}"))
+    }
+
+    /// Records (atomically) the post-processing owed for `pair`, or clears it (`None` or
+    /// nothing owed).
+    fn owe_post(&self, pair: &Pair, owed: Option<&[(Script, Volume)]>) -> Result<()> {
+        let path = self.pending_path(pair.id);
+        match owed.filter(|o| !o.is_empty()) {
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(EternusError::io(&path, e))
+                }
+                _ => Ok(()),
+            },
+            Some(owed) => {
+                let dir = self.paths.under_root(PENDING_DIR);
+                std::fs::create_dir_all(&dir).map_err(|e| EternusError::io(&dir, e))?;
+                let text: String = owed
+                    .iter()
+                    .map(|(s, v)| format!("{} {}\n", s.file_name(), v.device))
+                    .collect();
+                arraysync_core::state::atomic_write(&path, text.as_bytes())
+                    .map_err(|e| EternusError::io(&path, e))
+            }
+        }
+    }
+
+    /// swsrprecoverres: runs (or with `skip_post`, drops) the post-processing interrupted
+    /// swsrpmake runs left; returns what it ran. `rebuild` (`-r`) first re-reads the
+    /// devices from the arrays.
+    pub fn recover(&mut self, rebuild: bool, skip_post: bool) -> Result<Vec<String>> {
+        if rebuild {
+            self.collect_devices()?;
+        }
+        let dir = self.paths.under_root(PENDING_DIR);
+        let mut entries: Vec<std::path::PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(list) => list.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(EternusError::io(&dir, e)),
+        };
+        entries.sort();
+        let mut ran = Vec::new();
+        let mut first_error = None;
+        for path in entries {
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| EternusError::io(&path, e))?;
+            if !meta.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| EternusError::io(&path, e))?;
+            if !skip_post {
+                for line in text.lines() {
+                    let Some((name, device)) = line.split_once(' ') else {
+                        continue;
+                    };
+                    let script = match name {
+                        "RepSrc.post" => Script::SrcPost,
+                        "RepDst.post" => Script::DstPost,
+                        _ => continue,
+                    };
+                    match scripts::run(self.paths, self.log, script, device) {
+                        Ok(()) => ran.push(format!("{name} {device}")),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            std::fs::remove_file(&path).map_err(|e| EternusError::io(&path, e))?;
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(ran),
+        }
+    }
+
     fn script(&self, script: Script, volume: &Volume, suppress: Suppress) -> Result<()> {
         let source = matches!(script, Script::SrcPre | Script::SrcPost);
         if suppress.all || (source && suppress.source) || (!source && suppress.destination) {
@@ -735,12 +823,24 @@ impl<'a> Engine<'a> {
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
         let suppress = opts.suppress;
-        self.script(Script::SrcPre, &from, suppress)?;
         let sync = matches!(step, MakeStep::Suspend(_));
+        // Owed from the source pre-processing on, until both post-processings ran (for a
+        // sync pair the destination post remounts what swsrpstartsync's pre unmounted).
+        let mut owed = vec![
+            (Script::SrcPost, from.clone()),
+            (Script::DstPost, to.clone()),
+        ];
+        owed.retain(|(script, volume)| self.would_run(*script, volume, suppress));
+        self.owe_post(pair, Some(&owed))?;
+        if let Err(e) = self.script(Script::SrcPre, &from, suppress) {
+            self.owe_post(pair, None)?;
+            return Err(e);
+        }
         if !sync {
             if let Err(e) = self.script(Script::DstPre, &to, suppress) {
                 // Remount what the source pre-processing unmounted.
                 let _ = self.script(Script::SrcPost, &from, suppress);
+                self.owe_post(pair, None)?;
                 return Err(e);
             }
         }
@@ -750,6 +850,7 @@ impl<'a> Engine<'a> {
             if !sync {
                 let _ = self.script(Script::DstPost, &to, suppress);
             }
+            self.owe_post(pair, None)?;
             return Err(e);
         }
         self.record_made(pair)?;
@@ -757,6 +858,7 @@ impl<'a> Engine<'a> {
         // not leave the replica unmounted too. The first failure is reported after.
         let source = self.script(Script::SrcPost, &from, suppress);
         let destination = self.script(Script::DstPost, &to, suppress);
+        self.owe_post(pair, None)?;
         source.and(destination)
     }
 
