@@ -376,3 +376,53 @@ fn snapopc_plus_swsrpmake_and_swsrpstat_examples() {
          SV1 /dev/vg01@SV1 /dev/vg03@SV1 regular copy-on-write(active) ---- off 5% ---- ---- ---- 2\n"
     );
 }
+
+#[test]
+fn swsrpcancel_xforce_on_a_group_stops_every_snapopc_plus_chain() {
+    let env = TestEnv::new();
+    snap_world(&env, 0, 1);
+    // Two sources (0, 3) with two generations each on SDVs 1, 2 and 4, 5, all in GRP.
+    env.sim(&["eternus", "add-volume", "DX1", "3", "--size-mb", "4"]);
+    for n in [1, 2, 4, 5] {
+        env.sim(&[
+            "eternus",
+            "add-volume",
+            "DX1",
+            &n.to_string(),
+            "--size-mb",
+            "4",
+            "--type",
+            "sdv",
+            "--physical-mb",
+            "1",
+        ]);
+    }
+    env.write(
+        "/etc/opt/FJSVswstf/devices.conf",
+        "/dev/hdisk10 DX1 0\n/dev/hdisk11 DX1 1\n/dev/hdisk12 DX1 2\n/dev/hdisk13 DX1 3\n/dev/hdisk14 DX1 4\n/dev/hdisk15 DX1 5\n",
+    );
+    // The group holds the newest generation of each chain (a volume is in a group once).
+    for (from, to, group) in [
+        (10, 11, ""),
+        (10, 12, "-Xgroup GRP "),
+        (13, 14, ""),
+        (13, 15, "-Xgroup GRP "),
+    ] {
+        ok(
+            &env,
+            &format!("swsrpsetvol {group}/dev/hdisk{from} /dev/hdisk{to}"),
+        );
+        ok(
+            &env,
+            &format!("swsrpmake -P /dev/hdisk{from} /dev/hdisk{to}"),
+        );
+    }
+    assert_eq!(ok(&env, "swsrpstat").matches("copy-on-write").count(), 4);
+    // Without -Xforce a newest generation (not the oldest) cannot be cancelled.
+    acm(&env, "swsrpcancel -Xgroup GRP")
+        .code(1)
+        .stderr_has("oldest");
+    ok(&env, "swsrpcancel -Xforce -Xgroup GRP");
+    let stat = ok(&env, "swsrpstat");
+    assert_eq!(stat.matches("copy-on-write").count(), 0, "{stat}");
+}

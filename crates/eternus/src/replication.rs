@@ -1146,6 +1146,13 @@ impl<'a> Engine<'a> {
             }));
         }
         for (pair, direction) in active {
+            // -Xforce stops a whole SnapOPC+ chain at once: its other pairs may be gone.
+            if opts.force {
+                let left = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+                if left.get(*direction).is_none() {
+                    continue;
+                }
+            }
             self.cancel(pair, *direction, opts, non_operation_server)?;
         }
         Ok(())
