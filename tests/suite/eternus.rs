@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
 
 /// Runs an ACM command line (`swsrpmake -T /dev/a /dev/b`), split on whitespace.
-fn acm(env: &TestEnv, line: &str) -> Run {
+pub(super) fn acm(env: &TestEnv, line: &str) -> Run {
     let words: Vec<&str> = line.split_whitespace().collect();
     let bin = match words[0] {
         "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
@@ -19,7 +19,9 @@ fn acm(env: &TestEnv, line: &str) -> Run {
         "swsrpmake" => env!("CARGO_BIN_EXE_swsrpmake"),
         "swsrpstat" => env!("CARGO_BIN_EXE_swsrpstat"),
         "swsrpcancel" => env!("CARGO_BIN_EXE_swsrpcancel"),
-        other => panic!("not an ACM command: {other}"),
+        other => {
+            super::eternus_repl::bin(other).unwrap_or_else(|| panic!("not an ACM command: {other}"))
+        }
     };
     let mut cmd = env.command(bin);
     cmd.args(&words[1..])
@@ -34,7 +36,7 @@ fn acm(env: &TestEnv, line: &str) -> Run {
 }
 
 #[track_caller]
-fn ok(env: &TestEnv, line: &str) -> String {
+pub(super) fn ok(env: &TestEnv, line: &str) -> String {
     let run = acm(env, line);
     assert_eq!(
         run.code, 0,
@@ -44,7 +46,7 @@ fn ok(env: &TestEnv, line: &str) -> String {
     run.stdout
 }
 
-fn install_scripts(env: &TestEnv, text: &str) {
+pub(super) fn install_scripts(env: &TestEnv, text: &str) {
     for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
         let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
         env.write(&path, text);
@@ -55,7 +57,7 @@ fn install_scripts(env: &TestEnv, text: &str) {
 
 /// An array DX1 with the given volumes (number, MB) mapped to devices (device, server),
 /// this server named `server`, customized (always succeeding) scripts.
-fn world(env: &TestEnv, server: &str, volumes: &[(&str, Option<&str>, u64)]) {
+pub(super) fn world(env: &TestEnv, server: &str, volumes: &[(&str, Option<&str>, u64)]) {
     let root = env.root.display().to_string();
     env.sim(&[
         "setup",
@@ -230,7 +232,7 @@ fn swsrpdelvol_example() {
     assert!(!ok(&env, "swsrpvolinfo").contains("/dev/vg01@"));
 }
 
-fn group_world(env: &TestEnv) {
+pub(super) fn group_world(env: &TestEnv) {
     world(
         env,
         "SRC-SV",
@@ -431,7 +433,7 @@ fn swsrpcancel_examples() {
 
 // ----- state machine -------------------------------------------------------------------
 
-fn pair_world(env: &TestEnv) {
+pub(super) fn pair_world(env: &TestEnv) {
     world(
         env,
         "SV1",
@@ -490,7 +492,7 @@ fn quickopc_tracking_and_cancel_t() {
 
 // ----- data ----------------------------------------------------------------------------
 
-fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
+pub(super) fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
     let out = env.path("/tmp-read.img");
     env.sim(&[
         "eternus",
@@ -503,7 +505,7 @@ fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
     std::fs::read(out).expect("read")
 }
 
-fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
+pub(super) fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
     env.sim(&[
         "eternus",
         "write",

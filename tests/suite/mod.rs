@@ -5,6 +5,8 @@ pub mod backup;
 pub mod conformance;
 pub mod env;
 pub mod eternus;
+pub mod eternus_repl;
+pub mod eternus_snap;
 pub mod faults;
 pub mod hardening;
 pub mod ibmds;

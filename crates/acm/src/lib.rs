@@ -17,6 +17,8 @@ pub mod output;
 pub mod swsrpcancel;
 pub mod swsrpdelvol;
 pub mod swsrpmake;
+pub mod swsrprecoverres;
+pub mod swsrprevsync;
 pub mod swsrpsetvol;
 pub mod swsrpstartsync;
 pub mod swsrpstat;
@@ -31,6 +33,7 @@ pub mod swstcancelsync;
 pub mod swstcanceltrk;
 pub mod swstdevdisp;
 pub mod swstdevinfoset;
+pub mod swstestupdate;
 pub mod swstexecstat;
 pub mod swsthistdel;
 pub mod swsthistdisp;
@@ -38,6 +41,7 @@ pub mod swstresback;
 pub mod swstresrst;
 pub mod swstrestore;
 pub mod swstreststat;
+pub mod swstsdv;
 pub mod swstsrsemtch;
 pub mod swststartsync;
 pub mod swstsvrdisp;
@@ -67,6 +71,10 @@ pub const COMMANDS: &[fn() -> Spec] = &[
     swsrpmake::spec,
     swsrpstat::spec,
     swsrpcancel::spec,
+    swsrprevsync::spec,
+    swsrprecoverres::spec,
+    swstestupdate::spec,
+    swstsdv::spec,
     swstsvrset::spec,
     swstsvrdisp::spec,
     swstdevinfoset::spec,

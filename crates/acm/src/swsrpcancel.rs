@@ -35,9 +35,6 @@ pub fn spec() -> Spec {
 pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     operands(args, 2)?;
     exclusive(args, &[&["-f", "-t", "-m", "-b"], &["-T"], &["-Xforce"]])?;
-    if args.has("-Xforce") {
-        return Err(AcmError::new("swsrp0700", "The operation cannot be performed: -Xforce applies to SnapOPC+ generations, which are not supported"));
-    }
     if args.has("-b") {
         return Err(AcmError::new("swsrp0700", "The operation cannot be performed: -b stops inter-box (REC) copies in halt status; no such copy exists"));
     }
@@ -48,6 +45,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             all: args.has("-c") || args.has("-Xgroup"),
         },
         tracking: args.has("-T"),
+        force: args.has("-Xforce"),
         ..Default::default()
     };
     let mut engine = cx.engine()?;

@@ -7,7 +7,7 @@ use crate::output::{group_completed, pair_completed};
 use crate::{exclusive, operands, Cx, Spec};
 use arraysync_eternus::copy::Direction;
 use arraysync_eternus::exclusion::Class;
-use arraysync_eternus::replication::OpOptions;
+use arraysync_eternus::replication::{Concurrent, OpOptions, Snap};
 use arraysync_eternus::scripts::Suppress;
 
 const FLAGS: &[Flag] = &[
@@ -42,21 +42,19 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         args,
         &[&["-j", "-Xconcur"], &["-T", "-C", "-P", "-Xconcur-opc"]],
     )?;
-    if (args.has("-Xconcur") || args.has("-Xconcur-opc")) && !args.has("-Xgroup") {
-        return Err(AcmError::usage(format!(
-            "{} can only be given with -Xgroup",
-            args.any(&["-Xconcur", "-Xconcur-opc"])
-                .unwrap_or("-Xconcur")
-        )));
-    }
-    if let Some(snap) = args.any(&["-C", "-P"]) {
-        return Err(AcmError::new(
-            "swsrp0700",
-            format!(
-                "The operation cannot be performed: {snap} (SnapOPC/SnapOPC+) is not supported"
-            ),
+    // -Xconcur (Concurrent Suspend) is in both synopses; -Xconcur-opc only in the group one.
+    if args.has("-Xconcur-opc") && !args.has("-Xgroup") {
+        return Err(AcmError::usage(
+            "-Xconcur-opc can only be given with -Xgroup".to_string(),
         ));
     }
+    let concurrent = if args.has("-Xconcur") {
+        Concurrent::Suspend
+    } else if args.has("-Xconcur-opc") {
+        Concurrent::Opc
+    } else {
+        Concurrent::No
+    };
     let forced = args.has("-j");
     let opts = OpOptions {
         suppress: Suppress {
@@ -65,6 +63,13 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
             all: forced || args.has("-Xgroup"),
         },
         tracking: args.has("-T"),
+        snap: if args.has("-C") {
+            Snap::SnapOpc
+        } else if args.has("-P") {
+            Snap::SnapOpcPlus
+        } else {
+            Snap::No
+        },
         forced,
         ..Default::default()
     };
@@ -73,11 +78,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         let pairs = engine.group(group, args.has("-Xreverse"))?;
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
         let _pair_locks = cx.lock_pairs(&ids)?;
-        let result = engine.make_group(
-            &pairs,
-            opts,
-            args.has("-Xconcur") || args.has("-Xconcur-opc"),
-        );
+        let result = engine.make_group(&pairs, opts, concurrent);
         engine.close();
         result?;
         cx.println(group_completed(group, "swsrpmake"));
@@ -85,7 +86,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     }
     let (pair, direction) = engine.find(&args.operands[0], &args.operands[1])?;
     let _pair_lock = cx.lock_pairs(&[pair.id])?;
-    let result = engine.make(&pair, direction, opts);
+    let result = engine.make_with(&pair, direction, opts, concurrent);
     engine.close();
     result?;
     let (from, to) = match direction {

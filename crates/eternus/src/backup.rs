@@ -1945,6 +1945,7 @@ mod tests {
             source: 0,
             destination: 1,
             generation: None,
+            generations: None,
             status: status.into(),
             phase: phase.into(),
             error_code: "0x00".into(),

@@ -9,6 +9,8 @@ pub const PROMPT: &str = "CLI> ";
 pub const EXIT: &str = "exit";
 /// The error code the array answers while another session holds the resource; retried.
 pub const RESOURCE_LOCKED: &str = "E0060";
+/// The error code of a command naming a session (or volume) the array does not have.
+pub const NO_SESSION: &str = "E0110";
 
 /// Copy modes of `start advanced-copy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,10 @@ pub enum Mode {
     QuickOpc,
     /// EC: synchronous equivalent copy.
     Ec,
+    /// SnapOPC: copy-on-write into a Snap Data Volume.
+    SnapOpc,
+    /// SnapOPC+: copy-on-write with generations (the newest saves, older ones are kept).
+    SnapOpcPlus,
 }
 
 impl Mode {
@@ -27,6 +33,8 @@ impl Mode {
             Mode::Opc => "opc",
             Mode::QuickOpc => "qopc",
             Mode::Ec => "ec",
+            Mode::SnapOpc => "snapopc",
+            Mode::SnapOpcPlus => "snapopc+",
         }
     }
 }
@@ -85,6 +93,31 @@ pub fn suspend(sessions: &[u32]) -> String {
 /// Resumes suspended EC sessions (incremental copy of the tracks changed since the suspend).
 pub fn resume(sessions: &[u32]) -> String {
     format!("resume advanced-copy -session-id {}", numbers(sessions))
+}
+
+/// `start|stop|show update-measurement` of one volume (swstestupdate).
+pub fn update_measurement(verb: &str, volume: u32) -> String {
+    format!("{verb} update-measurement -volume-number {volume}")
+}
+
+/// Capacities of a Snap Data Volume (swstsdv stat).
+pub fn show_sdv(volume: u32) -> String {
+    format!("show snap-data-volume -volume-number {volume}")
+}
+
+/// Capacities of the Snap Data Pool (swstsdv poolstat).
+pub fn show_pool() -> String {
+    "show snap-data-pool".to_string()
+}
+
+/// Empties a Snap Data Volume (swstsdv init).
+pub fn init_sdv(volume: u32) -> String {
+    format!("initialize snap-data-volume -volume-number {volume}")
+}
+
+/// Reverses suspended EC sessions: the destination becomes the source (swsrprevsync).
+pub fn reverse(sessions: &[u32]) -> String {
+    format!("reverse advanced-copy -session-id {}", numbers(sessions))
 }
 
 #[cfg(test)]

@@ -44,6 +44,8 @@ pub struct CopySession {
     pub source: u32,
     pub destination: u32,
     pub generation: Option<u32>,
+    /// SnapOPC+: how many generations the source has (the newest is `generation == this`).
+    pub generations: Option<u32>,
     pub status: String,
     pub phase: String,
     pub error_code: String,
@@ -62,6 +64,7 @@ impl CopySession {
             source: row.source,
             destination: row.destination,
             generation: row.generation,
+            generations: row.generations,
             status: row.status.clone(),
             phase: row.phase.clone(),
             error_code: row.error_code.clone(),
@@ -79,6 +82,11 @@ impl CopySession {
     /// QuickOPC tracking is on.
     pub fn tracking(&self) -> bool {
         self.ctype == CopyType::QuickOpc
+    }
+
+    /// SnapOPC or SnapOPC+ (copy-on-write).
+    pub fn is_snap(&self) -> bool {
+        matches!(self.ctype, CopyType::SnapOpc | CopyType::SnapOpcPlus)
     }
 }
 
@@ -146,7 +154,10 @@ fn state_of(s: &CopySession) -> PairState {
             _ => PairState::Unknown,
         },
         CopyType::SnapOpc => PairState::CopyOnWrite,
-        CopyType::SnapOpcPlus => PairState::CopyOnWriteActive,
+        CopyType::SnapOpcPlus => match (s.generation, s.generations) {
+            (Some(n), Some(m)) if n < m => PairState::CopyOnWriteInactive,
+            _ => PairState::CopyOnWriteActive,
+        },
         CopyType::Ec | CopyType::Rec => match (s.status.as_str(), s.phase.as_str()) {
             ("Suspend", _) | (_, "Suspend") => PairState::Replicated,
             (_, "Copying") => PairState::Sync,
@@ -356,6 +367,7 @@ mod tests {
             source: 0,
             destination: 1,
             generation: None,
+            generations: None,
             status: status.into(),
             phase: phase.into(),
             error_code: "0x00".into(),

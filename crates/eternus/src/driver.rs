@@ -12,7 +12,8 @@
 use crate::config::{EternusConfig, ResourceMode, Selection};
 use crate::copy::{Direction, PairSessions, PairState};
 use crate::error::EternusError;
-use crate::replication::{Engine, OpOptions, Started};
+use crate::exclusion::{self, Class};
+use crate::replication::{Concurrent, Engine, OpOptions, Started};
 use crate::repo::Pair;
 use crate::scripts::Suppress;
 use crate::transport::Options;
@@ -97,13 +98,15 @@ impl Eternus {
         if self.dry(cx, "snapshot") {
             return Ok(());
         }
+        let _lock = lock(cx, &pairs)?;
         let opts = OpOptions {
             tracking: self.config.mode == ResourceMode::QuickOpc,
+            mixed_tracking: true,
             ..no_scripts()
         };
-        for pair in &pairs {
-            engine.make(pair, Direction::Regular, opts)?;
-        }
+        // One point in time: every pair in one Concurrent OPC (one session query, at most
+        // one stop, one start), as swsrpmake -Xconcur-opc does.
+        engine.make_group(&regular(&pairs), opts, Concurrent::Opc)?;
         engine.close();
         Ok(())
     }
@@ -114,8 +117,9 @@ impl Eternus {
         if self.dry(cx, "EC resync") {
             return Ok(());
         }
-        for pair in &pairs {
-            match engine.startsync(pair, Direction::Regular, no_scripts())? {
+        let _lock = lock(cx, &pairs)?;
+        for (pair, started) in pairs.iter().zip(engine.startsync_batch(&pairs)?) {
+            match started {
                 Started::Started => cx
                     .log
                     .info(&format!("{}: EC started (total copy)", pair.label())),
@@ -185,11 +189,7 @@ impl Eternus {
                 )))
             }
         }
-        let group: Vec<(Pair, Direction)> = pairs
-            .iter()
-            .map(|p| (p.clone(), Direction::Regular))
-            .collect();
-        engine.make_group(&group, no_scripts(), true)?;
+        engine.make_group(&regular(&pairs), no_scripts(), Concurrent::Suspend)?;
         cx.log.info(&format!(
             "suspended {} EC session(s) at the same instant",
             pairs.len()
@@ -204,6 +204,26 @@ impl Eternus {
             _ => self.snapshot(cx),
         }
     }
+}
+
+fn regular(pairs: &[Pair]) -> Vec<(Pair, Direction)> {
+    pairs
+        .iter()
+        .map(|p| (p.clone(), Direction::Regular))
+        .collect()
+}
+
+/// The command-exclusion locks of an operation command (spec §6.1) on these pairs: the
+/// resource and the swsrp* commands do not interleave on a pair, and a swsrpsetvol,
+/// swsrpdelvol or swsrprecoverres waits for the resource.
+fn lock(cx: &Ctx, pairs: &[Pair]) -> Result<exclusion::Guard, Error> {
+    let ids: Vec<i64> = pairs.iter().map(|p| p.id).collect();
+    Ok(exclusion::acquire(
+        cx.paths,
+        "arraysync (eternus resource)",
+        Class::Operation,
+        &ids,
+    )?)
 }
 
 fn local(t: chrono::NaiveDateTime) -> Option<DateTime<Local>> {
@@ -305,6 +325,7 @@ impl SyncResource for Eternus {
         }
         let mut engine = self.engine(cx)?;
         let pairs = self.pairs(&mut engine)?;
+        let _lock = lock(cx, &pairs)?;
         let sessions = engine.pair_sessions(&pairs)?;
         let mut equivalent = Vec::new();
         for (pair, s) in pairs.iter().zip(&sessions) {
@@ -325,7 +346,7 @@ impl SyncResource for Eternus {
         if equivalent.is_empty() || self.dry(cx, "EC suspend") {
             return Ok(());
         }
-        engine.make_group(&equivalent, no_scripts(), true)?;
+        engine.make_group(&equivalent, no_scripts(), Concurrent::Suspend)?;
         engine.close();
         Ok(())
     }
@@ -343,9 +364,12 @@ impl SyncResource for Eternus {
         if self.dry(cx, "restore") {
             return Ok(());
         }
-        for pair in &pairs {
-            engine.make(pair, Direction::Reverse, no_scripts())?;
-        }
+        let _lock = lock(cx, &pairs)?;
+        let reverse: Vec<(Pair, Direction)> = pairs
+            .iter()
+            .map(|p| (p.clone(), Direction::Reverse))
+            .collect();
+        engine.make_group(&reverse, no_scripts(), Concurrent::Opc)?;
         engine.close();
         Ok(())
     }

@@ -203,6 +203,8 @@ pub struct SessionRow {
     pub sid: u32,
     /// SnapOPC+ generation (`n/m` → n), `None` for other types.
     pub generation: Option<u32>,
+    /// SnapOPC+ generations of the source (`n/m` → m).
+    pub generations: Option<u32>,
     pub ctype: String,
     pub source: u32,
     pub destination: u32,
@@ -226,8 +228,18 @@ fn percent(text: &str) -> Result<Option<u8>, ParseError> {
     Ok(Some(v))
 }
 
+/// The session list. The array prints the header even when it has no session, so an
+/// answer without it (empty, or cut before the table) is an error, never "no sessions":
+/// read as an empty list it would make swsrpstat report nothing and swsrpmake -T start a
+/// full copy over a tracking session.
 pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
     let table = table(lines)?;
+    if table.columns.is_empty() {
+        return Err(ParseError(format!(
+            "show advanced-copy-sessions: no table header in the answer {:?}",
+            lines.join(" | ")
+        )));
+    }
     expect_columns(&table, SESSION_COLUMNS, "show advanced-copy-sessions")?;
     table
         .rows
@@ -236,6 +248,10 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
             let generation = match r[1].split('/').next().map(str::trim) {
                 Some("") | Some("-") | None => None,
                 Some(g) => Some(number(g, "generation")?),
+            };
+            let generations = match r[1].split_once('/').map(|(_, m)| m.trim()) {
+                Some("") | Some("-") | None => None,
+                Some(m) => Some(number(m, "generation count")?),
             };
             let timestamp = match r[15].as_str() {
                 "" | "-" => None,
@@ -248,6 +264,7 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
             Ok(SessionRow {
                 sid: number(&r[0], "session id")?,
                 generation,
+                generations,
                 ctype: r[2].clone(),
                 source: number(&r[4], "source volume number")?,
                 destination: number(&r[6], "destination volume number")?,
@@ -261,6 +278,115 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
             })
         })
         .collect()
+}
+
+/// The values of the named columns of every row, by header name (any column order).
+fn named(lines: &[String], names: &[&str], what: &str) -> Result<Vec<Vec<u64>>, ParseError> {
+    let table = table(lines)?;
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            table.columns.iter().position(|c| c == n).ok_or_else(|| {
+                ParseError(format!("{what}: no column '{n}' in {:?}", table.columns))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    table
+        .rows
+        .iter()
+        .map(|r| at.iter().map(|&i| number(&r[i], what)).collect())
+        .collect()
+}
+
+/// `show update-measurement`: the blocks updated, `None` when no measurement runs.
+pub fn update_blocks(lines: &[String]) -> Result<Option<u64>, ParseError> {
+    let rows = named(
+        lines,
+        &["Volume No.", "Updated Blocks"],
+        "show update-measurement",
+    )?;
+    Ok(rows.first().map(|r| r[1]))
+}
+
+/// `show snap-data-volume`, in 512-byte sectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SdvRow {
+    pub logical: u64,
+    pub physical: u64,
+    pub used: u64,
+    pub copy: u64,
+    pub host: u64,
+    pub pool: u64,
+}
+
+pub fn sdv(lines: &[String]) -> Result<SdvRow, ParseError> {
+    let rows = named(
+        lines,
+        &[
+            "Logical (sector)",
+            "Physical (sector)",
+            "Used (sector)",
+            "Copy (sector)",
+            "Host (sector)",
+            "Pool (sector)",
+        ],
+        "show snap-data-volume",
+    )?;
+    let r = rows
+        .first()
+        .ok_or_else(|| ParseError("show snap-data-volume: no row".into()))?;
+    Ok(SdvRow {
+        logical: r[0],
+        physical: r[1],
+        used: r[2],
+        copy: r[3],
+        host: r[4],
+        pool: r[5],
+    })
+}
+
+/// One row of `show snap-data-pool`, in sectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolRow {
+    pub kind: String,
+    pub total: u64,
+    pub used: u64,
+    pub copy: u64,
+    pub host: u64,
+    pub free: u64,
+}
+
+pub fn pools(lines: &[String]) -> Result<Vec<PoolRow>, ParseError> {
+    let table = table(lines)?;
+    let kind = table
+        .columns
+        .iter()
+        .position(|c| c == "Pool Type")
+        .ok_or_else(|| ParseError("show snap-data-pool: no 'Pool Type' column".into()))?;
+    let values = named(
+        lines,
+        &[
+            "Total (sector)",
+            "Used (sector)",
+            "Copy (sector)",
+            "Host (sector)",
+            "Free (sector)",
+        ],
+        "show snap-data-pool",
+    )?;
+    Ok(table
+        .rows
+        .iter()
+        .zip(values)
+        .map(|(r, v)| PoolRow {
+            kind: r[kind].clone(),
+            total: v[0],
+            used: v[1],
+            copy: v[2],
+            host: v[3],
+            free: v[4],
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -319,8 +445,11 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
     }
 
     #[test]
-    fn empty_answer_is_an_empty_list_and_garbage_is_an_error() {
-        assert!(sessions(&[]).expect("empty").is_empty());
+    fn empty_answer_is_an_error_and_a_header_alone_is_no_session() {
+        assert!(sessions(&[]).unwrap_err().0.contains("no table header"));
+        assert!(sessions(&lines("\r\n  \n")).is_err());
+        let header_only: String = SESSIONS.lines().take(3).collect::<Vec<_>>().join("\n");
+        assert!(sessions(&lines(&header_only)).expect("header").is_empty());
         assert!(sessions(&lines("garbage here")).is_err());
         let wrong = "A   B\n--- ---\n1   2\n";
         assert!(sessions(&lines(wrong))

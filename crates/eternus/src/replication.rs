@@ -49,6 +49,10 @@ pub fn local_server_name(paths: &Paths) -> Result<String> {
         .unwrap_or_else(|| "localhost".to_string()))
 }
 
+/// Where swsrpmake records the post-processing it owes while the copy is made (one file
+/// per pair); swsrprecoverres runs what an interrupted swsrpmake left there.
+pub const PENDING_DIR: &str = "/etc/opt/FJSVswsrp/data/DEFAULT/pending";
+
 /// swsrpsetvol options.
 #[derive(Debug, Clone, Default)]
 pub struct SetvolOptions {
@@ -83,6 +87,46 @@ pub struct OpOptions {
     pub no_access: bool,
     /// `-j` (make): forced suspend (REC only).
     pub forced: bool,
+    /// Concurrent OPC with tracking may mix tracking pairs (restarted differentially) and
+    /// pairs without a session (started): the `eternus` resource's QuickOPC group after a
+    /// pair was added. swsrpmake keeps the manual's refusal.
+    pub mixed_tracking: bool,
+    /// `-C` (SnapOPC) or `-P` (SnapOPC+) for make; `-Xforce` for cancel (a SnapOPC+
+    /// generation and every older one).
+    pub snap: Snap,
+    pub force: bool,
+}
+
+/// The copy-on-write types of swsrpmake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Snap {
+    #[default]
+    No,
+    /// `-C`
+    SnapOpc,
+    /// `-P`
+    SnapOpcPlus,
+}
+
+fn make_mode(opts: OpOptions) -> Mode {
+    match (opts.snap, opts.tracking) {
+        (Snap::SnapOpc, _) => Mode::SnapOpc,
+        (Snap::SnapOpcPlus, _) => Mode::SnapOpcPlus,
+        (Snap::No, true) => Mode::QuickOpc,
+        (Snap::No, false) => Mode::Opc,
+    }
+}
+
+/// The concurrent functions of swsrpmake (spec §3.6): two options, two meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Concurrent {
+    /// Pair by pair, in order.
+    #[default]
+    No,
+    /// `-Xconcur`: Concurrent Suspend of EC pairs (every pair must be synchronous).
+    Suspend,
+    /// `-Xconcur-opc`: Concurrent OPC (the group must hold no synchronous pair).
+    Opc,
 }
 
 /// Group names: up to 64 of `[A-Za-z0-9-_#.]`, the first alphanumeric.
@@ -474,6 +518,90 @@ impl<'a> Engine<'a> {
         }
     }
 
+    fn would_run(&self, script: Script, volume: &Volume, suppress: Suppress) -> bool {
+        let source = matches!(script, Script::SrcPre | Script::SrcPost);
+        !(suppress.all || (source && suppress.source) || (!source && suppress.destination))
+            && volume.server == self.local
+    }
+
+    fn pending_path(&self, id: i64) -> std::path::PathBuf {
+        self.paths
+            .under_root(PENDING_DIR)
+            .join(format!("pair-{id}"))
+    }
+
+    /// Records (atomically) the post-processing owed for `pair`, or clears it (`None` or
+    /// nothing owed).
+    fn owe_post(&self, pair: &Pair, owed: Option<&[(Script, Volume)]>) -> Result<()> {
+        let path = self.pending_path(pair.id);
+        match owed.filter(|o| !o.is_empty()) {
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(EternusError::io(&path, e))
+                }
+                _ => Ok(()),
+            },
+            Some(owed) => {
+                let dir = self.paths.under_root(PENDING_DIR);
+                std::fs::create_dir_all(&dir).map_err(|e| EternusError::io(&dir, e))?;
+                let text: String = owed
+                    .iter()
+                    .map(|(s, v)| format!("{} {}\n", s.file_name(), v.device))
+                    .collect();
+                arraysync_core::state::atomic_write(&path, text.as_bytes())
+                    .map_err(|e| EternusError::io(&path, e))
+            }
+        }
+    }
+
+    /// swsrprecoverres: runs (or with `skip_post`, drops) the post-processing interrupted
+    /// swsrpmake runs left; returns what it ran. `rebuild` (`-r`) first re-reads the
+    /// devices from the arrays.
+    pub fn recover(&mut self, rebuild: bool, skip_post: bool) -> Result<Vec<String>> {
+        if rebuild {
+            self.collect_devices()?;
+        }
+        let dir = self.paths.under_root(PENDING_DIR);
+        let mut entries: Vec<std::path::PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(list) => list.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(EternusError::io(&dir, e)),
+        };
+        entries.sort();
+        let mut ran = Vec::new();
+        let mut first_error = None;
+        for path in entries {
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| EternusError::io(&path, e))?;
+            if !meta.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| EternusError::io(&path, e))?;
+            if !skip_post {
+                for line in text.lines() {
+                    let Some((name, device)) = line.split_once(' ') else {
+                        continue;
+                    };
+                    let script = match name {
+                        "RepSrc.post" => Script::SrcPost,
+                        "RepDst.post" => Script::DstPost,
+                        _ => continue,
+                    };
+                    match scripts::run(self.paths, self.log, script, device) {
+                        Ok(()) => ran.push(format!("{name} {device}")),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            std::fs::remove_file(&path).map_err(|e| EternusError::io(&path, e))?;
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(ran),
+        }
+    }
+
     fn script(&self, script: Script, volume: &Volume, suppress: Suppress) -> Result<()> {
         let source = matches!(script, Script::SrcPre | Script::SrcPost);
         if suppress.all || (source && suppress.source) || (!source && suppress.destination) {
@@ -621,11 +749,20 @@ impl<'a> Engine<'a> {
         if direction == Direction::Reverse && opts.tracking {
             return Err(EternusError::Refused("QuickOPC (-T) cannot run in the reverse direction; restore with an ordinary snapshot".into()));
         }
-        let mode = if opts.tracking {
-            Mode::QuickOpc
-        } else {
-            Mode::Opc
-        };
+        if direction == Direction::Reverse && opts.snap != Snap::No {
+            return Err(EternusError::Refused("-C and -P cannot be used to restore: restore from a Snap Data Volume with an ordinary snapshot (no -T, -C or -P)".into()));
+        }
+        let mode = make_mode(opts);
+        if opts.snap != Snap::No {
+            return Self::plan_snap(pair, current, mode);
+        }
+        if let Some(s) = current.filter(|s| s.is_snap()) {
+            return Err(EternusError::Refused(format!(
+                "a {} session exists between {}: a Snap Data Volume takes -C or -P only (or cancel it first)",
+                s.ctype_text(),
+                pair.label()
+            )));
+        }
         Ok(match current {
             None => MakeStep::Start { stop: None, mode },
             Some(s)
@@ -649,22 +786,89 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// `-C`/`-P` (Table 8.6 and §3.2): a new copy-on-write session; SnapOPC replaces its
+    /// own session; SnapOPC+ to the oldest generation's destination drops that generation
+    /// and makes it the newest, and fails on any other existing generation.
+    fn plan_snap(pair: &Pair, current: Option<&CopySession>, mode: Mode) -> Result<MakeStep> {
+        let Some(s) = current else {
+            return Ok(MakeStep::Start { stop: None, mode });
+        };
+        match (&s.ctype, mode) {
+            (CopyType::SnapOpc, Mode::SnapOpc) => Ok(MakeStep::Start {
+                stop: Some(s.sid),
+                mode,
+            }),
+            (CopyType::SnapOpcPlus, Mode::SnapOpcPlus) => {
+                let (n, m) = (s.generation.unwrap_or(1), s.generations.unwrap_or(1));
+                if n == 1 && m > 1 {
+                    Ok(MakeStep::Start {
+                        stop: Some(s.sid),
+                        mode,
+                    })
+                } else if n == m {
+                    Err(EternusError::Refused(format!(
+                        "the same SnapOPC+ session already exists between {} (generation {n} of {m})",
+                        pair.label()
+                    )))
+                } else {
+                    Err(EternusError::Refused(format!(
+                        "{} is generation {n} of {m}: only the oldest generation's destination can take a new SnapOPC+ generation",
+                        pair.label()
+                    )))
+                }
+            }
+            _ => Err(EternusError::Refused(format!(
+                "a {} session exists between {}; cancel it first",
+                s.ctype_text(),
+                pair.label()
+            ))),
+        }
+    }
+
     pub fn make(&mut self, pair: &Pair, direction: Direction, opts: OpOptions) -> Result<()> {
+        self.make_with(pair, direction, opts, Concurrent::No)
+    }
+
+    /// [`Engine::make`] of one pair with `-Xconcur` (a Concurrent Suspend of that one EC
+    /// pair: refused unless it is synchronous) or not.
+    pub fn make_with(
+        &mut self,
+        pair: &Pair,
+        direction: Direction,
+        opts: OpOptions,
+        concurrent: Concurrent,
+    ) -> Result<()> {
         self.check_operation_server(pair)?;
         check_direction(pair, direction)?;
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+        check_concurrent(
+            std::slice::from_ref(&sessions.get(direction).is_some_and(|s| s.ctype.is_sync())),
+            concurrent,
+        )?;
         let step = Self::plan_make(pair, direction, &sessions, opts)?;
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
         // Check first, then act: the replica is recorded after the array action.
         self.repo.check_writable()?;
         let suppress = opts.suppress;
-        self.script(Script::SrcPre, &from, suppress)?;
         let sync = matches!(step, MakeStep::Suspend(_));
+        // Owed from the source pre-processing on, until both post-processings ran (for a
+        // sync pair the destination post remounts what swsrpstartsync's pre unmounted).
+        let mut owed = vec![
+            (Script::SrcPost, from.clone()),
+            (Script::DstPost, to.clone()),
+        ];
+        owed.retain(|(script, volume)| self.would_run(*script, volume, suppress));
+        self.owe_post(pair, Some(&owed))?;
+        if let Err(e) = self.script(Script::SrcPre, &from, suppress) {
+            self.owe_post(pair, None)?;
+            return Err(e);
+        }
         if !sync {
             if let Err(e) = self.script(Script::DstPre, &to, suppress) {
                 // Remount what the source pre-processing unmounted.
                 let _ = self.script(Script::SrcPost, &from, suppress);
+                self.owe_post(pair, None)?;
                 return Err(e);
             }
         }
@@ -674,12 +878,17 @@ impl<'a> Engine<'a> {
             if !sync {
                 let _ = self.script(Script::DstPost, &to, suppress);
             }
+            self.owe_post(pair, None)?;
             return Err(e);
         }
         self.record_made(pair)
             .map_err(|e| after_array_action(e, &step_done(&from, &to, &step)))?;
-        self.script(Script::SrcPost, &from, suppress)?;
-        self.script(Script::DstPost, &to, suppress)
+        // Both post-processings run whatever the first did: a failed source remount must
+        // not leave the replica unmounted too. The first failure is reported after.
+        let source = self.script(Script::SrcPost, &from, suppress);
+        let destination = self.script(Script::DstPost, &to, suppress);
+        self.owe_post(pair, None)?;
+        source.and(destination)
     }
 
     fn apply(&mut self, from: &Volume, to: &Volume, step: &MakeStep) -> Result<()> {
@@ -689,7 +898,7 @@ impl<'a> Engine<'a> {
             }
             MakeStep::Start { stop, mode } => {
                 if let Some(sid) = stop {
-                    self.stop_before_restart(&from.array, &[*sid])?;
+                    self.stop_running(&from.array, &[*sid])?;
                 }
                 self.call(
                     &from.array,
@@ -701,18 +910,32 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Stops the old sessions a new copy replaces. A session that ended between the query
-    /// and the stop (an OPC whose copy just completed) answers E0110, "Resource does not
-    /// exist": the stop's goal holds, as SODA also reads it (vendor-cli.md §4).
-    fn stop_before_restart(&mut self, array: &str, sids: &[u32]) -> Result<()> {
+    /// Ends running snapshot sessions before a restart (Table 8.6). A session that ended
+    /// by itself since the status query (its physical copy finished) is what the stop
+    /// wanted: when the array answers that a session does not exist, the list is read
+    /// again and only the sessions still there are stopped.
+    fn stop_running(&mut self, array: &str, sids: &[u32]) -> Result<()> {
         match self.call(array, &cli::stop(sids, false), Kind::Action) {
-            Err(EternusError::Array { ref code, .. }) if code == "E0110" => {
-                self.log.info(&format!(
-                    "{array}: session(s) {sids:?} already ended (E0110) before the stop"
-                ));
+            Ok(_) => Ok(()),
+            Err(EternusError::Array { code, .. }) if code == cli::NO_SESSION => {
+                let alive: Vec<u32> = self
+                    .array_sessions(array)?
+                    .iter()
+                    .map(|s| s.sid)
+                    .filter(|sid| sids.contains(sid))
+                    .collect();
+                for sid in sids.iter().filter(|sid| !alive.contains(sid)) {
+                    self.log.info(&format!(
+                        "{array}: session {sid} ended by itself before its stop (physical copy finished)"
+                    ));
+                }
+                if alive.is_empty() {
+                    return Ok(());
+                }
+                self.call(array, &cli::stop(&alive, false), Kind::Action)?;
                 Ok(())
             }
-            other => other.map(|_| ()),
+            Err(e) => Err(e),
         }
     }
 
@@ -729,12 +952,13 @@ impl<'a> Engine<'a> {
 
     /// `swsrpmake -Xgroup`: checks every pair first (a group mixing snapshot and
     /// synchronous pairs fails before any copy), then processes them in order and stops at
-    /// the first error; `concurrent` suspends (EC) or starts (OPC) them all in one command.
+    /// the first error; [`Concurrent::Suspend`] suspends the EC pairs, and
+    /// [`Concurrent::Opc`] starts the snapshots, all in one command.
     pub fn make_group(
         &mut self,
         pairs: &[(Pair, Direction)],
         opts: OpOptions,
-        concurrent: bool,
+        concurrent: Concurrent,
     ) -> Result<()> {
         for (pair, direction) in pairs {
             self.check_operation_server(pair)?;
@@ -751,7 +975,8 @@ impl<'a> Engine<'a> {
         if sync.iter().any(|s| *s) && sync.iter().any(|s| !*s) {
             return Err(EternusError::Refused("the group contains both snapshot-type and synchronous-type replication; nothing was done".into()));
         }
-        if opts.tracking && concurrent {
+        check_concurrent(&sync, concurrent)?;
+        if opts.tracking && concurrent == Concurrent::Opc && !opts.mixed_tracking {
             let tracking: Vec<bool> = pairs
                 .iter()
                 .zip(&all)
@@ -761,7 +986,7 @@ impl<'a> Engine<'a> {
                 return Err(EternusError::Refused("Concurrent OPC with -T: the group mixes tracking and non-tracking pairs; nothing was done".into()));
             }
         }
-        if !concurrent {
+        if concurrent == Concurrent::No {
             let mut made = Vec::new();
             let mut outcome = Ok(());
             for ((pair, direction), sessions) in pairs.iter().zip(&all) {
@@ -824,7 +1049,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if !stops.is_empty() {
-                self.stop_before_restart(&array, &stops)?;
+                self.stop_running(&array, &stops)?;
             }
             let ends: Vec<(u32, u32)> = pairs
                 .iter()
@@ -833,12 +1058,11 @@ impl<'a> Engine<'a> {
                     (f.number, t.number)
                 })
                 .collect();
-            let mode = if opts.tracking {
-                Mode::QuickOpc
-            } else {
-                Mode::Opc
-            };
-            self.call(&array, &cli::start(mode, &ends, false), Kind::Action)?;
+            self.call(
+                &array,
+                &cli::start(make_mode(opts), &ends, false),
+                Kind::Action,
+            )?;
         }
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
         self.record_made_all(&ids).map_err(|e| {
@@ -871,6 +1095,16 @@ impl<'a> Engine<'a> {
         };
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
+        if opts.force && session.ctype != CopyType::SnapOpcPlus {
+            return Err(EternusError::Refused(format!(
+                "-Xforce applies to SnapOPC+ only ({} is {})",
+                pair.label(),
+                session.ctype_text()
+            )));
+        }
+        if session.ctype == CopyType::SnapOpcPlus {
+            return self.cancel_generations(&from, &session, opts.force);
+        }
         if opts.tracking {
             if !session.tracking() {
                 return Err(EternusError::Refused(format!(
@@ -894,6 +1128,35 @@ impl<'a> Engine<'a> {
             return self.script(Script::DstPost, &to, opts.suppress);
         }
         stopped.map(|_| ())
+    }
+
+    /// Cancels a SnapOPC+ generation: the oldest only, or with `-Xforce` this one and every
+    /// older one (the older generations' images are built on the newer ones' data).
+    fn cancel_generations(
+        &mut self,
+        from: &Volume,
+        session: &CopySession,
+        force: bool,
+    ) -> Result<()> {
+        let n = session.generation.unwrap_or(1);
+        if n > 1 && !force {
+            return Err(EternusError::Refused(format!(
+                "generation {n} of {} is not the oldest: only the oldest SnapOPC+ generation can be cancelled (or use -Xforce to cancel it and every older one)",
+                session.generations.unwrap_or(n)
+            )));
+        }
+        let sids: Vec<u32> = self
+            .array_sessions(&from.array)?
+            .iter()
+            .filter(|s| {
+                s.ctype == CopyType::SnapOpcPlus
+                    && s.source == session.source
+                    && s.generation.unwrap_or(1) <= n
+            })
+            .map(|s| s.sid)
+            .collect();
+        self.call(&from.array, &cli::stop(&sids, false), Kind::Action)?;
+        Ok(())
     }
 
     /// `swsrpcancel -Xgroup`: every pair with a session (in order, stopping at the first
@@ -920,9 +1183,178 @@ impl<'a> Engine<'a> {
             }));
         }
         for (pair, direction) in active {
+            // -Xforce stops a whole SnapOPC+ chain at once: its other pairs may be gone.
+            if opts.force {
+                let left = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+                if left.get(*direction).is_none() {
+                    continue;
+                }
+            }
             self.cancel(pair, *direction, opts, non_operation_server)?;
         }
         Ok(())
+    }
+
+    /// Starts or resumes the EC sessions of many pairs without pre-processing (the
+    /// `eternus` resource): every pair is checked on one session list first, then the new
+    /// sessions are started in one command and the suspended ones resumed in another.
+    pub fn startsync_batch(&mut self, pairs: &[Pair]) -> Result<Vec<Started>> {
+        for pair in pairs {
+            self.check_operation_server(pair)?;
+        }
+        let all = self.pair_sessions(pairs)?;
+        let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
+        let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut done = Vec::new();
+        for (pair, sessions) in pairs.iter().zip(&all) {
+            if let Some(other) = sessions.reverse.as_ref() {
+                return Err(EternusError::Refused(format!(
+                    "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+                    other.state().text(),
+                    pair.label()
+                )));
+            }
+            let array = pair.orig.array.clone();
+            match sessions.regular.as_ref() {
+                None => {
+                    starts
+                        .entry(array)
+                        .or_default()
+                        .push((pair.orig.number, pair.rep.number));
+                    done.push(Started::Started);
+                }
+                Some(s) if s.ctype.is_sync() => match s.state() {
+                    PairState::Sync | PairState::Equivalent => {
+                        done.push(Started::AlreadySynchronizing)
+                    }
+                    PairState::Replicated => {
+                        resumes.entry(array).or_default().push(s.sid);
+                        done.push(Started::Resumed);
+                    }
+                    other => {
+                        return Err(EternusError::Refused(format!(
+                            "{}: synchronous processing cannot start: status is {}",
+                            pair.label(),
+                            other.text()
+                        )))
+                    }
+                },
+                Some(s) => {
+                    return Err(EternusError::Refused(format!(
+                        "a snapshot session ({}) exists between {}; cancel it first",
+                        s.ctype_text(),
+                        pair.label()
+                    )))
+                }
+            }
+        }
+        for (array, ends) in starts {
+            self.call(&array, &cli::start(Mode::Ec, &ends, false), Kind::Action)?;
+        }
+        for (array, sids) in resumes {
+            self.call(&array, &cli::resume(&sids), Kind::Action)?;
+        }
+        Ok(done)
+    }
+
+    // ----- 8.5: update measurement and Snap Data Volumes ---------------------------------
+
+    fn garbled(array: &str, e: parse::ParseError) -> EternusError {
+        EternusError::Transport {
+            array: array.to_string(),
+            message: format!("unexpected output: {e}"),
+        }
+    }
+
+    /// `swstestupdate start|stop` of a volume.
+    pub fn update_measurement(&mut self, volume: &Volume, start: bool) -> Result<()> {
+        let verb = if start { "start" } else { "stop" };
+        self.call(
+            &volume.array,
+            &cli::update_measurement(verb, volume.number),
+            Kind::Action,
+        )?;
+        Ok(())
+    }
+
+    /// `swstestupdate status`: 512-byte blocks updated since the start, `None` without a
+    /// measurement.
+    pub fn update_status(&mut self, volume: &Volume) -> Result<Option<u64>> {
+        let lines = self.call(
+            &volume.array,
+            &cli::update_measurement("show", volume.number),
+            Kind::Query,
+        )?;
+        parse::update_blocks(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    pub fn sdv_stat(&mut self, volume: &Volume) -> Result<parse::SdvRow> {
+        let lines = self.call(&volume.array, &cli::show_sdv(volume.number), Kind::Query)?;
+        parse::sdv(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    pub fn pool_stat(&mut self, volume: &Volume) -> Result<Vec<parse::PoolRow>> {
+        let lines = self.call(&volume.array, &cli::show_pool(), Kind::Query)?;
+        parse::pools(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    pub fn sdv_init(&mut self, volume: &Volume) -> Result<()> {
+        self.call(&volume.array, &cli::init_sdv(volume.number), Kind::Action)?;
+        Ok(())
+    }
+
+    // ----- revsync ----------------------------------------------------------------------
+
+    /// `swsrprevsync`: reverses the suspended EC sessions running `direction` on `pairs`
+    /// (spec §4.11). Every pair is checked first; pairs already running the other way are
+    /// skipped (group form); the rest are reversed in one command. Returns how many were.
+    pub fn revsync(&mut self, pairs: &[(Pair, Direction)], group: bool) -> Result<usize> {
+        for (pair, _) in pairs {
+            self.check_operation_server(pair)?;
+            check_direction(pair, Direction::Reverse)?;
+        }
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+            let opposite = match direction {
+                Direction::Regular => Direction::Reverse,
+                Direction::Reverse => Direction::Regular,
+            };
+            let session = match (sessions.get(*direction), sessions.get(opposite)) {
+                (Some(s), _) => s,
+                (None, Some(s))
+                    if group && s.ctype.is_sync() && s.state() == PairState::Replicated =>
+                {
+                    continue
+                }
+                _ => {
+                    return Err(EternusError::Refused(format!(
+                        "{}: no synchronous processing runs from {} to {}",
+                        pair.label(),
+                        Self::ends(pair, *direction).0.qualified(),
+                        Self::ends(pair, *direction).1.qualified()
+                    )))
+                }
+            };
+            if !session.ctype.is_sync() || session.state() != PairState::Replicated {
+                return Err(EternusError::Refused(format!(
+                    "{} is not in replication established status (status {}): only a suspended EC can be reversed",
+                    pair.label(),
+                    session.state().text()
+                )));
+            }
+            by_array
+                .entry(pair.orig.array.clone())
+                .or_default()
+                .push(session.sid);
+        }
+        let mut reversed = 0;
+        for (array, sids) in by_array {
+            self.call(&array, &cli::reverse(&sids), Kind::Action)?;
+            reversed += sids.len();
+        }
+        Ok(reversed)
     }
 
     /// `swsrpstartsync -Xgroup`: in order, stopping at the first error.
@@ -1000,6 +1432,22 @@ fn after_array_action(e: EternusError, done: &str) -> EternusError {
              the replica exists; rerun the command once the repository is writable \
              (or swsrprecoverres) to record it"
         ),
+    }
+}
+
+/// The pre-check of the concurrent functions (manual 8.3.2.2 NOTES): Concurrent OPC
+/// fails, creating no copy, when any pair is synchronous; Concurrent Suspend applies to
+/// synchronous pairs only. `sync` says, per pair, whether its session is EC/REC.
+fn check_concurrent(sync: &[bool], concurrent: Concurrent) -> Result<()> {
+    match concurrent {
+        Concurrent::No => Ok(()),
+        Concurrent::Opc if sync.iter().any(|s| *s) => Err(EternusError::Refused(
+            "-Xconcur-opc (Concurrent OPC): synchronous processing (EC) exists in the group; nothing was done".into(),
+        )),
+        Concurrent::Suspend if sync.iter().any(|s| !*s) => Err(EternusError::Refused(
+            "-Xconcur (Concurrent Suspend) applies to synchronous processing (EC) only; nothing was done".into(),
+        )),
+        _ => Ok(()),
     }
 }
 

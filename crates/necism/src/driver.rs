@@ -212,7 +212,6 @@ fn jittered_delay_text(delay: Duration) -> String {
 }
 
 /// A failed iSM command as a core command error: its iSM message (stderr, else stdout).
-
 fn command_failed(command: &VendorCommand, output: &Output) -> Error {
     let text = if output.stderr.trim().is_empty() {
         &output.stdout

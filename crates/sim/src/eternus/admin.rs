@@ -5,6 +5,8 @@
 //!                [--first-disk 10] [--server NAME]
 //! arraysim eternus list | show ARRAY | stats ARRAY
 //! arraysim eternus add-volume ARRAY NUMBER --size-mb N [--uid NAA | --count K]
+//!                    [--type standard|sdv --physical-mb P]
+//! arraysim eternus add-pool ARRAY --type normal|encrypted --size-mb N
 //! arraysim eternus write ARRAY VOLNO OFFSET (FILE | --random BYTES --seed S)
 //! arraysim eternus read ARRAY VOLNO [--out FILE]
 //! arraysim eternus bad-sector ARRAY VOLNO TRACK
@@ -112,6 +114,20 @@ enum Cmd {
         /// Adds this many volumes, numbered from NUMBER (bulk setups: 1,000 TVs + BVs).
         #[arg(long, default_value_t = 1)]
         count: u32,
+        /// `sdv`: a Snap Data Volume (the target of SnapOPC/SnapOPC+), with --physical-mb.
+        #[arg(long = "type", value_parser = ["standard", "sdv"], default_value = "standard")]
+        vtype: String,
+        /// An SDV's physical capacity (its logical size is --size-mb).
+        #[arg(long)]
+        physical_mb: Option<u64>,
+    },
+    /// Adds a Snap Data Pool (capacity the SDVs draw on once their own is used up).
+    AddPool {
+        array: String,
+        #[arg(long = "type", value_parser = ["normal", "encrypted"], default_value = "normal")]
+        ptype: String,
+        #[arg(long)]
+        size_mb: u64,
     },
     /// A host write to a volume (with copy-on-write, tracking and EC mirroring).
     Write {
@@ -237,10 +253,21 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             size_mb,
             uid,
             count,
+            vtype,
+            physical_mb,
         } => with_array(store, &array, |a, _, _| {
             if count != 1 && uid.is_some() {
                 bail!("--uid names one volume: it cannot be given with --count");
             }
+            let physical_mb = match (vtype.as_str(), physical_mb) {
+                ("sdv", Some(p)) if p <= size_mb => Some(p),
+                ("sdv", Some(p)) => {
+                    bail!("--physical-mb {p} exceeds the logical size --size-mb {size_mb}")
+                }
+                ("sdv", None) => bail!("--type sdv needs --physical-mb"),
+                (_, Some(_)) => bail!("--physical-mb applies to --type sdv only"),
+                (_, None) => None,
+            };
             let last = number
                 .checked_add(count.saturating_sub(1))
                 .ok_or_else(|| anyhow!("volume numbers overflow"))?;
@@ -256,6 +283,7 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
                         uid: uid.clone(),
                         written: Default::default(),
                         bad: Default::default(),
+                        sdv_physical_mb: physical_mb,
                     },
                 );
             }
@@ -323,6 +351,20 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             if n == 0 {
                 bail!("no session on volume {volume}");
             }
+            Ok(())
+        })?,
+        Cmd::AddPool {
+            array,
+            ptype,
+            size_mb,
+        } => with_array(store, &array, |a, _, _| {
+            if size_mb == 0 {
+                bail!("--size-mb must be above 0");
+            }
+            a.pools.push(model::Pool {
+                kind: ptype,
+                size_mb,
+            });
             Ok(())
         })?,
         Cmd::Limit { array, sessions } => with_array(store, &array, |a, _, _| {
@@ -436,6 +478,7 @@ pub fn setup(args: &[String]) -> anyhow::Result<()> {
                     uid: None,
                     written: Default::default(),
                     bad: Default::default(),
+                    sdv_physical_mb: None,
                 },
             );
         }

@@ -1,5 +1,5 @@
 //! The CLI commands of the dialect (docs/eternus.md): `show boxid`, `show volumes`,
-//! `show advanced-copy-sessions [-detail]`, `start|stop|suspend|resume advanced-copy`.
+//! `show advanced-copy-sessions [-detail]`, `start|stop|suspend|resume|reverse advanced-copy`.
 
 use std::path::Path;
 
@@ -77,8 +77,18 @@ pub fn execute(
         }
         ["start", "advanced-copy", rest @ ..] => start(array, dir, now_ms, &options(rest)?),
         ["stop", "advanced-copy", rest @ ..] => stop(array, &options(rest)?),
-        ["suspend", "advanced-copy", rest @ ..] => suspend(array, now_ms, &options(rest)?),
-        ["resume", "advanced-copy", rest @ ..] => resume(array, now_ms, &options(rest)?),
+        ["suspend", "advanced-copy", rest @ ..] => suspend(array, dir, now_ms, &options(rest)?),
+        ["reverse", "advanced-copy", rest @ ..] => reverse(array, &options(rest)?),
+        [verb @ ("start" | "stop" | "show"), "update-measurement", rest @ ..] => {
+            update_measurement(array, verb, &options(rest)?)
+        }
+        ["show", "snap-data-volume", rest @ ..] => show_sdv(array, &options(rest)?),
+        ["show", "snap-data-pool", rest @ ..] => {
+            check_known(&options(rest)?, &[])?;
+            Ok(show_pool(array))
+        }
+        ["initialize", "snap-data-volume", rest @ ..] => init_sdv(array, dir, &options(rest)?),
+        ["resume", "advanced-copy", rest @ ..] => resume(array, dir, now_ms, &options(rest)?),
         _ => Err(CliError("E0002", format!("Unknown command. ({line})"))),
     }
 }
@@ -121,7 +131,7 @@ fn show_volumes(array: &Array) -> Vec<String> {
             number,
             v.name,
             "Available",
-            "Standard",
+            if v.is_sdv() { "SDV" } else { "Standard" },
             v.size_mb,
             v.uid.as_deref().unwrap_or("-")
         ));
@@ -199,9 +209,16 @@ fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
     };
     for session in &array.sessions {
         let tracks = array.volumes.get(&session.src).map_or(0, |v| v.tracks());
-        let generation = session
-            .generation
-            .map_or("-".to_string(), |g| format!("{g:>3}/{g:>3}"));
+        let generations = array.generations(session.src);
+        let generation = match generations
+            .iter()
+            .position(|&i| array.sessions[i].sid == session.sid)
+        {
+            Some(n) if session.ctype == CType::SnapOpcPlus => {
+                format!("{:>3}/{:>3}", n + 1, generations.len())
+            }
+            _ => "-".to_string(),
+        };
         let mut row = format!(
             "{:>5} {:>7} {:<8} {:<9} {:>5} {:<32} {:>5} {:<32} {:<13} {:<16} {:>6} {:<9}",
             session.sid,
@@ -274,6 +291,8 @@ fn start(
         Some("opc") => CType::Opc,
         Some("qopc") => CType::QuickOpc,
         Some("ec") => CType::Ec,
+        Some("snapopc") => CType::SnapOpc,
+        Some("snapopc+") => CType::SnapOpcPlus,
         Some(m) => return Err(CliError("E0001", format!("Bad value. (-mode {m})"))),
         None => return Err(CliError("E0004", "Missing parameter. (-mode)".into())),
     };
@@ -298,6 +317,16 @@ fn start(
         let (s, d) = (array.volume(src)?, array.volume(dst)?);
         if src == dst || d.size_mb < s.size_mb {
             return Err(CliError("E0019", "Inconsistent parameter.".into()));
+        }
+        // A Snap Data Volume is the target of SnapOPC/SnapOPC+ only.
+        let snap = matches!(ctype, CType::SnapOpc | CType::SnapOpcPlus);
+        if (d.is_sdv() && !snap)
+            || (s.is_sdv() && !(ctype == CType::Opc && array.snap_of(src).is_some()))
+        {
+            return Err(CliError(
+                "E5344",
+                "A Snap Data Volume can only be the destination of SnapOPC or SnapOPC+.".into(),
+            ));
         }
         let existing = array
             .sessions
@@ -335,8 +364,10 @@ fn start(
     for (src, dst, differential, tracks) in plan {
         match differential {
             Some(i) => {
+                let outside = array.differing_tracks(dir, src, dst);
                 let s = &mut array.sessions[i];
-                let changed = std::mem::take(&mut s.tracked);
+                let mut changed = std::mem::take(&mut s.tracked);
+                changed.union(&outside);
                 s.pending.union(&changed);
                 s.total = s.pending.len();
                 s.copied = 0;
@@ -349,6 +380,11 @@ fn start(
                 s.timestamp = Some(now_ms / 1000);
             }
             None => {
+                // A restore from a snapshot: its image lands on the source at once.
+                let restored =
+                    ctype == CType::Opc && array.restore_from_snap(dir, src, dst, now_ms)?;
+                let snap = matches!(ctype, CType::SnapOpc | CType::SnapOpcPlus);
+                let tracks = if restored || snap { 0 } else { tracks };
                 let sid = array.next_sid;
                 array.next_sid += 1;
                 array.sessions.push(Session {
@@ -370,6 +406,7 @@ fn start(
                     no_access,
                     timestamp: (ctype != CType::Ec).then_some(now_ms / 1000),
                     generation: None,
+                    saved: Ranges::default(),
                 });
             }
         }
@@ -415,6 +452,7 @@ fn stop(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, Cli
 
 fn suspend(
     array: &mut Array,
+    dir: &Path,
     now_ms: i64,
     opts: &[(String, String)],
 ) -> Result<Vec<String>, CliError> {
@@ -427,6 +465,13 @@ fn suspend(
         return Err(CliError("E5201", "Invalid copy phase.".into()));
     }
     for i in at {
+        // An equivalent EC mirrors every source write; a change made straight into the
+        // source file reaches the replica here, before the split.
+        let (src, dst) = (array.sessions[i].src, array.sessions[i].dst);
+        let outside = array.differing_tracks(dir, src, dst);
+        if !outside.is_empty() {
+            array.mirror(dir, src, dst, &outside);
+        }
         let s = &mut array.sessions[i];
         s.status = Status::Suspend;
         s.phase = Phase::Suspend;
@@ -438,6 +483,7 @@ fn suspend(
 
 fn resume(
     array: &mut Array,
+    dir: &Path,
     now_ms: i64,
     opts: &[(String, String)],
 ) -> Result<Vec<String>, CliError> {
@@ -452,8 +498,10 @@ fn resume(
         ));
     }
     for i in at {
+        let outside = array.differing_tracks(dir, array.sessions[i].src, array.sessions[i].dst);
         let s = &mut array.sessions[i];
-        let changed = std::mem::take(&mut s.tracked);
+        let mut changed = std::mem::take(&mut s.tracked);
+        changed.union(&outside);
         s.pending.union(&changed);
         s.total = s.pending.len();
         s.copied = 0;
@@ -464,6 +512,169 @@ fn resume(
         } else {
             Phase::Copying
         };
+    }
+    Ok(Vec::new())
+}
+
+/// Reverses suspended EC sessions (swsrprevsync): source and destination swap; the tracks
+/// changed on either side since the suspend stay recorded for the next resume.
+fn reverse(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, CliError> {
+    check_known(opts, &["session-id"])?;
+    let at = sids(opts, array)?;
+    if at.iter().any(|&i| {
+        let s = &array.sessions[i];
+        s.ctype != CType::Ec || s.status != Status::Suspend
+    }) {
+        return Err(CliError(
+            "E5321",
+            "The state of the specified session is not correct.".into(),
+        ));
+    }
+    for i in at {
+        let s = &mut array.sessions[i];
+        std::mem::swap(&mut s.src, &mut s.dst);
+        s.no_access = false;
+    }
+    Ok(Vec::new())
+}
+
+fn one_volume(array: &Array, opts: &[(String, String)]) -> Result<u32, CliError> {
+    check_known(opts, &["volume-number"])?;
+    let n = numbers(opts, "volume-number")?;
+    match n.as_slice() {
+        [v] => array.volume(*v).map(|_| *v),
+        _ => Err(CliError("E0019", "Inconsistent parameter.".into())),
+    }
+}
+
+/// The update measurement of swstestupdate: 512-byte blocks written since its start,
+/// each block counted once.
+fn update_measurement(
+    array: &mut Array,
+    verb: &str,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    let v = one_volume(array, opts)?;
+    let running = array.update_counters.contains_key(&v);
+    match verb {
+        "start" if running => Err(CliError(
+            "E5342",
+            "The copy session has already been set.".into(),
+        )),
+        "start" => {
+            array.update_counters.insert(v, Ranges::default());
+            Ok(Vec::new())
+        }
+        "stop" if !running => Err(CliError::no_resource()),
+        "stop" => {
+            array.update_counters.remove(&v);
+            Ok(Vec::new())
+        }
+        _ => {
+            let mut lines = vec![
+                "Volume  Updated".to_string(),
+                "No.     Blocks".to_string(),
+                format!("{} {}", "-".repeat(7), "-".repeat(12)),
+            ];
+            if let Some(blocks) = array.update_counters.get(&v) {
+                lines.push(format!("{v:>7} {:>12}", blocks.len()));
+            }
+            Ok(lines)
+        }
+    }
+}
+
+const SECTORS_PER_MB: u64 = 2048;
+const SECTORS_PER_TRACK: u64 = super::model::TRACK / 512;
+
+/// `show snap-data-volume`: capacities of an SDV in 512-byte sectors. Copy is what the
+/// sessions saved, Pool what exceeded the SDV's own capacity.
+fn show_sdv(array: &Array, opts: &[(String, String)]) -> Result<Vec<String>, CliError> {
+    let v = one_volume(array, opts)?;
+    let vol = array.volume(v)?;
+    if !vol.is_sdv() {
+        return Err(CliError(
+            "E5344",
+            "The specified volume is not a Snap Data Volume.".into(),
+        ));
+    }
+    let total = array.sdv_used(v) * SECTORS_PER_TRACK;
+    let physical = vol.sdv_physical_mb.unwrap_or(0) * SECTORS_PER_MB;
+    let used = total.min(physical);
+    Ok(vec![
+        "Volume  Logical      Physical     Used         Copy         Host         Pool".to_string(),
+        "No.     (sector)     (sector)     (sector)     (sector)     (sector)     (sector)"
+            .to_string(),
+        format!("{} {}", "-".repeat(7), vec!["-".repeat(12); 6].join(" ")),
+        format!(
+            "{v:>7} {:>12} {physical:>12} {used:>12} {used:>12} {:>12} {:>12}",
+            vol.size_mb * SECTORS_PER_MB,
+            0,
+            total - used
+        ),
+    ])
+}
+
+/// `show snap-data-pool`: one row per pool type (the SDVs draw on the normal pools).
+fn show_pool(array: &Array) -> Vec<String> {
+    let mut lines = vec![
+        "Pool       Total        Used         Copy         Host         Free".to_string(),
+        "Type       (sector)     (sector)     (sector)     (sector)     (sector)".to_string(),
+        format!("{} {}", "-".repeat(10), vec!["-".repeat(12); 5].join(" ")),
+    ];
+    let mut used_left = array.pool_used() * SECTORS_PER_TRACK;
+    for (kind, label) in [("normal", "Normal"), ("encrypted", "Encrypted")] {
+        let total: u64 = array
+            .pools
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| p.size_mb * SECTORS_PER_MB)
+            .sum();
+        let used = if kind == "normal" {
+            used_left.min(total)
+        } else {
+            0
+        };
+        used_left -= used;
+        lines.push(format!(
+            "{label:<10} {total:>12} {used:>12} {used:>12} {:>12} {:>12}",
+            0,
+            total - used
+        ));
+    }
+    lines
+}
+
+/// `initialize snap-data-volume`: empties an SDV no session uses.
+fn init_sdv(
+    array: &mut Array,
+    dir: &Path,
+    opts: &[(String, String)],
+) -> Result<Vec<String>, CliError> {
+    let v = one_volume(array, opts)?;
+    if !array.volume(v)?.is_sdv() {
+        return Err(CliError(
+            "E5344",
+            "The specified volume is not a Snap Data Volume.".into(),
+        ));
+    }
+    if array.sessions.iter().any(|s| s.src == v || s.dst == v) {
+        return Err(CliError(
+            "E5321",
+            "The state of the specified session is not correct.".into(),
+        ));
+    }
+    let path = dir.join(format!("vol{v}.img"));
+    if let Err(e) = std::fs::remove_file(&path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return Err(CliError(
+                "E0001",
+                format!("internal error on {}: {e}", path.display()),
+            ));
+        }
+    }
+    if let Some(vol) = array.volumes.get_mut(&v) {
+        vol.written = Ranges::default();
     }
     Ok(Vec::new())
 }

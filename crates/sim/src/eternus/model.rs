@@ -48,9 +48,36 @@ pub struct Volume {
     pub written: Ranges,
     #[serde(default, skip_serializing_if = "Ranges::is_empty")]
     pub bad: Ranges,
+    /// A Snap Data Volume: its physical capacity (MB); `size_mb` is its logical size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdv_physical_mb: Option<u64>,
 }
 
 impl Volume {
+    pub fn tracks(&self) -> u64 {
+        self.size_mb * 1024 * 1024 / TRACK
+    }
+
+    pub fn is_sdv(&self) -> bool {
+        self.sdv_physical_mb.is_some()
+    }
+
+    /// Physical capacity of an SDV, in tracks.
+    pub fn physical_tracks(&self) -> u64 {
+        self.sdv_physical_mb.unwrap_or(0) * 1024 * 1024 / TRACK
+    }
+}
+
+/// A Snap Data Pool (`arraysim eternus add-pool`): capacity an SDV draws on when its own
+/// physical capacity is used up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pool {
+    /// `normal` or `encrypted`.
+    pub kind: String,
+    pub size_mb: u64,
+}
+
+impl Pool {
     pub fn tracks(&self) -> u64 {
         self.size_mb * 1024 * 1024 / TRACK
     }
@@ -164,11 +191,23 @@ pub struct Session {
     pub timestamp: Option<i64>,
     #[serde(default)]
     pub generation: Option<u32>,
+    /// SnapOPC/SnapOPC+: the tracks held in the destination (saved by copy-on-write
+    /// before a source write, or written by the host on the destination).
+    #[serde(default, skip_serializing_if = "Ranges::is_empty")]
+    pub saved: Ranges,
 }
 
 impl Session {
+    /// A background (physical) copy runs: OPC, QuickOPC, EC. Copy-on-write sessions have
+    /// none.
     pub fn copying(&self) -> bool {
-        self.status == Status::Active && matches!(self.phase, Phase::Copying | Phase::TrackingCopy)
+        self.status == Status::Active
+            && matches!(self.phase, Phase::Copying | Phase::TrackingCopy)
+            && !self.is_snap()
+    }
+
+    pub fn is_snap(&self) -> bool {
+        matches!(self.ctype, CType::SnapOpc | CType::SnapOpcPlus)
     }
 
     pub fn percent(&self) -> u64 {
@@ -206,6 +245,11 @@ pub struct Array {
     pub sessions: Vec<Session>,
     #[serde(default)]
     pub stats: Stats,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<Pool>,
+    /// 512-byte blocks written per volume since `swstestupdate start` (each block once).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub update_counters: BTreeMap<u32, Ranges>,
 }
 
 fn default_limit() -> usize {
@@ -274,6 +318,64 @@ fn write_at(dir: &Path, number: u32, size: u64, offset: u64, data: &[u8]) -> Res
     f.write_all(data).map_err(|e| io(&path, e))
 }
 
+/// The tracks of a volume file that hold data, from its extents (SEEK_DATA/SEEK_HOLE):
+/// whatever wrote them, the emulator or anything writing the file straight. Volume files
+/// are sparse, so an untouched volume has none.
+fn file_tracks(dir: &Path, number: u32, tracks: u64) -> Ranges {
+    use nix::unistd::{lseek, Whence};
+    use std::os::fd::AsRawFd;
+    let mut found = Ranges::default();
+    let Ok(f) = std::fs::File::open(vol_path(dir, number)) else {
+        return found;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let fd = f.as_raw_fd();
+    let mut pos: i64 = 0;
+    while pos < len {
+        let Ok(data) = lseek(fd, pos, Whence::SeekData) else {
+            break;
+        };
+        let hole = lseek(fd, data, Whence::SeekHole).unwrap_or(len);
+        let (a, b) = (data.max(0) as u64, hole.max(data).max(0) as u64);
+        found.insert(a / TRACK, b.div_ceil(TRACK));
+        if hole <= pos {
+            break;
+        }
+        pos = hole;
+    }
+    found.within(0, tracks)
+}
+
+/// Makes track `t` of a volume read as zeros (a hole where the filesystem allows).
+fn zero_track(dir: &Path, number: u32, size: u64, t: u64) -> Result<(), CliError> {
+    use nix::fcntl::{fallocate, FallocateFlags};
+    use std::os::fd::AsRawFd;
+    let path = vol_path(dir, number);
+    if let Ok(f) = OpenOptions::new().write(true).open(&path) {
+        let punched = fallocate(
+            f.as_raw_fd(),
+            FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE,
+            i64::try_from(t * TRACK).unwrap_or(i64::MAX),
+            i64::try_from(TRACK).unwrap_or(i64::MAX),
+        );
+        if punched.is_ok() {
+            return Ok(());
+        }
+    }
+    write_at(dir, number, size, t * TRACK, &vec![0u8; TRACK as usize])
+}
+
+/// A host access refused by the array (EC destination, `-Xda`).
+fn refused(number: u32, sid: u32, what: &str) -> CliError {
+    CliError(
+        "E5322",
+        format!(
+            "Access denied: volume {number} is the destination of copy session {sid} ({what})."
+        ),
+    )
+}
+
 impl Array {
     pub fn new(name: &str, box_id: &str) -> Array {
         Array {
@@ -285,6 +387,8 @@ impl Array {
             volumes: BTreeMap::new(),
             sessions: Vec::new(),
             stats: Stats::default(),
+            pools: Vec::new(),
+            update_counters: BTreeMap::new(),
         }
     }
 
@@ -302,12 +406,18 @@ impl Array {
             return Ok(());
         };
         let dst_size = d.size_mb * 1024 * 1024;
+        // What the files hold now, not only what the emulator wrote: bytes written straight
+        // into a volume file are copied too.
+        let mut src_data = s.written.clone();
+        src_data.union(&file_tracks(dir, src, s.tracks()));
+        let mut dst_data = d.written.clone();
+        dst_data.union(&file_tracks(dir, dst, d.tracks()));
         for (a, b) in ranges.iter() {
             if let Some((bad, _)) = s.bad.within(a, b).iter().next() {
                 return Err(bad);
             }
-            let mut data_tracks = s.written.within(a, b);
-            let mut zero_tracks = d.written.within(a, b);
+            let mut data_tracks = src_data.within(a, b);
+            let mut zero_tracks = dst_data.within(a, b);
             zero_tracks.subtract(&data_tracks);
             data_tracks = data_tracks.within(0, d.tracks());
             for (x, y) in data_tracks.iter() {
@@ -318,8 +428,7 @@ impl Array {
             }
             for (x, y) in zero_tracks.iter() {
                 for t in x..y {
-                    write_at(dir, dst, dst_size, t * TRACK, &vec![0u8; TRACK as usize])
-                        .map_err(|_| t)?;
+                    zero_track(dir, dst, dst_size, t).map_err(|_| t)?;
                 }
             }
             if let Some(v) = self.volumes.get_mut(&dst) {
@@ -398,9 +507,24 @@ impl Array {
         let first = offset / TRACK;
         let last = (offset + data.len() as u64 - 1) / TRACK;
         let touched = Ranges::span(first, last + 1);
+        // An EC destination is written by the copy only, until the session is suspended.
+        if let Some(s) = self.sessions.iter().find(|s| {
+            s.dst == number
+                && matches!(s.ctype, CType::Ec | CType::Rec)
+                && s.status == Status::Active
+        }) {
+            return Err(refused(number, s.sid, "EC, not suspended"));
+        }
+        self.snap_before_write(dir, number, &touched, now_ms)?;
+        if let Some(blocks) = self.update_counters.get_mut(&number) {
+            blocks.insert(offset / 512, (offset + data.len() as u64).div_ceil(512));
+        }
         for i in 0..self.sessions.len() {
             let s = self.sessions[i].clone();
-            if s.src == number && s.copying() && s.ctype != CType::Ec {
+            // Copy-before-write (manual 6.1.1): a track not copied yet is copied first,
+            // whether the access is to the source (its old data must reach the copy) or to
+            // the destination (the rest of the track must be the point-in-time image).
+            if (s.src == number || s.dst == number) && s.copying() && s.ctype != CType::Ec {
                 let cow = s.pending.within(first, last + 1);
                 if !cow.is_empty() {
                     let mut updated = s.clone();
@@ -413,9 +537,6 @@ impl Array {
                 }
             }
             let s = &mut self.sessions[i];
-            if s.dst == number && s.copying() && s.ctype != CType::Ec {
-                s.pending.subtract(&touched);
-            }
             let tracks =
                 s.ctype == CType::QuickOpc || (s.ctype == CType::Ec && s.status != Status::Active);
             if (s.src == number || s.dst == number) && tracks {
@@ -447,12 +568,270 @@ impl Array {
         Ok(())
     }
 
-    /// The whole content of a volume.
+    // ----- SnapOPC / SnapOPC+ ---------------------------------------------------------
+
+    /// The SnapOPC+ generations of a source, oldest first (session indexes).
+    pub fn generations(&self, src: u32) -> Vec<usize> {
+        let mut g: Vec<usize> = (0..self.sessions.len())
+            .filter(|&i| {
+                self.sessions[i].src == src && self.sessions[i].ctype == CType::SnapOpcPlus
+            })
+            .collect();
+        g.sort_by_key(|&i| self.sessions[i].sid);
+        g
+    }
+
+    /// Whether session `i` saves old data on source writes: every SnapOPC session, and the
+    /// newest SnapOPC+ generation of its source (the older ones are inactive).
+    pub fn cow_active(&self, i: usize) -> bool {
+        let s = &self.sessions[i];
+        s.status == Status::Active
+            && match s.ctype {
+                CType::SnapOpc => true,
+                CType::SnapOpcPlus => self.generations(s.src).last() == Some(&i),
+                _ => false,
+            }
+    }
+
+    /// Tracks an SDV holds (its sessions' saved tracks).
+    pub fn sdv_used(&self, sdv: u32) -> u64 {
+        self.sessions
+            .iter()
+            .filter(|s| s.dst == sdv && s.is_snap())
+            .map(|s| s.saved.len())
+            .sum()
+    }
+
+    /// Tracks the SDVs draw from the pool (what exceeds their own physical capacity).
+    pub fn pool_used(&self) -> u64 {
+        self.volumes
+            .iter()
+            .filter(|(_, v)| v.is_sdv())
+            .map(|(n, v)| self.sdv_used(*n).saturating_sub(v.physical_tracks()))
+            .sum()
+    }
+
+    pub fn pool_tracks(&self) -> u64 {
+        self.pools.iter().map(Pool::tracks).sum()
+    }
+
+    /// Room for `more` tracks in SDV `sdv` (its own capacity, then the pool's). A volume
+    /// that is not an SDV has its whole logical size.
+    fn sdv_room(&self, sdv: u32, more: u64) -> bool {
+        let Some(v) = self.volumes.get(&sdv) else {
+            return false;
+        };
+        if !v.is_sdv() {
+            return true;
+        }
+        let used = self.sdv_used(sdv);
+        let over_now = used.saturating_sub(v.physical_tracks());
+        let over_after = (used + more).saturating_sub(v.physical_tracks());
+        self.pool_used() - over_now + over_after <= self.pool_tracks()
+    }
+
+    /// Capacity ran out: the session fails (overflow); for SnapOPC+ so does every earlier
+    /// generation of the source (manual 3.2).
+    fn overflow(&mut self, i: usize, now_ms: i64) {
+        let (src, ctype, sid) = {
+            let s = &self.sessions[i];
+            (s.src, s.ctype, s.sid)
+        };
+        for s in &mut self.sessions {
+            let earlier =
+                ctype == CType::SnapOpcPlus && s.ctype == ctype && s.src == src && s.sid < sid;
+            if s.sid == sid || earlier {
+                s.status = Status::ErrorSuspend;
+                s.error_code = 0xBB;
+                s.timestamp = Some(now_ms / 1000);
+            }
+        }
+    }
+
+    /// The sessions holding session `i`'s image: itself, and for SnapOPC+ every newer
+    /// generation; oldest first.
+    fn holders(&self, i: usize) -> Vec<usize> {
+        let s = &self.sessions[i];
+        if s.ctype != CType::SnapOpcPlus {
+            return vec![i];
+        }
+        self.generations(s.src)
+            .into_iter()
+            .filter(|&j| self.sessions[j].sid >= s.sid)
+            .collect()
+    }
+
+    /// Track `t` of session `i`'s point-in-time image: the copy saved by the oldest
+    /// generation at or after this one that saved it, else the source's current data.
+    fn snap_track(&self, dir: &Path, i: usize, t: u64) -> Result<Vec<u8>, CliError> {
+        for j in self.holders(i) {
+            if self.sessions[j].saved.contains(t) {
+                return read_at(dir, self.sessions[j].dst, t * TRACK, TRACK as usize);
+            }
+        }
+        read_at(dir, self.sessions[i].src, t * TRACK, TRACK as usize)
+    }
+
+    /// Copy-on-write before a host write of `touched` on `number`: the active sessions
+    /// whose source it is save the old tracks; a write to a snapshot destination first
+    /// takes the image's track (the destination holds it from then on).
+    fn snap_before_write(
+        &mut self,
+        dir: &Path,
+        number: u32,
+        touched: &Ranges,
+        now_ms: i64,
+    ) -> Result<(), CliError> {
+        for i in 0..self.sessions.len() {
+            let s = &self.sessions[i];
+            if !s.is_snap() || s.status != Status::Active {
+                continue;
+            }
+            let as_source = s.src == number && self.cow_active(i);
+            if !as_source && s.dst != number {
+                continue;
+            }
+            let tracks = self.volumes.get(&s.src).map_or(0, Volume::tracks);
+            let mut todo = touched.within(0, tracks);
+            todo.subtract(&s.saved);
+            if todo.is_empty() {
+                continue;
+            }
+            let dst = s.dst;
+            if !self.sdv_room(dst, todo.len()) {
+                self.overflow(i, now_ms);
+                continue;
+            }
+            let dst_size = self
+                .volumes
+                .get(&dst)
+                .map_or(0, |v| v.size_mb * 1024 * 1024);
+            for (a, b) in todo.iter() {
+                for t in a..b {
+                    let bytes = self.snap_track(dir, i, t)?;
+                    write_at(dir, dst, dst_size, t * TRACK, &bytes)?;
+                }
+            }
+            let s = &mut self.sessions[i];
+            s.saved.union(&todo);
+            s.tracked.union(&todo);
+            self.stats.copied_tracks += todo.len();
+            self.stats.copied_bytes += todo.len() * TRACK;
+        }
+        Ok(())
+    }
+
+    /// The session whose image volume `number` shows, if it is a snapshot destination.
+    pub fn snap_of(&self, number: u32) -> Option<usize> {
+        self.sessions
+            .iter()
+            .position(|s| s.dst == number && s.is_snap() && s.status == Status::Active)
+    }
+
+    /// The whole point-in-time image a snapshot destination shows.
+    fn snap_image(&self, dir: &Path, i: usize, size: usize) -> Result<Vec<u8>, CliError> {
+        let mut data = read_at(dir, self.sessions[i].src, 0, size)?;
+        // Newest first, so the oldest holder of a track is applied last and wins.
+        for j in self.holders(i).into_iter().rev() {
+            for (a, b) in self.sessions[j].saved.iter() {
+                let from = (a * TRACK) as usize;
+                if from >= size {
+                    continue;
+                }
+                let len = (((b - a) * TRACK) as usize).min(size - from);
+                let bytes = read_at(dir, self.sessions[j].dst, a * TRACK, len)?;
+                data[from..from + len].copy_from_slice(&bytes);
+            }
+        }
+        Ok(data)
+    }
+
+    /// A restore from a snapshot destination (OPC from it onto its source): the image is
+    /// written onto the target at once, through the copy-on-write of the active
+    /// generation (which absorbs the restore's writes, as the manual warns). False when
+    /// `from` is not a snapshot destination.
+    pub fn restore_from_snap(
+        &mut self,
+        dir: &Path,
+        from: u32,
+        to: u32,
+        now_ms: i64,
+    ) -> Result<bool, CliError> {
+        let Some(i) = self.snap_of(from) else {
+            return Ok(false);
+        };
+        let size = self.volume(to)?.size_mb.min(self.volume(from)?.size_mb) * 1024 * 1024;
+        let image = self.snap_image(dir, i, size as usize)?;
+        let current = read_at(dir, to, 0, size as usize)?;
+        for t in 0..size / TRACK {
+            let r = (t * TRACK) as usize..((t + 1) * TRACK) as usize;
+            if image[r.clone()] != current[r.clone()] {
+                self.host_write(dir, to, t * TRACK, &image[r], now_ms)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The whole content of a volume, as a host reads it: the tracks of an OPC/QuickOPC
+    /// destination not copied yet read as the source's (its point-in-time image); an EC
+    /// destination started with `-Xda` cannot be read.
     pub fn read_volume(&self, dir: &Path, number: u32) -> Result<Vec<u8>, CliError> {
         let vol = self.volume(number)?;
         let size = usize::try_from(vol.size_mb * 1024 * 1024)
             .map_err(|_| CliError("E0019", "volume too large".into()))?;
-        read_at(dir, number, 0, size)
+        if let Some(s) = self
+            .sessions
+            .iter()
+            .find(|s| s.dst == number && s.no_access && s.status == Status::Active)
+        {
+            return Err(refused(number, s.sid, "EC started with -Xda"));
+        }
+        if let Some(i) = self.snap_of(number) {
+            return self.snap_image(dir, i, size);
+        }
+        let mut data = read_at(dir, number, 0, size)?;
+        for s in self.sessions.iter().filter(|s| {
+            s.dst == number && s.copying() && !matches!(s.ctype, CType::Ec | CType::Rec)
+        }) {
+            for (a, b) in s.pending.within(0, vol.tracks()).iter() {
+                let from = (a * TRACK) as usize;
+                let len = ((b - a) * TRACK) as usize;
+                let bytes = read_at(dir, s.src, a * TRACK, len)?;
+                data[from..from + len].copy_from_slice(&bytes);
+            }
+        }
+        Ok(data)
+    }
+
+    /// Copies `ranges` of `src` onto `dst` now (EC mirroring of changes the emulator did
+    /// not see written).
+    pub fn mirror(&mut self, dir: &Path, src: u32, dst: u32, ranges: &Ranges) {
+        let _ = self.copy_tracks(dir, src, dst, ranges);
+    }
+
+    /// Tracks whose content differs between two volumes (among those holding data on
+    /// either side): what a differential restart or a resume must copy besides the tracks
+    /// the emulator saw written, since a volume file may be written straight.
+    pub fn differing_tracks(&self, dir: &Path, src: u32, dst: u32) -> Ranges {
+        let (Some(s), Some(d)) = (self.volumes.get(&src), self.volumes.get(&dst)) else {
+            return Ranges::default();
+        };
+        let tracks = s.tracks().min(d.tracks());
+        let mut candidates = s.written.clone();
+        candidates.union(&d.written);
+        candidates.union(&file_tracks(dir, src, tracks));
+        candidates.union(&file_tracks(dir, dst, tracks));
+        let mut differ = Ranges::default();
+        for (a, b) in candidates.within(0, tracks).iter() {
+            for t in a..b {
+                let x = read_at(dir, src, t * TRACK, TRACK as usize);
+                let y = read_at(dir, dst, t * TRACK, TRACK as usize);
+                if x.is_err() || y.is_err() || x != y {
+                    differ.insert(t, t + 1);
+                }
+            }
+        }
+        differ
     }
 }
 

@@ -1,0 +1,3 @@
+//! `swsrprecoverres`: see arraysync_acm::swsrprecoverres.
+
+arraysync_acm::bin!(swsrprecoverres);

@@ -1,0 +1,3 @@
+//! `swsrprevsync`: see arraysync_acm::swsrprevsync.
+
+arraysync_acm::bin!(swsrprevsync);

@@ -1,0 +1,3 @@
+//! `swstestupdate`: see arraysync_acm::swstestupdate.
+
+arraysync_acm::bin!(swstestupdate);

@@ -1,0 +1,3 @@
+//! `swstsdv`: see arraysync_acm::swstsdv.
+
+arraysync_acm::bin!(swstsdv);
