@@ -15,6 +15,7 @@ pub mod poll;
 pub mod registry;
 pub mod resource;
 pub mod runner;
+pub mod semaphore;
 pub mod service;
 pub mod settings;
 pub mod state;
