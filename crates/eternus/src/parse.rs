@@ -53,6 +53,16 @@ fn spans(rule: &str) -> Vec<usize> {
         .collect()
 }
 
+/// [`field`] of an ASCII line.
+fn ascii_field(line: &str, starts: &[usize], i: usize) -> String {
+    let start = starts[i];
+    let end = starts.get(i + 1).copied().unwrap_or(usize::MAX);
+    line.get(start..end.min(line.len()))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 /// The text of column `i` of `starts` (to the next column's start) in `chars`.
 fn field(chars: &[char], starts: &[usize], i: usize) -> String {
     let start = starts[i];
@@ -106,6 +116,13 @@ pub fn table(lines: &[String]) -> Result<Table, ParseError> {
         .iter()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
+            // Column starts count characters; in an ASCII line they are byte offsets, so
+            // the fields are slices (the 10,000-row session table of swsrpstat).
+            if l.is_ascii() {
+                return (0..starts.len())
+                    .map(|i| ascii_field(l, &starts, i))
+                    .collect();
+            }
             let chars: Vec<char> = l.chars().collect();
             (0..starts.len())
                 .map(|i| field(&chars, &starts, i))
