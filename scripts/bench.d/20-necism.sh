@@ -30,6 +30,6 @@ bench_necism() {
     for action in resync status; do
         if [ "$action" = resync ]; then set -- "$SYNCRESYNC" -s iiststnec02 --force; else set -- "$ARRAYSYNC" -s iiststnec02 print status; fi
         run_once 0 "$@"
-        printf '| necismsnap %s (0 ms only) | 1024 | %s | %.2f | %s | - | %.1f / - | - | - |\n' "$action" "$RUN_CALLS" "$(awk -v c="$RUN_CALLS" 'BEGIN { printf "%.2f", c / 1024 }')" "$RUN_WALL" "${RUN_OWN:-0}"
+        printf '| necismsnap %s (0 ms only) | 1024 | %s | %.2f | %s | - | %.1f / - | %.1f | - | - |\n' "$action" "$RUN_CALLS" "$(awk -v c="$RUN_CALLS" 'BEGIN { printf "%.2f", c / 1024 }')" "$RUN_WALL" "${RUN_OWN:-0}" "${RUN_CPU:-0}"
     done
 }

@@ -19,6 +19,7 @@ pub mod semaphore;
 pub mod service;
 pub mod settings;
 pub mod state;
+pub mod timing;
 pub mod trigger;
 
 pub use error::{CommandError, ConfigError, Error, Location, Result};
