@@ -45,7 +45,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const TYPE: &str = "necismsnap";
 
@@ -66,6 +66,8 @@ const SLOT_WAIT_TIMEOUTS: u32 = 8;
 /// The semaphore name of an iSM resource without `array`: every such resource of the
 /// host shares one bound.
 const UNNAMED_ARRAY: &str = "necism";
+/// How often, at most, the create phase records the SVs re-created so far.
+const SAVE_EVERY: Duration = Duration::from_millis(500);
 
 /// Whether a command may create the array's semaphore files (state-changing actions) or
 /// only use them when they exist (status, start, dry runs: read-only actions create
@@ -786,6 +788,7 @@ impl NecIsm {
             resume: &resume,
             created: &created,
             bv_turns: &bv_turns,
+            saved: &Mutex::new(None),
         };
         self.run_phase(cx, "iSMsc_create", &work, |slot, w| {
             self.create_one(cx, slot, w, &run)
@@ -901,6 +904,9 @@ impl NecIsm {
             .lock()
             .map_err(|_| Error::Failed("internal error: state lock poisoned".into()))?;
         done.insert(sv.clone());
+        if !run.save_due() {
+            return Ok(());
+        }
         self.save_step(cx, run.action, STEP_CREATE, run.since, &done)
     }
     /// Unlinks a pair's LV unless it is already unlinked, or linked to an SV the
@@ -1002,6 +1008,26 @@ struct Run<'a> {
     created: &'a Mutex<BTreeSet<String>>,
     /// One turn per base volume: its creates run one at a time.
     bv_turns: &'a BTreeMap<&'a str, Mutex<()>>,
+    /// When the re-created SVs were last recorded.
+    saved: &'a Mutex<Option<Instant>>,
+}
+
+impl Run<'_> {
+    /// True (and noted) when the re-created SVs were not recorded in the last
+    /// [`SAVE_EVERY`]: one state write per create cost 1,024 rewrites of a growing file at
+    /// 1,024 pairs. A kill loses at most that much of the record, whose SVs a rerun then
+    /// re-creates once more (the record only saves redundant work, see `save_step`); the
+    /// end of the phase records them all.
+    fn save_due(&self) -> bool {
+        let Ok(mut saved) = self.saved.lock() else {
+            return true;
+        };
+        if saved.is_some_and(|at| at.elapsed() < SAVE_EVERY) {
+            return false;
+        }
+        *saved = Some(Instant::now());
+        true
+    }
 }
 
 impl SyncResource for NecIsm {
