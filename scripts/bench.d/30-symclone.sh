@@ -1,6 +1,6 @@
 # EMC Symmetrix clones: resync (recreate), start (activate + wait) and status at 1, 64 and
 # 1024 pairs in the pairs file form (one -f call whatever the number of pairs).
-SYM_CHANGING='^symclone .* (create|recreate|activate|terminate|restore|split)( |$)'
+SYM_CHANGING='^(create|recreate|activate|terminate|restore|split|establish) '
 bench_symclone() {
     local n pairs devs symid=000197800123 conf
     for n in 1 64 1024; do
