@@ -243,10 +243,11 @@ fn timed(body: impl FnOnce() -> i32) -> i32 {
         let wall = started.elapsed();
         let vendor = arraysync_core::runner::vendor_wall_time();
         eprintln!(
-            "arraysync timing: wall_ms={:.3} vendor_ms={:.3} own_ms={:.3}",
+            "arraysync timing: wall_ms={:.3} vendor_ms={:.3} own_ms={:.3} cpu_ms={:.3}",
             wall.as_secs_f64() * 1000.0,
             vendor.as_secs_f64() * 1000.0,
-            wall.saturating_sub(vendor).as_secs_f64() * 1000.0
+            wall.saturating_sub(vendor).as_secs_f64() * 1000.0,
+            arraysync_core::timing::process_cpu_time().as_secs_f64() * 1000.0
         );
     }
     code

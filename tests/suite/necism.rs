@@ -702,3 +702,153 @@ fn status_ages_with_the_array_clock_in_minutes() {
         .code(1)
         .stdout_has("older than 1h30m");
 }
+
+/// The calls of each program in the call log, by program name.
+fn calls_by_program(env: &TestEnv) -> std::collections::BTreeMap<String, usize> {
+    let mut count = std::collections::BTreeMap::new();
+    for call in env.calls(None) {
+        *count
+            .entry(call["prog"].as_str().unwrap_or_default().to_string())
+            .or_insert(0) += 1;
+    }
+    count
+}
+
+#[test]
+fn resync_makes_at_most_four_calls_per_pair_and_status_one() {
+    let env = TestEnv::new();
+    seed(&env, &["--pairs", "8"]);
+    // First run: the base volumes are not known yet, one iSMsc_query -sv per pair.
+    env.clear_calls();
+    env.syncresync(&["-s", SEED_SVC, "--force"]).ok();
+    let first = calls_by_program(&env);
+    assert_eq!(first.get("iSMsc_query"), Some(&16), "{first:?}");
+    // Then one iSMsc_query -bv -detail per base volume, and the three changes.
+    env.clear_calls();
+    env.syncresync(&["-s", SEED_SVC, "--force"]).ok();
+    let calls = calls_by_program(&env);
+    let expected: std::collections::BTreeMap<String, usize> = [
+        ("iSMsc_query", 8),
+        ("iSMsc_unlink", 8),
+        ("iSMsc_create", 8),
+        ("iSMsc_link", 8),
+    ]
+    .into_iter()
+    .map(|(p, n)| (p.to_string(), n))
+    .collect();
+    assert_eq!(calls, expected);
+    assert!(env
+        .commands(Some("iSMsc_query"))
+        .iter()
+        .all(|c| c.ends_with("-bvflg ld -detail")));
+    env.clear_calls();
+    let status = env
+        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
+        .json();
+    assert_eq!(status[0]["status"], "up", "{status:#}");
+    assert_eq!(env.calls(None).len(), 8, "status: one call per pair");
+    // What status proves with that one call: a link moved away is seen.
+    env.sim(&["necism", "unlink", "SOURCE_0003_LV0203"]);
+    env.arraysync(&["-s", SEED_SVC, "print", "status"])
+        .stdout_has("LD:SOURCE_0003_LV0203 is not linked to SV:SOURCE_0003_SV0103");
+}
+
+#[test]
+fn a_wrongly_remembered_base_volume_is_asked_again() {
+    let env = TestEnv::new();
+    seed(&env, &[]);
+    env.syncresync(&["-s", SEED_SVC]).ok();
+    let state_file = env.path(&format!("/var/lib/arraysync/state/{SEED_SVC}/sync_1.json"));
+    let text = std::fs::read_to_string(&state_file).expect("state");
+    let mut state: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        state["learned"]["SOURCE_0001_SV006D"], "SOURCE_0001",
+        "{state:#}"
+    );
+    // Swap the two base volumes: each SV is then missing from the BV read for it.
+    state["learned"]["SOURCE_0001_SV006D"] = "SOURCE_0002".into();
+    state["learned"]["SOURCE_0002_SV0055"] = "SOURCE_0001".into();
+    std::fs::write(&state_file, state.to_string()).expect("write state");
+    env.clear_calls();
+    env.syncresync(&["-s", SEED_SVC, "--force"]).ok();
+    let mut creates = env.commands(Some("iSMsc_create"));
+    creates.sort();
+    assert_eq!(
+        creates,
+        [
+            "iSMsc_create -bv SOURCE_0001 -sv SOURCE_0001_SV006D -bvflg ld -svflg ld",
+            "iSMsc_create -bv SOURCE_0002 -sv SOURCE_0002_SV0055 -bvflg ld -svflg ld",
+        ]
+    );
+    let text = std::fs::read_to_string(&state_file).expect("state");
+    let state: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(state["learned"]["SOURCE_0001_SV006D"], "SOURCE_0001");
+}
+
+#[test]
+fn two_services_on_one_array_never_exceed_its_host_wide_bound_together() {
+    let env = TestEnv::new();
+    seed(&env, &["--pairs", "8", "--no-service"]);
+    env.write(
+        super::env::SETTINGS,
+        "[log]\nstderr = \"info\"\n[concurrency.arrays]\nD1_10 = 2\n",
+    );
+    let names = |i: usize| -> String {
+        match i {
+            1 => "SOURCE_0001_SV006D:SOURCE_0001_LV00A6".into(),
+            2 => "SOURCE_0002_SV0055:SOURCE_0002_LV009E".into(),
+            _ => format!(
+                "SOURCE_{i:04}_SV{:04X}:SOURCE_{i:04}_LV{:04X}",
+                0x100 + i,
+                0x200 + i
+            ),
+        }
+    };
+    for (svc, range) in [("nec_a", 1..=4), ("nec_b", 5..=8)] {
+        let devs: Vec<String> = range.map(names).collect();
+        env.write_service(
+            svc,
+            &format!(
+                "[sync#1]\ntype = necismsnap\narray = D1_10\nmax_parallel = 4\ndevs = {}\n",
+                devs.join(" ")
+            ),
+        );
+    }
+    env.sim(&["latency", "150"]);
+    env.clear_calls();
+    let children: Vec<std::process::Child> = ["nec_a", "nec_b"]
+        .iter()
+        .map(|svc| {
+            env.command(env!("CARGO_BIN_EXE_syncresync"))
+                .args(["-s", svc])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn syncresync")
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().expect("wait").success());
+    }
+    let intervals: Vec<(i64, i64)> = env
+        .calls(None)
+        .iter()
+        .map(|c| {
+            let start = chrono::DateTime::parse_from_rfc3339(c["ts"].as_str().expect("ts"))
+                .expect("rfc3339")
+                .timestamp_millis();
+            (start, start + c["duration_ms"].as_i64().expect("duration"))
+        })
+        .collect();
+    // 8 pairs: 8 reads (the first run asks each SV's base volume: 8 more), 24 changes.
+    assert_eq!(intervals.len(), 40);
+    let peak = intervals
+        .iter()
+        .map(|(at, _)| intervals.iter().filter(|(s, e)| s <= at && at < e).count())
+        .max()
+        .unwrap_or_default();
+    assert_eq!(
+        peak, 2,
+        "two services with max_parallel = 4 each share the array's bound of 2"
+    );
+}

@@ -183,8 +183,9 @@ pub fn main(spec: Spec, run: fn(&Args, &mut Cx) -> Result<(), AcmError>) -> i32 
         let wall = started.elapsed().as_secs_f64() * 1000.0;
         let vendor = arraysync_core::runner::vendor_wall_time().as_secs_f64() * 1000.0;
         eprintln!(
-            "arraysync timing: wall_ms={wall:.3} vendor_ms={vendor:.3} own_ms={:.3}",
-            (wall - vendor).max(0.0)
+            "arraysync timing: wall_ms={wall:.3} vendor_ms={vendor:.3} own_ms={:.3} cpu_ms={:.3}",
+            (wall - vendor).max(0.0),
+            arraysync_core::timing::process_cpu_time().as_secs_f64() * 1000.0
         );
     }
     code

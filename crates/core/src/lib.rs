@@ -20,10 +20,12 @@ pub mod registry;
 pub mod resource;
 pub mod runner;
 pub mod safefs;
+pub mod semaphore;
 pub mod service;
 pub mod settings;
 pub mod signals;
 pub mod state;
+pub mod timing;
 pub mod trigger;
 
 pub use error::{CommandError, ConfigError, Error, Location, Result};

@@ -44,6 +44,10 @@ pub struct ResourceState {
     /// A multi-step action interrupted between steps: driver-defined step name and items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
+    /// Facts about the array a driver learned and reuses to save vendor calls (necismsnap:
+    /// each SV's base volume); the driver re-checks each one against the array's answers.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub learned: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

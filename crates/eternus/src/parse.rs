@@ -2,6 +2,7 @@
 //! function takes the lines of one command's answer (echo and prompt removed).
 
 use chrono::NaiveDateTime;
+use std::borrow::Cow;
 
 /// A parse failure: what was expected and the offending text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,15 @@ fn spans(rule: &str) -> Vec<usize> {
         .collect()
 }
 
+/// [`field`] of an ASCII line.
+fn ascii_field<'a>(line: &'a str, starts: &[usize], i: usize) -> &'a str {
+    let start = starts[i];
+    let end = starts.get(i + 1).copied().unwrap_or(usize::MAX);
+    line.get(start..end.min(line.len()))
+        .unwrap_or_default()
+        .trim()
+}
+
 /// The text of column `i` of `starts` (to the next column's start) in `chars`.
 fn field(chars: &[char], starts: &[usize], i: usize) -> String {
     let start = starts[i];
@@ -70,9 +80,28 @@ fn field(chars: &[char], starts: &[usize], i: usize) -> String {
 /// Parses a fixed-width table; an answer with no rule line is an empty table only when
 /// it is empty, otherwise an error.
 pub fn table(lines: &[String]) -> Result<Table, ParseError> {
+    let table = borrowed_table(lines)?;
+    Ok(Table {
+        columns: table.columns,
+        rows: table
+            .rows
+            .into_iter()
+            .map(|r| r.into_iter().map(Cow::into_owned).collect())
+            .collect(),
+    })
+}
+
+/// A [`Table`] whose fields borrow from the answer where they can (ASCII lines): the
+/// 10,000-row session table of swsrpstat then costs no string per field.
+struct BorrowedTable<'a> {
+    columns: Vec<String>,
+    rows: Vec<Vec<Cow<'a, str>>>,
+}
+
+fn borrowed_table(lines: &[String]) -> Result<BorrowedTable<'_>, ParseError> {
     let Some(rule_at) = lines.iter().position(|l| is_rule(l)) else {
         if lines.iter().all(|l| l.trim().is_empty()) {
-            return Ok(Table {
+            return Ok(BorrowedTable {
                 columns: Vec::new(),
                 rows: Vec::new(),
             });
@@ -113,28 +142,43 @@ pub fn table(lines: &[String]) -> Result<Table, ParseError> {
         .iter()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
+            // Column starts count characters; in an ASCII line they are byte offsets, so
+            // the fields are slices (the 10,000-row session table of swsrpstat).
+            if l.is_ascii() {
+                return (0..starts.len())
+                    .map(|i| Cow::Borrowed(ascii_field(l, &starts, i)))
+                    .collect();
+            }
             let chars: Vec<char> = l.chars().collect();
             (0..starts.len())
-                .map(|i| field(&chars, &starts, i))
+                .map(|i| Cow::Owned(field(&chars, &starts, i)))
                 .collect()
         })
         .collect();
-    Ok(Table { columns, rows })
+    Ok(BorrowedTable { columns, rows })
 }
 
 fn expect_columns(table: &Table, expected: &[&str], what: &str) -> Result<(), ParseError> {
-    if table.columns.is_empty() && table.rows.is_empty() {
+    expect_names(&table.columns, table.rows.is_empty(), expected, what)
+}
+
+fn expect_names(
+    columns: &[String],
+    no_rows: bool,
+    expected: &[&str],
+    what: &str,
+) -> Result<(), ParseError> {
+    if columns.is_empty() && no_rows {
         return Ok(());
     }
-    if table
-        .columns
+    if columns
         .iter()
         .map(String::as_str)
         .ne(expected.iter().copied())
     {
         return Err(ParseError(format!(
             "{what}: unexpected columns {:?} (expected {:?})",
-            table.columns, expected
+            columns, expected
         )));
     }
     Ok(())
@@ -233,14 +277,20 @@ fn percent(text: &str) -> Result<Option<u8>, ParseError> {
 /// read as an empty list it would make swsrpstat report nothing and swsrpmake -T start a
 /// full copy over a tracking session.
 pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
-    let table = table(lines)?;
+    let table = borrowed_table(lines)?;
+    // An answer without the table header is not "no sessions" (issue 13 defect 9).
     if table.columns.is_empty() {
         return Err(ParseError(format!(
             "show advanced-copy-sessions: no table header in the answer {:?}",
             lines.join(" | ")
         )));
     }
-    expect_columns(&table, SESSION_COLUMNS, "show advanced-copy-sessions")?;
+    expect_names(
+        &table.columns,
+        table.rows.is_empty(),
+        SESSION_COLUMNS,
+        "show advanced-copy-sessions",
+    )?;
     table
         .rows
         .iter()
@@ -253,7 +303,7 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
                 Some("") | Some("-") | None => None,
                 Some(m) => Some(number(m, "generation count")?),
             };
-            let timestamp = match r[15].as_str() {
+            let timestamp = match r[15].as_ref() {
                 "" | "-" => None,
                 t => Some(
                     NaiveDateTime::parse_from_str(t, "%Y/%m/%d %H:%M:%S").map_err(|_| {
@@ -265,15 +315,15 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
                 sid: number(&r[0], "session id")?,
                 generation,
                 generations,
-                ctype: r[2].clone(),
+                ctype: r[2].to_string(),
                 source: number(&r[4], "source volume number")?,
                 destination: number(&r[6], "destination volume number")?,
-                status: r[8].clone(),
-                phase: r[9].clone(),
-                error_code: r[10].clone(),
+                status: r[8].to_string(),
+                phase: r[9].to_string(),
+                error_code: r[10].to_string(),
                 copied_pct: percent(&r[12])?,
                 update_pct: percent(&r[13])?,
-                access: r[14].clone(),
+                access: r[14].to_string(),
                 timestamp,
             })
         })

@@ -14,9 +14,12 @@ pub const QUERY: &str = "iSMsc_query";
 pub const LINKINFO: &str = "iSMsc_linkinfo";
 pub const VOLLIST: &str = "iSMvollist";
 
-/// Programs a resync needs; status needs the queries only.
-pub const RESYNC_PROGRAMS: &[&str] = &[VOLLIST, QUERY, LINKINFO, UNLINK, CREATE, LINK];
-pub const STATUS_PROGRAMS: &[&str] = &[VOLLIST, QUERY, LINKINFO];
+/// Programs a resync needs; status needs the queries only. `iSMsc_linkinfo` is located
+/// (and shown by `print config`) but no action needs it: `iSMsc_query -detail` shows the
+/// linked LV.
+pub const RESYNC_PROGRAMS: &[&str] = &[VOLLIST, QUERY, UNLINK, CREATE, LINK];
+pub const STATUS_PROGRAMS: &[&str] = &[VOLLIST, QUERY];
+const LOCATED: &[&str] = &[VOLLIST, QUERY, LINKINFO, UNLINK, CREATE, LINK];
 
 /// Where each iSM program was found (looked up once, when the resource is built).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,7 +30,7 @@ pub struct Programs {
 impl Programs {
     pub fn locate(paths: &Paths) -> Programs {
         Programs {
-            found: RESYNC_PROGRAMS
+            found: LOCATED
                 .iter()
                 .map(|name| (*name, paths.find_program(name)))
                 .collect(),
@@ -37,7 +40,7 @@ impl Programs {
     /// Explicit locations, for tests.
     pub fn at(dir: &str) -> Programs {
         Programs {
-            found: RESYNC_PROGRAMS
+            found: LOCATED
                 .iter()
                 .map(|name| (*name, Some(PathBuf::from(format!("{dir}/{name}")))))
                 .collect(),

@@ -50,6 +50,17 @@ pub struct SnapRecord {
     pub sv: String,
     pub state: String,
     pub timestamp: Option<NaiveDateTime>,
+    /// `LV Link Status`: `link` or `unlink`.
+    pub link: Option<String>,
+    /// `LV:LD Name`: the LV linked to the SV.
+    pub lv: Option<String>,
+}
+
+impl SnapRecord {
+    /// True when the record says the SV is linked, and to `lv`.
+    pub fn is_linked_to(&self, lv: &str) -> bool {
+        self.link.as_deref() == Some("link") && self.lv.as_deref() == Some(lv)
+    }
 }
 
 /// What `iSMsc_query -bv BV -bvflg ld -detail` says.
@@ -66,6 +77,11 @@ impl BvDetail {
             .iter()
             .filter(|s| is_transitional(&s.state))
             .collect()
+    }
+
+    /// The record of `sv`, when it is a snapshot volume of this BV.
+    pub fn sv(&self, sv: &str) -> Option<&SnapRecord> {
+        self.svs.iter().find(|s| s.sv == sv)
     }
 }
 
@@ -225,7 +241,19 @@ pub fn query_bv_detail(text: &str) -> Result<BvDetail, NecIsmError> {
                 sv: value.to_string(),
                 state: String::new(),
                 timestamp: None,
+                link: None,
+                lv: None,
             }),
+            "LV Link Status" => {
+                if let Some(record) = detail.svs.last_mut() {
+                    record.link = Some(value.to_string());
+                }
+            }
+            "LV:LD Name" => {
+                if let Some(record) = detail.svs.last_mut() {
+                    record.lv = Some(value.to_string());
+                }
+            }
             "Snap State" => {
                 if let Some(record) = detail.svs.last_mut() {
                     let (state, time) = snap_state(value);
@@ -438,6 +466,13 @@ LV:test_src_0000_LV0050  LX link (test_src_0000_SV0016)  rw
         assert_eq!(d.bv.as_deref(), Some("SOURCE_0001"));
         assert_eq!(d.svs.len(), 2);
         assert_eq!(d.svs[0].state, "snap/active");
+        let first = d.sv("SOURCE_0001_SV006D").expect("first SV");
+        assert!(first.is_linked_to("SOURCE_0001_LV00A6"));
+        assert!(!first.is_linked_to("SOURCE_0001_LV00A7"));
+        let second = d.sv("SOURCE_0001_SV006E").expect("second SV");
+        assert_eq!((second.link.as_deref(), second.lv.as_deref()), (None, None));
+        assert!(!second.is_linked_to("SOURCE_0001_LV00A6"));
+        assert!(d.sv("SOURCE_0002_SV0001").is_none());
         let moving: Vec<&str> = d.transitional().iter().map(|s| s.sv.as_str()).collect();
         assert_eq!(moving, ["SOURCE_0001_SV006E"]);
     }

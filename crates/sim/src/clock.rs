@@ -137,6 +137,21 @@ pub fn local_time(secs: i64) -> (NaiveDateTime, String) {
     (utc.naive_utc(), "UTC".to_string())
 }
 
+/// The zone file's bytes, read once per process: an answer listing 10,000 sessions
+/// asks for as many abbreviations.
+fn zone_file(path: &Path) -> Option<std::sync::Arc<Vec<u8>>> {
+    type Cache = std::sync::Mutex<Vec<(PathBuf, Option<std::sync::Arc<Vec<u8>>>)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().ok()?;
+    if let Some((_, bytes)) = cache.iter().find(|(p, _)| p == path) {
+        return bytes.clone();
+    }
+    let bytes = std::fs::read(path).ok().map(std::sync::Arc::new);
+    cache.push((path.to_path_buf(), bytes.clone()));
+    bytes
+}
+
 fn zone_abbreviation(instant: i64, offset: i32) -> Option<String> {
     let tz = std::env::var("TZ").ok();
     let file: PathBuf = match tz.as_deref() {
@@ -155,9 +170,9 @@ fn zone_abbreviation(instant: i64, offset: i32) -> Option<String> {
             p
         }
     };
-    match std::fs::read(&file) {
-        Ok(bytes) => tzif_abbreviation(&bytes, instant, offset),
-        Err(_) => (offset == 0).then(|| "UTC".to_string()),
+    match zone_file(&file) {
+        Some(bytes) => tzif_abbreviation(&bytes, instant, offset),
+        None => (offset == 0).then(|| "UTC".to_string()),
     }
 }
 

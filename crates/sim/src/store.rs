@@ -151,6 +151,42 @@ impl Store {
         Ok(r)
     }
 
+    /// Like [`Store::update_existing`], but the file is rewritten only when `f` changed
+    /// the value (compared as the JSON written): the answer to a read costs a read, not a
+    /// rewrite of the whole state (swsrpstat over 10,000 pairs, iSM queries).
+    pub fn update_existing_if_changed<T, R, E>(
+        &self,
+        rel: &str,
+        f: impl FnOnce(&mut T) -> Result<R, E>,
+    ) -> Result<Option<R>, E>
+    where
+        T: DeserializeOwned + Serialize,
+        E: From<StoreError>,
+    {
+        let _guard = self.lock(rel)?;
+        let path = self.path(rel);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path)(e).into()),
+        };
+        let mut value: T = serde_json::from_str(&text).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
+        let r = f(&mut value)?;
+        let mut after =
+            serde_json::to_string_pretty(&value).map_err(|source| StoreError::Corrupt {
+                path: path.clone(),
+                source,
+            })?;
+        after.push('\n');
+        if after != text {
+            write_atomic(&path, after.as_bytes())?;
+        }
+        Ok(Some(r))
+    }
+
     /// Like [`Store::update`] but only for an existing file; `None` when it is absent.
     pub fn update_existing<T, R, E>(
         &self,

@@ -352,7 +352,8 @@ pub fn locate(store: &Store, volume: &str) -> Result<Option<String>, StoreError>
     Ok(None)
 }
 
-/// Locked read-modify-write of an existing array; `Ok(None)` if it does not exist.
+/// Locked read-modify-write of an existing array (written back only when changed: a
+/// query is a read); `Ok(None)` if it does not exist.
 pub fn update<R, E: From<StoreError>>(
     store: &Store,
     name: &str,
@@ -361,7 +362,7 @@ pub fn update<R, E: From<StoreError>>(
     if !valid_name(name) {
         return Ok(None);
     }
-    store.update_existing(&rel_path(name), f)
+    store.update_existing_if_changed(&rel_path(name), f)
 }
 
 #[cfg(test)]
