@@ -9,10 +9,17 @@
 //! `-h`, the command-exclusion locks, printing the result or the error once, the exit code.
 //! A binary is one line: `arraysync_acm::bin!(swsrpmake);`.
 
+pub mod acmcapture;
+pub mod agent;
 pub mod args;
 pub mod bkp;
 pub mod messages;
 pub mod output;
+pub mod stgcmmodnode;
+pub mod stgenvdisp;
+pub mod stgmgrinfobkup;
+pub mod stgmgrinfodisp;
+pub mod stgmgrinfoset;
 pub mod swsrpcancel;
 pub mod swsrpdelvol;
 pub mod swsrpmake;
@@ -56,7 +63,8 @@ use messages::{AcmError, Family};
 use std::io::Write;
 use std::time::Instant;
 
-/// Every ACM command's spec, replication then backup management (for installers and
+/// Every ACM command's spec, replication, backup management, then the agent configuration
+/// commands (for installers and
 /// documentation generators).
 pub const COMMANDS: &[fn() -> Spec] = &[
     swsrpsetvol::spec,
@@ -89,6 +97,12 @@ pub const COMMANDS: &[fn() -> Spec] = &[
     swstsrsemtch::spec,
     swstresback::spec,
     swstresrst::spec,
+    stgcmmodnode::spec,
+    stgenvdisp::spec,
+    stgmgrinfoset::spec,
+    stgmgrinfobkup::spec,
+    stgmgrinfodisp::spec,
+    acmcapture::spec,
 ];
 
 /// A command's static description.
