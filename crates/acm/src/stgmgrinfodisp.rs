@@ -48,7 +48,8 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         let mut rows = Vec::new();
         for t in TYPES {
             if let Some(when) = agent::setting(&status, "status", t)? {
-                rows.push(format!("{:<13}{when}", format!("  {t}:")));
+                // Values from column 13, at least one space after the title.
+                rows.push(format!("{:<12} {when}", format!("  {t}:")));
             }
         }
         if !rows.is_empty() {
