@@ -406,6 +406,48 @@ fn stgmgrinfobkup_bad_input_changes_nothing() {
     }
 }
 
+#[test]
+fn stgmgrinfobkup_follows_the_policy_file() {
+    let env = TestEnv::new();
+    world(&env, "acm01");
+    std::fs::create_dir_all(env.path("/ACMBkupData")).expect("mkdir");
+    ok(&env, "stgmgrinfoset -d /ACMBkupData -c ASCII");
+    // Manual Table 7.4: only "Yes" (exactly) means yes; other servers' sections are theirs.
+    env.write(
+        "/etc/opt/FJSVswstf/stgmgrinfo_policy.ini",
+        "[ acm01 ]\nBkupData=Yes\nReplData=YES\n[ acm02 ]\nReplData=Yes\n",
+    );
+    transcript(
+        &env,
+        "stgmgrinfobkup",
+        &format!("{STARTED}{ENDED}{ALL_ENDED}"),
+    );
+    let server = env.path("/ACMBkupData/acm01");
+    assert!(server.join("BkupData/FJSVswsts/backup.db").is_file());
+    assert!(!server.join("ReplData").exists());
+    transcript(
+        &env,
+        "stgmgrinfodisp",
+        "Server:      acm01\n  BkupData:  [T]\n",
+    );
+    // A broken policy file is named, nothing saved.
+    env.write("/etc/opt/FJSVswstf/stgmgrinfo_policy.ini", "BkupData=Yes\n");
+    let run = acm(&env, "stgmgrinfobkup");
+    assert!(run.code > 0);
+    run.stderr_has("swstf0650")
+        .stderr_has("stgmgrinfo_policy.ini");
+    // A list this server does not have cannot be saved; the saved one stays.
+    std::fs::remove_file(env.path("/etc/opt/FJSVswsrp/data/DEFAULT/replication.db")).expect("rm");
+    refused(&env, "stgmgrinfobkup -t ReplData", "swstf3015");
+    assert!(!server.join("ReplData").exists());
+    assert!(server.join("BkupData/FJSVswsts/backup.db").is_file());
+    transcript(
+        &env,
+        "stgmgrinfodisp -n acm01",
+        "Server:      acm01\n  BkupData:  [T]\n",
+    );
+}
+
 // ----- acmcapture (8.6.1) -----------------------------------------------------------------
 
 /// The archive's entries: name → content.

@@ -61,11 +61,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     let target = agent::rooted(&cx.paths, &dir).join(&server);
     let kinds: Vec<&str> = match kind {
         Some(t) => vec![t],
-        // Without -t: the repositories this agent has (the policy file is not read).
-        None => ["BkupData", "ReplData"]
-            .into_iter()
-            .filter(|t| source_exists(cx, t))
-            .collect(),
+        None => policy(cx, &server)?,
     };
     cx.println(format!(
         "swstf3014 Backup of management information is started. Start time={}, Server name={server}",
@@ -88,6 +84,30 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     ));
     cx.println("swstf3021 The normal end of the backup of management information was carried out by all servers.");
     Ok(())
+}
+
+/// The types to save without `-t`: this server's section of the policy file
+/// (`BkupData=Yes`, `ReplData=Yes`; anything but exactly `Yes` is No, manual Table 7.4);
+/// without a policy file, the management lists this agent has.
+fn policy(cx: &Cx, server: &str) -> Result<Vec<&'static str>, AcmError> {
+    let file = cx.paths.under_root(POLICY_FILE);
+    if !file.exists() {
+        return Ok(["BkupData", "ReplData"]
+            .into_iter()
+            .filter(|t| source_exists(cx, t))
+            .collect());
+    }
+    let ini =
+        arraysync_core::ini::Ini::load(&file).map_err(|e| agent::config_error(&e.to_string()))?;
+    let wanted = |key: &str| {
+        ini.section(server)
+            .and_then(|s| s.own(key))
+            .is_some_and(|e| e.value == "Yes")
+    };
+    Ok(["BkupData", "ReplData"]
+        .into_iter()
+        .filter(|t| wanted(&t.to_lowercase()))
+        .collect())
 }
 
 fn source_exists(cx: &Cx, kind: &str) -> bool {
@@ -150,12 +170,16 @@ fn build(cx: &Cx, dir: &Path, kind: &str) -> Result<(), AcmError> {
         }
         "BkupData" => {
             let db = dir.join("FJSVswsts").join("backup.db");
-            agent::copy_repository(&backup_repo::BackupRepository::path(p), &db)?;
+            if !agent::copy_repository(&backup_repo::BackupRepository::path(p), &db)? {
+                return Err(not_operating("backup"));
+            }
             agent::copy_files(&p.under_root(backup::SCRIPT_DIR), &dir.join("Scripts"))?;
         }
         "ReplData" => {
             let db = dir.join("FJSVswsrp").join("replication.db");
-            agent::copy_repository(&repo::Repository::path(p), &db)?;
+            if !agent::copy_repository(&repo::Repository::path(p), &db)? {
+                return Err(not_operating("replication"));
+            }
             agent::copy_files(&p.under_root(scripts::SCRIPT_DIR), &dir.join("Scripts"))?;
         }
         _ => {
@@ -165,4 +189,13 @@ fn build(cx: &Cx, dir: &Path, kind: &str) -> Result<(), AcmError> {
         }
     }
     Ok(())
+}
+
+fn not_operating(function: &str) -> AcmError {
+    AcmError::new(
+        "swstf3015",
+        format!(
+            "{function} management is not operating on this server (no {function} management list)"
+        ),
+    )
 }
