@@ -1,5 +1,5 @@
-//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager backup (`swst*`) and replication
-//! commands (`swsrp*`)
+//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager backup (`swst*`), replication
+//! (`swsrp*`) and agent configuration (`stg*`, `acmcapture`) commands
 //! with the manual's names, option syntax, output, messages and exit codes (seed 004
 //! chapter 8.3; docs/reference/eternus-replication.md), over the engine of
 //! arraysync-eternus.
@@ -63,9 +63,8 @@ use messages::{AcmError, Family};
 use std::io::Write;
 use std::time::Instant;
 
-/// Every ACM command's spec, replication, backup management, then the agent configuration
-/// commands (for installers and
-/// documentation generators).
+/// Every ACM command's spec: replication, backup management, then the agent configuration
+/// commands (for installers and documentation generators).
 pub const COMMANDS: &[fn() -> Spec] = &[
     swsrpsetvol::spec,
     swsrpvolinfo::spec,
