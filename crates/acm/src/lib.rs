@@ -1,5 +1,5 @@
-//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager backup (`swst*`) and replication
-//! commands (`swsrp*`)
+//! arraysync-acm: the ETERNUS SF AdvancedCopy Manager backup (`swst*`), replication
+//! (`swsrp*`) and agent configuration (`stg*`, `acmcapture`) commands
 //! with the manual's names, option syntax, output, messages and exit codes (seed 004
 //! chapter 8.3; docs/reference/eternus-replication.md), over the engine of
 //! arraysync-eternus.
@@ -9,11 +9,18 @@
 //! `-h`, the command-exclusion locks, printing the result or the error once, the exit code.
 //! A binary is one line: `arraysync_acm::bin!(swsrpmake);`.
 
+pub mod acmcapture;
+pub mod agent;
 pub mod args;
 pub mod bkp;
 pub mod messages;
 pub mod metrics;
 pub mod output;
+pub mod stgcmmodnode;
+pub mod stgenvdisp;
+pub mod stgmgrinfobkup;
+pub mod stgmgrinfodisp;
+pub mod stgmgrinfoset;
 pub mod swsrpcancel;
 pub mod swsrpdelvol;
 pub mod swsrpmake;
@@ -61,8 +68,9 @@ use messages::{AcmError, Family};
 use std::io::Write;
 use std::time::Instant;
 
-/// Every ACM command's spec, replication then backup management (for the man pages,
-/// the install manifest and documentation generators: arraysync-gen).
+/// Every ACM command's spec: replication, backup management, then the agent configuration
+/// commands (for the man pages, the install manifest and documentation generators:
+/// arraysync-gen).
 pub const COMMANDS: &[fn() -> Spec] = &[
     swsrpsetvol::spec,
     swsrpvolinfo::spec,
@@ -98,6 +106,12 @@ pub const COMMANDS: &[fn() -> Spec] = &[
     swstsrsemtch::spec,
     swstresback::spec,
     swstresrst::spec,
+    stgcmmodnode::spec,
+    stgenvdisp::spec,
+    stgmgrinfoset::spec,
+    stgmgrinfobkup::spec,
+    stgmgrinfodisp::spec,
+    acmcapture::spec,
 ];
 
 /// A command's static description.

@@ -11,11 +11,16 @@ pub enum Family {
     Replication,
     /// swst*: backup management.
     Backup,
+    /// stg* and acmcapture: the agent configuration commands (`/opt/FJSVswstf/bin`),
+    /// `swstfNNNN` messages.
+    Agent,
 }
 
 impl Family {
     pub fn of(command: &str) -> Family {
-        if command.starts_with("swst") {
+        if command.starts_with("stg") || command == "acmcapture" {
+            Family::Agent
+        } else if command.starts_with("swst") {
             Family::Backup
         } else {
             Family::Replication
@@ -26,6 +31,7 @@ impl Family {
         match self {
             Family::Replication => "/var/opt/FJSVswsrp/log/arraysync.log",
             Family::Backup => "/var/opt/FJSVswsts/log/arraysync.log",
+            Family::Agent => AGENT_LOG_FILE,
         }
     }
 
@@ -33,9 +39,15 @@ impl Family {
         match self {
             Family::Replication => arraysync_eternus::exclusion::LOCK_DIR,
             Family::Backup => arraysync_eternus::backup::LOCK_DIR,
+            // The agent commands share replication's locks; the ones that must run alone
+            // (acmcapture, stgmgrinfobkup) also take backup's (crate::agent::alone).
+            Family::Agent => arraysync_eternus::exclusion::LOCK_DIR,
         }
     }
 }
+
+/// The agent commands' log (acmcapture collects it with the others).
+pub const AGENT_LOG_FILE: &str = "/var/opt/FJSVswstf/log/arraysync.log";
 
 /// A command failure: the message line and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,10 +83,12 @@ impl AcmError {
     }
 
     /// The line as a command of `family` prints it: the replication ids (`swsrpNNNN`) of
-    /// shared engine errors become backup ids (`swstNNNN`) for the swst* commands.
+    /// shared engine errors become backup ids (`swstNNNN`) for the swst* commands and agent
+    /// ids (`swstfNNNN`) for the stg* commands and acmcapture.
     pub fn line_for(&self, family: Family) -> String {
         match (family, self.id.strip_prefix("swsrp")) {
             (Family::Backup, Some(number)) => format!("swst{number} {}", self.text),
+            (Family::Agent, Some(number)) => format!("swstf{number} {}", self.text),
             _ => self.line(),
         }
     }

@@ -1,0 +1,3 @@
+//! `acmcapture`: see arraysync_acm::acmcapture.
+
+arraysync_acm::bin!(acmcapture);

@@ -1,0 +1,3 @@
+//! `stgcmmodnode`: see arraysync_acm::stgcmmodnode.
+
+arraysync_acm::bin!(stgcmmodnode);

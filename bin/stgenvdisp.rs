@@ -1,0 +1,3 @@
+//! `stgenvdisp`: see arraysync_acm::stgenvdisp.
+
+arraysync_acm::bin!(stgenvdisp);

@@ -1,0 +1,3 @@
+//! `stgmgrinfobkup`: see arraysync_acm::stgmgrinfobkup.
+
+arraysync_acm::bin!(stgmgrinfobkup);

@@ -1,0 +1,3 @@
+//! `stgmgrinfodisp`: see arraysync_acm::stgmgrinfodisp.
+
+arraysync_acm::bin!(stgmgrinfodisp);

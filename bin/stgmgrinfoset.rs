@@ -1,0 +1,3 @@
+//! `stgmgrinfoset`: see arraysync_acm::stgmgrinfoset.
+
+arraysync_acm::bin!(stgmgrinfoset);
