@@ -470,3 +470,58 @@ fn ocf_agent_reports_a_missing_service_parameter_as_a_configuration_error() {
         "{xml}"
     );
 }
+
+#[test]
+fn fish_completes_the_service_names_and_zsh_parses_its_files() {
+    let dest = tempfile::tempdir().expect("tempdir");
+    let d = dest.path();
+    install(d, &[]);
+    if have("zsh") {
+        for name in ["_arraysync", "_syncresync", "_arraysim"] {
+            let file = d.join("usr/share/zsh/vendor-completions").join(name);
+            let out = Command::new("zsh")
+                .arg("-n")
+                .arg(&file)
+                .output()
+                .expect("zsh");
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                file.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    } else {
+        eprintln!("skipped: no zsh");
+    }
+    if !have("fish") {
+        eprintln!("skipped: no fish");
+        return;
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(root.path().join("etc/arraysync")).expect("mkdir");
+    for name in ["dbprod.conf", "auth.conf"] {
+        fs::write(root.path().join("etc/arraysync").join(name), "").expect("write");
+    }
+    let script = format!(
+        "source {}; complete -C 'syncresync -s '",
+        d.join("usr/share/fish/vendor_completions.d/syncresync.fish")
+            .display()
+    );
+    let out = Command::new("fish")
+        .args(["--no-config", "-c", &script])
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", d.join("usr/bin").display()),
+        )
+        .env("ARRAYSYNC_ROOT", root.path())
+        .output()
+        .expect("fish");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        listed.trim(),
+        "dbprod",
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -349,3 +349,79 @@ pub fn write_completions(dir: &Path) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arraysync_acm::args::{flag, valued, Flag};
+    use arraysync_eternus::exclusion::Class;
+
+    const FLAGS: &[Flag] = &[valued("-h"), flag("-T"), valued("-Xgroup")];
+
+    fn unknown_spec() -> Spec {
+        Spec {
+            name: "swstexample",
+            usage: "swstexample [-h serverName] [-T] [-Xgroup groupName] deviceName",
+            flags: FLAGS,
+            class: Class::Operation,
+        }
+    }
+
+    #[test]
+    fn a_command_without_manual_text_gets_a_complete_page_from_its_table() {
+        let page = acm_page(&unknown_spec());
+        assert!(page.starts_with(".TH SWSTEXAMPLE 8 "), "{page}");
+        assert!(page.contains(".SH NAME\nswstexample \\- "), "{page}");
+        assert!(
+            page.contains(".B /opt/FJSVswsts/bin/swstexample\n"),
+            "{page}"
+        );
+        assert!(page.contains(".BI \"\\-h \" serverName\n"), "{page}");
+        assert!(page.contains(".B \\-T\n"), "{page}");
+        assert!(page.contains(".BI \"\\-Xgroup \" groupName\n"), "{page}");
+        assert!(page.contains(".SH EXIT STATUS\n"), "{page}");
+        assert!(
+            !page.contains(".SH EXAMPLES"),
+            "no examples without manual text"
+        );
+    }
+
+    #[test]
+    fn a_command_with_manual_text_gets_its_description_options_and_examples() {
+        let spec = arraysync_acm::swsrpmake::spec();
+        let page = acm_page(&spec);
+        assert!(
+            page.contains("swsrpmake \\- creates a replication volume\n"),
+            "{page}"
+        );
+        assert!(page.contains("Concurrent OPC function"), "{page}");
+        assert!(page.contains(".SH EXAMPLES\n"), "{page}");
+        assert!(page.contains("GROUP=GRP1 swsrpmake completed"), "{page}");
+    }
+
+    #[test]
+    fn roff_requests_and_hyphens_in_text_are_escaped() {
+        assert_eq!(
+            roff_escape(".start\n'quote\nplain-text"),
+            "\\&.start\n\\&'quote\nplain\\-text"
+        );
+        assert_eq!(roff_escape("a\\b"), "a\\eb");
+    }
+
+    #[test]
+    fn value_names_come_from_the_usage() {
+        let usage = "swsrpmake [-h serverName] {from to | [-Xreverse] -Xgroup groupName}";
+        assert_eq!(value_name(usage, "-h"), "serverName");
+        assert_eq!(value_name(usage, "-Xgroup"), "groupName");
+        assert_eq!(value_name(usage, "-o"), "value");
+    }
+
+    #[test]
+    fn the_after_help_table_keeps_its_layout() {
+        let section = after_help_section("Actions:\n  start | stop   the start");
+        assert_eq!(
+            section,
+            ".SH ACTIONS\n.nf\n  start | stop   the start\n.fi\n"
+        );
+    }
+}
