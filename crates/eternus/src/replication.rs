@@ -402,6 +402,13 @@ impl<'a> Engine<'a> {
         no_partner: bool,
     ) -> Result<()> {
         let pair = self.registered(orig, rep)?;
+        // Manual 8.3.1.3: "The option is valid only for server-to-server replication".
+        if no_partner && pair.orig.server == pair.rep.server {
+            return Err(EternusError::Refused(format!(
+                "-d is valid only for server-to-server replication; {} is a single-server pair",
+                pair.label()
+            )));
+        }
         if !no_partner {
             self.check_operation_server(&pair)?;
         }
