@@ -658,3 +658,35 @@ fn swsrprecoverres_p_drops_the_pending_post_processing() {
     assert!(!src.exists());
     acm(&env, "swsrprecoverres extra").code(2);
 }
+
+// ----- option audit: swsrpdelvol -d ------------------------------------------------------
+
+/// 8.3.1.3: `-d` (no communication with the linked server) "is valid only for
+/// server-to-server replication": on a single-server pair it is refused and the pair
+/// stays; on an inter-server pair it deletes.
+#[test]
+fn swsrpdelvol_d_is_for_server_to_server_pairs_only() {
+    let env = TestEnv::new();
+    world(
+        &env,
+        "SRC-SV",
+        &[
+            ("/dev/vg01", None, 4),
+            ("/dev/vg02", None, 4),
+            ("/dev/vg01", Some("TARG-SV"), 4),
+        ],
+    );
+    ok(&env, "swsrpsetvol /dev/vg01 /dev/vg02");
+    ok(&env, "swsrpsetvol -o ORG /dev/vg01 /dev/vg01@TARG-SV");
+    acm(&env, "swsrpdelvol -d /dev/vg01 /dev/vg02")
+        .code(1)
+        .stderr_has("server-to-server");
+    assert!(ok(&env, "swsrpvolinfo").contains("/dev/vg02@SRC-SV"));
+    assert_eq!(
+        ok(&env, "swsrpdelvol -d /dev/vg01 /dev/vg01@TARG-SV"),
+        "swsrpdelvol completed\n"
+    );
+    let left = ok(&env, "swsrpvolinfo");
+    assert!(!left.contains("TARG-SV"), "{left}");
+    assert!(left.contains("/dev/vg02@SRC-SV"), "{left}");
+}

@@ -402,6 +402,13 @@ impl<'a> Engine<'a> {
         no_partner: bool,
     ) -> Result<()> {
         let pair = self.registered(orig, rep)?;
+        // Manual 8.3.1.3: "The option is valid only for server-to-server replication".
+        if no_partner && pair.orig.server == pair.rep.server {
+            return Err(EternusError::Refused(format!(
+                "-d is valid only for server-to-server replication; {} is a single-server pair",
+                pair.label()
+            )));
+        }
         if !no_partner {
             self.check_operation_server(&pair)?;
         }
@@ -825,6 +832,52 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// A restore (reverse snapshot) from a Snap Data Volume (manual 8.3.2.2 NOTES and
+    /// chapter 6): there must be a SnapOPC session between the copy source volume and the
+    /// copy destination volume, and a source with SnapOPC to several destinations cannot
+    /// be restored. Checked before anything is sent to the array; the volume list is asked
+    /// only when the pair has no working copy-on-write session.
+    fn check_snap_restore(&mut self, pair: &Pair, sessions: &PairSessions) -> Result<()> {
+        match sessions.regular.as_ref().filter(|s| s.is_snap()) {
+            Some(s) if s.state() == PairState::Failed => Err(EternusError::Refused(format!(
+                "the {} session between {} is in error suspend status (failed): its Snap Data Volume cannot be restored from",
+                s.ctype_text(),
+                pair.label()
+            ))),
+            Some(s) if s.ctype == CopyType::SnapOpc => {
+                let destinations = self
+                    .array_sessions(&pair.orig.array)?
+                    .iter()
+                    .filter(|o| o.ctype == CopyType::SnapOpc && o.source == pair.orig.number)
+                    .count();
+                if destinations > 1 {
+                    return Err(EternusError::Refused(format!(
+                        "SnapOPC is being performed from {} to {destinations} copy destination volumes: restoration cannot be performed (cancel the other SnapOPC sessions first)",
+                        pair.orig.qualified()
+                    )));
+                }
+                Ok(())
+            }
+            Some(_) => Ok(()),
+            None => {
+                let lines =
+                    self.call(&pair.rep.array, &cli::show_volumes(), Kind::Query)?;
+                let volumes =
+                    parse::volumes(&lines).map_err(|e| Self::garbled(&pair.rep.array, e))?;
+                let sdv = volumes
+                    .iter()
+                    .any(|v| v.number == pair.rep.number && v.vtype == "SDV");
+                if sdv {
+                    return Err(EternusError::Refused(format!(
+                        "{} is a Snap Data Volume: to restore from it there must be a SnapOPC session between the copy source volume and the copy destination volume",
+                        pair.rep.qualified()
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+
     pub fn make(&mut self, pair: &Pair, direction: Direction, opts: OpOptions) -> Result<()> {
         self.make_with(pair, direction, opts, Concurrent::No)
     }
@@ -846,6 +899,9 @@ impl<'a> Engine<'a> {
             concurrent,
         )?;
         let step = Self::plan_make(pair, direction, &sessions, opts)?;
+        if direction == Direction::Reverse {
+            self.check_snap_restore(pair, &sessions)?;
+        }
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
         // Check first, then act: the replica is recorded after the array action.
@@ -990,7 +1046,13 @@ impl<'a> Engine<'a> {
             let mut made = Vec::new();
             let mut outcome = Ok(());
             for ((pair, direction), sessions) in pairs.iter().zip(&all) {
-                let step = match Self::plan_make(pair, *direction, sessions, opts) {
+                let planned = Self::plan_make(pair, *direction, sessions, opts).and_then(|step| {
+                    if *direction == Direction::Reverse {
+                        self.check_snap_restore(pair, sessions)?;
+                    }
+                    Ok(step)
+                });
+                let step = match planned {
                     Ok(step) => step,
                     Err(e) => {
                         outcome = Err(e);

@@ -380,11 +380,19 @@ fn start(
                 s.timestamp = Some(now_ms / 1000);
             }
             None => {
-                // A restore from a snapshot: its image lands on the source at once.
-                let restored =
-                    ctype == CType::Opc && array.restore_from_snap(dir, src, dst, now_ms)?;
+                // A restore from a snapshot copies the tracks where its image differs
+                // from the target, at the array's rate like any OPC.
+                let restore = match ctype {
+                    CType::Opc => array.restore_tracks(dir, src, dst)?,
+                    _ => None,
+                };
                 let snap = matches!(ctype, CType::SnapOpc | CType::SnapOpcPlus);
-                let tracks = if restored || snap { 0 } else { tracks };
+                let pending = match restore {
+                    Some(differ) => differ,
+                    None if snap => Ranges::default(),
+                    None => Ranges::span(0, tracks),
+                };
+                let tracks = pending.len();
                 let sid = array.next_sid;
                 array.next_sid += 1;
                 array.sessions.push(Session {
@@ -398,7 +406,7 @@ fn start(
                         _ => Phase::Copying,
                     },
                     error_code: 0,
-                    pending: Ranges::span(0, tracks),
+                    pending,
                     total: tracks,
                     copied: 0,
                     phase_start_ms: now_ms,

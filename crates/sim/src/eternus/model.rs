@@ -460,7 +460,10 @@ impl Array {
                 if budget > 0 && !s.pending.is_empty() {
                     let chunk = s.pending.take_first(budget);
                     s.copied += chunk.len();
-                    if self.copy_tracks(dir, s.src, s.dst, &chunk).is_err() {
+                    if self
+                        .copy_session_tracks(dir, s.src, s.dst, &chunk, now_ms)
+                        .is_err()
+                    {
                         Self::fail(&mut s, now_ms);
                     }
                 }
@@ -530,7 +533,10 @@ impl Array {
                     let mut updated = s.clone();
                     updated.pending.subtract(&cow);
                     updated.copied += cow.len();
-                    if self.copy_tracks(dir, s.src, s.dst, &cow).is_err() {
+                    if self
+                        .copy_session_tracks(dir, s.src, s.dst, &cow, now_ms)
+                        .is_err()
+                    {
                         Self::fail(&mut updated, now_ms);
                     }
                     self.sessions[i] = updated;
@@ -746,30 +752,73 @@ impl Array {
         Ok(data)
     }
 
-    /// A restore from a snapshot destination (OPC from it onto its source): the image is
-    /// written onto the target at once, through the copy-on-write of the active
-    /// generation (which absorbs the restore's writes, as the manual warns). False when
-    /// `from` is not a snapshot destination.
-    pub fn restore_from_snap(
-        &mut self,
+    /// The tracks a restore from snapshot destination `from` onto `to` (an OPC from it)
+    /// must copy: those where the point-in-time image differs from the target now. None
+    /// when `from` is not a snapshot destination.
+    pub fn restore_tracks(
+        &self,
         dir: &Path,
         from: u32,
         to: u32,
-        now_ms: i64,
-    ) -> Result<bool, CliError> {
+    ) -> Result<Option<Ranges>, CliError> {
         let Some(i) = self.snap_of(from) else {
-            return Ok(false);
+            return Ok(None);
         };
         let size = self.volume(to)?.size_mb.min(self.volume(from)?.size_mb) * 1024 * 1024;
         let image = self.snap_image(dir, i, size as usize)?;
         let current = read_at(dir, to, 0, size as usize)?;
+        let mut differ = Ranges::default();
         for t in 0..size / TRACK {
             let r = (t * TRACK) as usize..((t + 1) * TRACK) as usize;
-            if image[r.clone()] != current[r.clone()] {
-                self.host_write(dir, to, t * TRACK, &image[r], now_ms)?;
+            if image[r.clone()] != current[r] {
+                differ.insert(t, t + 1);
             }
         }
-        Ok(true)
+        Ok(Some(differ))
+    }
+
+    /// Copies `ranges` of a session from `src` onto `dst`: from a snapshot destination
+    /// (a restore) the tracks are its point-in-time image, written onto the target through
+    /// the copy-on-write of the active generation (which absorbs the restore's writes, as
+    /// the manual warns); from any other volume, its data.
+    fn copy_session_tracks(
+        &mut self,
+        dir: &Path,
+        src: u32,
+        dst: u32,
+        ranges: &Ranges,
+        now_ms: i64,
+    ) -> Result<(), u64> {
+        let Some(i) = self.snap_of(src) else {
+            return self.copy_tracks(dir, src, dst, ranges);
+        };
+        let dst_size = self
+            .volumes
+            .get(&dst)
+            .map_or(0, |v| v.size_mb * 1024 * 1024);
+        for (a, b) in ranges.iter() {
+            for t in a..b {
+                let bytes = self.snap_track(dir, i, t).map_err(|_| t)?;
+                self.snap_before_write(dir, dst, &Ranges::span(t, t + 1), now_ms)
+                    .map_err(|_| t)?;
+                write_at(dir, dst, dst_size, t * TRACK, &bytes).map_err(|_| t)?;
+            }
+            if let Some(v) = self.volumes.get_mut(&dst) {
+                v.written.insert(a, b);
+            }
+            self.stats.copied_tracks += b - a;
+            self.stats.copied_bytes += (b - a) * TRACK;
+        }
+        Ok(())
+    }
+
+    /// Track `t` of the data a session copies from `src`: a snapshot destination's
+    /// point-in-time image, else the volume's data.
+    fn source_track(&self, dir: &Path, src: u32, t: u64) -> Result<Vec<u8>, CliError> {
+        match self.snap_of(src) {
+            Some(i) => self.snap_track(dir, i, t),
+            None => read_at(dir, src, t * TRACK, TRACK as usize),
+        }
     }
 
     /// The whole content of a volume, as a host reads it: the tracks of an OPC/QuickOPC
@@ -794,10 +843,11 @@ impl Array {
             s.dst == number && s.copying() && !matches!(s.ctype, CType::Ec | CType::Rec)
         }) {
             for (a, b) in s.pending.within(0, vol.tracks()).iter() {
-                let from = (a * TRACK) as usize;
-                let len = ((b - a) * TRACK) as usize;
-                let bytes = read_at(dir, s.src, a * TRACK, len)?;
-                data[from..from + len].copy_from_slice(&bytes);
+                for t in a..b {
+                    let from = (t * TRACK) as usize;
+                    let bytes = self.source_track(dir, s.src, t)?;
+                    data[from..from + bytes.len()].copy_from_slice(&bytes);
+                }
             }
         }
         Ok(data)
