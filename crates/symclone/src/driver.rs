@@ -25,8 +25,10 @@ use std::time::Duration;
 /// Attempts of a SYMCLI call that finds the SYMAPI database locked (exit 2).
 const LOCK_ATTEMPTS: u32 = 5;
 const LOCK_BACKOFF: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(8));
-/// Polls while waiting for a pair state: quick first looks, then every 30 s at most.
-const POLL_BACKOFF: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(30));
+/// Polls while waiting for a pair state: quick first looks, then every 10 s at most, so a
+/// wait logs a progress line at least every 10 s (one query per poll: cheap next to a copy
+/// that takes minutes).
+const POLL_BACKOFF: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(10));
 /// At most this many pairs are named in one message.
 const NAMED: usize = 5;
 
