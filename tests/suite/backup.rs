@@ -1203,6 +1203,23 @@ fn a_backup_killed_in_its_preprocessing_leaves_a_state_the_rerun_completes() {
         "{hist}"
     );
     assert!(ok(&env, "swstexecstat").contains("IDLE"));
+    // Its pre-processing script still runs and holds the inherited locks (issue 8 item 2):
+    // a global command waits for it rather than overlap it.
+    let mut waited = 0;
+    loop {
+        let run = acm(&env, "swstsrsemtch");
+        if run.code == 0 {
+            break;
+        }
+        assert!(
+            run.stderr.contains("no longer running (killed?)"),
+            "{}",
+            run.stderr
+        );
+        waited += 1;
+        assert!(waited < 20, "the killed run's script never ended");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
     install_scripts(&env, CUSTOMIZED);
     ok(&env, "swstsrsemtch");
     ok(&env, "swstbackup /dev/vg01");

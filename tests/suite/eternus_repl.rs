@@ -690,3 +690,60 @@ fn swsrpdelvol_d_is_for_server_to_server_pairs_only() {
     assert!(!left.contains("TARG-SV"), "{left}");
     assert!(left.contains("/dev/vg02@SRC-SV"), "{left}");
 }
+
+// ----- issue 8 item 14: an action is confirmed on the array, pair by pair ---------------
+
+/// The array answers the `start` with its bare prompt but starts nothing for pair 2:3.
+fn start_dropped(env: &TestEnv, pair: &str) {
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "start",
+        "--pair",
+        pair,
+        "--message",
+        "",
+    ]);
+}
+
+#[test]
+fn a_start_the_array_accepts_but_does_not_do_is_an_error_naming_the_pair() {
+    let env = TestEnv::new();
+    resource_group(&env, "ec");
+    start_dropped(&env, "2:3");
+    env.clear_calls();
+    env.syncresync(&["-s", "grp"])
+        .code(1)
+        .stderr_has("pair /dev/hdisk12@SV1,/dev/hdisk13@SV1 (regular direction) has no copy session: the array did not start it");
+    let commands = env.commands(Some("eternus-cli"));
+    // One listing before the start, one after it for all 20 pairs; no suspend.
+    let shows = commands.iter().filter(|c| c.starts_with("show")).count();
+    assert_eq!(shows, 2, "{commands:?}");
+    assert!(
+        !commands.iter().any(|c| c.starts_with("suspend")),
+        "{commands:?}"
+    );
+    let stat = ok(&env, "swsrpstat -Xgroup G20");
+    assert_eq!(
+        stat.matches("regular sync").count() + stat.matches("regular equivalent").count(),
+        19,
+        "{stat}"
+    );
+}
+
+#[test]
+fn a_snapshot_the_array_accepts_but_does_not_start_is_not_recorded() {
+    let env = TestEnv::new();
+    pair_world(&env);
+    start_dropped(&env, "0:1");
+    acm(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20")
+        .code(1)
+        .stderr_has("has no copy session: the array did not start it");
+    let stat = ok(&env, "swsrpstat /dev/hdisk10");
+    assert!(!stat.contains("snap"), "{stat}");
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20");
+}

@@ -377,3 +377,68 @@ fn planted_symlinks_in_the_var_tree_are_not_followed() {
         assert_eq!(env.read("/etc/precious"), "precious\n", "{planted}");
     }
 }
+
+/// Issue 8 item 2 for the ACM command-exclusion locks: a SIGKILLed `swsrpmake` whose CLI
+/// session still runs keeps the pair's lock (the session inherited it), so another
+/// `swsrpmake` of that pair does not overlap it, and says why.
+#[test]
+fn sigkill_of_an_acm_command_keeps_its_exclusion_locks_until_its_cli_ends() {
+    let env = TestEnv::new();
+    super::eternus::EternusFixture.setup(&env);
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "start",
+        "--hang",
+    ]);
+    let mut tool = env
+        .command(env!("CARGO_BIN_EXE_swsrpmake"))
+        .args(["-T", "/dev/hdisk10", "/dev/hdisk20"])
+        .env("ARRAYSIM_HANG_OUTLIVES_PARENT", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while env.sim(&["fault", "list"]).stdout.contains("fired=0") {
+        assert!(Instant::now() < deadline, "the hung start never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = tool.id();
+    signal(pid, "KILL");
+    let _ = tool.wait();
+    let orphans = sandbox_processes(&env, &[]);
+    env.sim(&["fault", "clear"]);
+    let rerun = env
+        .command(env!("CARGO_BIN_EXE_swsrpmake"))
+        .args(["-T", "/dev/hdisk10", "/dev/hdisk20"])
+        .env("ARRAYSYNC_ACM_WAITLOCK", "1")
+        .output()
+        .expect("rerun");
+    for orphan in &orphans {
+        signal(*orphan, "KILL");
+    }
+    assert!(!orphans.is_empty(), "the hung CLI session is gone");
+    let stderr = String::from_utf8_lossy(&rerun.stderr);
+    assert!(
+        !rerun.status.success(),
+        "the rerun overlapped the running CLI: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("pid {pid}, no longer running")),
+        "{stderr}"
+    );
+    // Once the orphan is gone, the next run proceeds.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sandbox_processes(&env, &[]).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    env.run(
+        env!("CARGO_BIN_EXE_swsrpmake"),
+        &["-T", "/dev/hdisk10", "/dev/hdisk20"],
+    )
+    .ok();
+}

@@ -129,6 +129,9 @@ impl From<EternusError> for AcmError {
             EternusError::Array { array, command, code, message } => {
                 AcmError::new("swsrp0634", format!("Advanced Copy failed. Array={array}, Command=\"{command}\", Error={code} {message}"))
             }
+            EternusError::NotConfirmed { array, command, message } => {
+                AcmError::new("swsrp0634", format!("Advanced Copy failed. Array={array}, Command=\"{command}\", not confirmed: {message}"))
+            }
             EternusError::Transport { array, message } => AcmError::new("swsrp0740", format!("Cannot communicate with the ETERNUS Disk storage system {array}: {message}")),
             EternusError::Timeout { array, seconds, waiting_for, .. } => AcmError::new(
                 "swsrp0740",

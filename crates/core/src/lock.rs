@@ -23,6 +23,16 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_WAITLOCK: Duration = Duration::from_secs(60);
 const RETRY: Duration = Duration::from_millis(100);
 
+/// Lets the commands this process starts inherit `file` (clears close-on-exec), so an
+/// `flock` on it stays held until the last of them ends, even when this process is
+/// killed with SIGKILL (DESIGN §9). Used for the service lock and the ETERNUS ACM
+/// command-exclusion locks.
+pub fn inherit_by_children(file: &File) -> std::io::Result<()> {
+    fcntl(file.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()))
+        .map(|_| ())
+        .map_err(std::io::Error::from)
+}
+
 /// Who holds a lock; written into the lock file by the holder.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Holder {
@@ -84,8 +94,7 @@ impl ServiceLock {
         // Held, so nobody else writes it: a record left there is a run that was killed.
         let stale = read_record(&mut file).filter(|h| h.pid != std::process::id());
         // Vendor commands inherit the lock (see the module docs).
-        fcntl(file.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()))
-            .map_err(|e| Error::io(&path, e.into()))?;
+        inherit_by_children(&file).map_err(|e| Error::io(&path, e))?;
         let holder = Holder {
             pid: std::process::id(),
             action: action.to_string(),

@@ -416,15 +416,16 @@ const KEEP_TAIL: usize = 8 << 20;
 pub const LOG_CAP: usize = 64 << 10;
 
 /// What a stream produced so far: its head, its tail, how much was dropped between.
+/// Also used by drivers that read a vendor's answer themselves (the ETERNUS CLI session).
 #[derive(Debug, Default)]
-struct Capture {
+pub struct Capture {
     head: Vec<u8>,
     tail: Vec<u8>,
     dropped: u64,
 }
 
 impl Capture {
-    fn push(&mut self, chunk: &[u8]) {
+    pub fn push(&mut self, chunk: &[u8]) {
         let room = KEEP_HEAD.saturating_sub(self.head.len()).min(chunk.len());
         self.head.extend_from_slice(&chunk[..room]);
         self.tail.extend_from_slice(&chunk[room..]);
@@ -435,7 +436,15 @@ impl Capture {
         }
     }
 
-    fn text(&self) -> String {
+    /// Whether the bytes received so far end with `suffix` (a prompt that ends an answer).
+    pub fn ends_with(&self, suffix: &[u8]) -> bool {
+        let from_tail = suffix.len().min(self.tail.len());
+        let (rest, last) = suffix.split_at(suffix.len() - from_tail);
+        self.tail.ends_with(last) && (rest.is_empty() || self.head.ends_with(rest))
+    }
+
+    /// The head, a line saying how many bytes were dropped (if any), and the tail.
+    pub fn text(&self) -> String {
         let cut = self.tail.len().saturating_sub(KEEP_TAIL);
         let dropped = self.dropped + cut as u64;
         let mut text = String::from_utf8_lossy(&self.head).into_owned();

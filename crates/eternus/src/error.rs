@@ -38,6 +38,14 @@ pub enum EternusError {
         code: String,
         message: String,
     },
+    /// The array accepted an action (no `Error:` line) but its session list does not show
+    /// the result for a pair (issue 8 item 14: confirmation per pair, not the answer's form).
+    #[error("{array}: '{command}' was answered without an error, but {message}")]
+    NotConfirmed {
+        array: String,
+        command: String,
+        message: String,
+    },
     /// The array could not be reached or talked to (ssh failure, timeout, garbled output).
     #[error("{array}: {message}")]
     Transport { array: String, message: String },

@@ -7,8 +7,9 @@
 //!   too, but the pre/post scripts must not interleave).
 //!
 //! A conflicting lock is waited for up to `ARRAYSYNC_ACM_WAITLOCK` seconds (default 10),
-//! then the command fails naming the holders. Locks are flock(2): a killed command
-//! releases them.
+//! then the command fails naming the holders. Locks are flock(2) on descriptors the
+//! command's children inherit (the CLI session, the scripts): a killed command releases
+//! them once the vendor processes it started have ended, never while they still run.
 
 use crate::error::{EternusError, Result};
 use arraysync_core::Paths;
@@ -70,7 +71,12 @@ fn take(file: &File, exclusive: bool, path: &Path, dir: &Path, command: &str) ->
             FileExt::try_lock_shared(file)
         };
         match got {
-            Ok(true) => return Ok(()),
+            // Inherited by the CLI session and the scripts this command starts: a SIGKILLed
+            // command keeps the lock until they end (issue 8 item 2, docs/hardening.md).
+            Ok(true) => {
+                return arraysync_core::lock::inherit_by_children(file)
+                    .map_err(|e| EternusError::io(path, e))
+            }
             Ok(false) => {}
             Err(e) => return Err(EternusError::io(path, e)),
         }
@@ -85,23 +91,34 @@ fn take(file: &File, exclusive: bool, path: &Path, dir: &Path, command: &str) ->
     }
 }
 
-/// Running commands, from the holder files (`<pid> <command>`) of live processes.
+/// Running commands, from the holder files (`<pid> <command>`) of live processes; when
+/// none is alive, the killed commands whose vendor processes still hold the locks.
 fn holders(dir: &Path) -> String {
-    let mut found: Vec<String> = std::fs::read_dir(dir.join("holders"))
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let pid = e.file_name().to_string_lossy().parse::<i32>().ok()?;
-                    let alive =
-                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-                    let command = std::fs::read_to_string(e.path()).ok()?;
-                    (alive && pid != std::process::id() as i32)
-                        .then(|| format!("{} (pid {pid})", command.trim()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut live: Vec<String> = Vec::new();
+    let mut dead: Vec<String> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir.join("holders")) {
+        for e in entries.filter_map(|e| e.ok()) {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(command) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            if pid == std::process::id() as i32 {
+                continue;
+            }
+            let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+            if alive {
+                live.push(format!("{} (pid {pid})", command.trim()));
+            } else {
+                dead.push(format!(
+                    "{} (pid {pid}, no longer running (killed?): a vendor command it started still holds the lock)",
+                    command.trim()
+                ));
+            }
+        }
+    }
+    let mut found = if live.is_empty() { dead } else { live };
     found.sort();
     if found.is_empty() {
         "another AdvancedCopy Manager command".to_string()

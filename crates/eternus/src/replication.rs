@@ -518,6 +518,47 @@ impl<'a> Engine<'a> {
         Ok(pairs.iter().map(|p| index.pair(p)).collect())
     }
 
+    /// Confirms on the array what an accepted action did (issue 8 item 14): the session
+    /// list, read again once after the action (one query per array, whatever the number of
+    /// pairs, on the same CLI session), must show each pair's session as `expect` says.
+    /// Returns the index and the reason of each pair the array did not act on.
+    fn unconfirmed(
+        &mut self,
+        checks: &[(&Pair, Direction, Expect)],
+    ) -> Result<Vec<(usize, String)>> {
+        if checks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pairs: Vec<Pair> = checks.iter().map(|(p, _, _)| (*p).clone()).collect();
+        let all = self.pair_sessions(&pairs)?;
+        let mut missing = Vec::new();
+        for (i, ((pair, direction, expect), sessions)) in checks.iter().zip(&all).enumerate() {
+            if let Some(what) = expect.unmet(sessions.get(*direction)) {
+                missing.push((
+                    i,
+                    format!(
+                        "pair {} ({} direction) {what}",
+                        pair.label(),
+                        direction.text()
+                    ),
+                ));
+            }
+        }
+        Ok(missing)
+    }
+
+    /// [`Engine::unconfirmed`] as an error naming the first pair the array did not act on.
+    fn confirm(&mut self, command: &str, checks: &[(&Pair, Direction, Expect)]) -> Result<()> {
+        match self.unconfirmed(checks)?.into_iter().next() {
+            None => Ok(()),
+            Some((i, message)) => Err(EternusError::NotConfirmed {
+                array: checks[i].0.orig.array.clone(),
+                command: command.to_string(),
+                message,
+            }),
+        }
+    }
+
     fn ends(pair: &Pair, direction: Direction) -> (&Volume, &Volume) {
         match direction {
             Direction::Regular => (&pair.orig, &pair.rep),
@@ -653,11 +694,9 @@ impl<'a> Engine<'a> {
         match sessions.get(direction) {
             None => {
                 self.script(Script::DstPre, &to, opts.suppress)?;
-                self.call(
-                    &from.array,
-                    &cli::start(Mode::Ec, &[(from.number, to.number)], opts.no_access),
-                    Kind::Action,
-                )?;
+                let command = cli::start(Mode::Ec, &[(from.number, to.number)], opts.no_access);
+                self.call(&from.array, &command, Kind::Action)?;
+                self.confirm(&command, &[(pair, direction, Expect::Synchronous)])?;
                 Ok(Started::Started)
             }
             Some(s) if s.ctype.is_sync() => match s.state() {
@@ -667,7 +706,9 @@ impl<'a> Engine<'a> {
                         return Err(EternusError::Refused("-Xda can only be given when synchronous processing starts, not on a resume (cancel and start again to change it)".into()));
                     }
                     self.script(Script::DstPre, &to, opts.suppress)?;
-                    self.call(&from.array, &cli::resume(&[s.sid]), Kind::Action)?;
+                    let command = cli::resume(&[s.sid]);
+                    self.call(&from.array, &command, Kind::Action)?;
+                    self.confirm(&command, &[(pair, direction, Expect::Resumed)])?;
                     Ok(Started::Resumed)
                 }
                 other => Err(EternusError::Refused(format!(
@@ -928,7 +969,9 @@ impl<'a> Engine<'a> {
                 return Err(e);
             }
         }
-        let done = self.apply(&from, &to, &step);
+        let done = self
+            .apply(&from, &to, &step)
+            .and_then(|command| self.confirm(&command, &[(pair, direction, Expect::after(&step))]));
         if let Err(e) = done {
             let _ = self.script(Script::SrcPost, &from, suppress);
             if !sync {
@@ -947,23 +990,19 @@ impl<'a> Engine<'a> {
         source.and(destination)
     }
 
-    fn apply(&mut self, from: &Volume, to: &Volume, step: &MakeStep) -> Result<()> {
-        match step {
-            MakeStep::Suspend(sid) => {
-                self.call(&from.array, &cli::suspend(&[*sid]), Kind::Action)?;
-            }
+    /// Sends the step's action; returns the command line, for its confirmation.
+    fn apply(&mut self, from: &Volume, to: &Volume, step: &MakeStep) -> Result<String> {
+        let command = match step {
+            MakeStep::Suspend(sid) => cli::suspend(&[*sid]),
             MakeStep::Start { stop, mode } => {
                 if let Some(sid) = stop {
                     self.stop_running(&from.array, &[*sid])?;
                 }
-                self.call(
-                    &from.array,
-                    &cli::start(*mode, &[(from.number, to.number)], false),
-                    Kind::Action,
-                )?;
+                cli::start(*mode, &[(from.number, to.number)], false)
             }
-        }
-        Ok(())
+        };
+        self.call(&from.array, &command, Kind::Action)?;
+        Ok(command)
     }
 
     /// Ends running snapshot sessions before a restart (Table 8.6). A session that ended
@@ -1044,6 +1083,8 @@ impl<'a> Engine<'a> {
         }
         if concurrent == Concurrent::No {
             let mut made = Vec::new();
+            let mut checks = Vec::new();
+            let mut last_command = String::new();
             let mut outcome = Ok(());
             for ((pair, direction), sessions) in pairs.iter().zip(&all) {
                 let planned = Self::plan_make(pair, *direction, sessions, opts).and_then(|step| {
@@ -1061,11 +1102,29 @@ impl<'a> Engine<'a> {
                 };
                 let (from, to) = Self::ends(pair, *direction);
                 let (from, to) = (from.clone(), to.clone());
-                if let Err(e) = self.apply(&from, &to, &step) {
-                    outcome = Err(e);
-                    break;
+                match self.apply(&from, &to, &step) {
+                    Ok(command) => last_command = command,
+                    Err(e) => {
+                        outcome = Err(e);
+                        break;
+                    }
                 }
                 made.push(pair.id);
+                checks.push((pair, *direction, Expect::after(&step)));
+            }
+            // One session list for every pair acted on; a pair the array did not act on
+            // is not recorded, and is the error.
+            let unconfirmed = self.unconfirmed(&checks)?;
+            if let Some((i, message)) = unconfirmed.first() {
+                if outcome.is_ok() {
+                    outcome = Err(EternusError::NotConfirmed {
+                        array: checks[*i].0.orig.array.clone(),
+                        command: last_command,
+                        message: message.clone(),
+                    });
+                }
+                let skip: Vec<i64> = unconfirmed.iter().map(|(i, _)| checks[*i].0.id).collect();
+                made.retain(|id| !skip.contains(id));
             }
             // The pairs done before an error keep their replicas: record them either way.
             self.record_made_all(&made).map_err(|e| {
@@ -1084,7 +1143,7 @@ impl<'a> Engine<'a> {
             ));
         }
         let array = array.clone();
-        if sync.first().copied().unwrap_or(false) {
+        let command = if sync.first().copied().unwrap_or(false) {
             let sids: Vec<u32> = steps
                 .iter()
                 .filter_map(|s| {
@@ -1095,7 +1154,9 @@ impl<'a> Engine<'a> {
                     }
                 })
                 .collect();
-            self.call(&array, &cli::suspend(&sids), Kind::Action)?;
+            let command = cli::suspend(&sids);
+            self.call(&array, &command, Kind::Action)?;
+            command
         } else {
             let stops: Vec<u32> = steps
                 .iter()
@@ -1120,12 +1181,16 @@ impl<'a> Engine<'a> {
                     (f.number, t.number)
                 })
                 .collect();
-            self.call(
-                &array,
-                &cli::start(make_mode(opts), &ends, false),
-                Kind::Action,
-            )?;
-        }
+            let command = cli::start(make_mode(opts), &ends, false);
+            self.call(&array, &command, Kind::Action)?;
+            command
+        };
+        let checks: Vec<(&Pair, Direction, Expect)> = pairs
+            .iter()
+            .zip(&steps)
+            .map(|((p, d), step)| (p, *d, Expect::after(step)))
+            .collect();
+        self.confirm(&command, &checks)?;
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
         self.record_made_all(&ids).map_err(|e| {
             after_array_action(
@@ -1268,6 +1333,7 @@ impl<'a> Engine<'a> {
         let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
         let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut done = Vec::new();
+        let mut checks = Vec::new();
         for (pair, sessions) in pairs.iter().zip(&all) {
             if let Some(other) = sessions.reverse.as_ref() {
                 return Err(EternusError::Refused(format!(
@@ -1284,6 +1350,7 @@ impl<'a> Engine<'a> {
                         .or_default()
                         .push((pair.orig.number, pair.rep.number));
                     done.push(Started::Started);
+                    checks.push((pair, Direction::Regular, Expect::Synchronous));
                 }
                 Some(s) if s.ctype.is_sync() => match s.state() {
                     PairState::Sync | PairState::Equivalent => {
@@ -1292,6 +1359,7 @@ impl<'a> Engine<'a> {
                     PairState::Replicated => {
                         resumes.entry(array).or_default().push(s.sid);
                         done.push(Started::Resumed);
+                        checks.push((pair, Direction::Regular, Expect::Resumed));
                     }
                     other => {
                         return Err(EternusError::Refused(format!(
@@ -1310,12 +1378,19 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        let mut commands = Vec::new();
         for (array, ends) in starts {
-            self.call(&array, &cli::start(Mode::Ec, &ends, false), Kind::Action)?;
+            let command = cli::start(Mode::Ec, &ends, false);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
         }
         for (array, sids) in resumes {
-            self.call(&array, &cli::resume(&sids), Kind::Action)?;
+            let command = cli::resume(&sids);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
         }
+        // One session list per array for every pair started or resumed.
+        self.confirm(&commands.join("; "), &checks)?;
         Ok(done)
     }
 
@@ -1436,6 +1511,66 @@ impl<'a> Engine<'a> {
 enum MakeStep {
     Suspend(u32),
     Start { stop: Option<u32>, mode: Mode },
+}
+
+/// What an accepted action must show in the session list afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// `start -mode ec`: a synchronous session.
+    Synchronous,
+    /// `resume`: a synchronous session no longer suspended.
+    Resumed,
+    /// `suspend`: a suspended session.
+    Suspended,
+    /// A snapshot start (QuickOPC, SnapOPC, SnapOPC+): a session. A plain OPC session may
+    /// already have ended by itself (its physical copy finished), so nothing is expected.
+    Snapshot { may_have_ended: bool },
+}
+
+impl Expect {
+    fn after(step: &MakeStep) -> Expect {
+        match step {
+            MakeStep::Suspend(_) => Expect::Suspended,
+            MakeStep::Start { mode, .. } => match mode {
+                Mode::Ec => Expect::Synchronous,
+                mode => Expect::Snapshot {
+                    may_have_ended: *mode == Mode::Opc,
+                },
+            },
+        }
+    }
+
+    /// Why `session` does not show the action done (`None` when it does).
+    fn unmet(self, session: Option<&CopySession>) -> Option<String> {
+        let state = |s: &CopySession| s.state().text();
+        match (self, session) {
+            (
+                Expect::Snapshot {
+                    may_have_ended: true,
+                },
+                None,
+            ) => None,
+            (Expect::Synchronous, None) | (Expect::Snapshot { .. }, None) => {
+                Some("has no copy session: the array did not start it".into())
+            }
+            (Expect::Resumed | Expect::Suspended, None) => {
+                Some("has no copy session any more: the array ended it".into())
+            }
+            (Expect::Synchronous, Some(s)) if !s.ctype.is_sync() => Some(format!(
+                "has a {} session, not a synchronous one: the array did not start it",
+                s.ctype_text()
+            )),
+            (Expect::Resumed, Some(s)) if s.state() == PairState::Replicated => Some(format!(
+                "is still {}: the array did not resume it",
+                state(s)
+            )),
+            (Expect::Suspended, Some(s)) if s.state() != PairState::Replicated => Some(format!(
+                "is {}, not replicated: the array did not suspend it",
+                state(s)
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl CopySession {

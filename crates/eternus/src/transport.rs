@@ -9,7 +9,7 @@ use crate::cli;
 use crate::error::{EternusError, Result};
 use crate::parse;
 use arraysync_core::log::Logger;
-use arraysync_core::runner::{passed_environment, VendorBusy};
+use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::io::{Read, Write};
@@ -72,8 +72,9 @@ pub struct Session {
     pid: Pid,
     stdin: Option<ChildStdin>,
     out: Receiver<Vec<u8>>,
-    err: Arc<Mutex<Vec<u8>>>,
-    buffer: String,
+    err: Arc<Mutex<Capture>>,
+    /// The answer read so far, bounded like every vendor output (issue 8 item 5).
+    buffer: Capture,
     options: Options,
     log: Logger,
 }
@@ -112,7 +113,7 @@ impl Session {
         let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
         let stdin = child.stdin.take();
         let out = chunks(child.stdout.take());
-        let err = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(Capture::default()));
         collect(child.stderr.take(), Arc::clone(&err));
         let mut session = Session {
             array: array.name.clone(),
@@ -122,7 +123,7 @@ impl Session {
             stdin,
             out,
             err,
-            buffer: String::new(),
+            buffer: Capture::default(),
             options,
             log: log.clone(),
         };
@@ -149,11 +150,11 @@ impl Session {
                         // with an `Error:` line (vendor-cli.md §4): anything else is not a
                         // confirmation (issue 8).
                         let text = reply.lines.join("\n");
-                        self.log.info(text.trim_end());
+                        self.log.info(&cap_for_log(text.trim_end()));
                         return Err(self.failure(format!(
                             "unrecognised answer to '{command}' (neither the bare prompt nor an \
                              Error line): {:?}; check the copy sessions on the array before rerunning",
-                            arraysync_core::runner::cap_for_log(text.trim())
+                            cap_for_log(text.trim())
                         )));
                     }
                     return Ok(reply);
@@ -233,10 +234,10 @@ impl Session {
     fn read_answer(&mut self, what: &str) -> Result<String> {
         let deadline = Instant::now() + self.options.timeout;
         loop {
-            if let Some(text) = self.buffer.strip_suffix(cli::PROMPT) {
-                let text = text.to_string();
-                self.buffer.clear();
-                return Ok(text);
+            if self.buffer.ends_with(cli::PROMPT.as_bytes()) {
+                let text = std::mem::take(&mut self.buffer).text();
+                let text = text.strip_suffix(cli::PROMPT).unwrap_or(&text);
+                return Ok(text.to_string());
             }
             if let Some(signal) = arraysync_core::signals::received() {
                 // Ctrl-C, SIGTERM, SIGHUP: end the session's process group before leaving.
@@ -251,7 +252,7 @@ impl Session {
                 .out
                 .recv_timeout(remaining.min(Duration::from_millis(50)))
             {
-                Ok(chunk) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(chunk) => self.buffer.push(&chunk),
                 Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
                 Err(RecvTimeoutError::Timeout) => {
                     self.kill();
@@ -269,7 +270,7 @@ impl Session {
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.child.as_mut().map(Child::wait);
-                    let partial = self.buffer.trim().to_string();
+                    let partial = cap_for_log(self.buffer.text().trim()).into_owned();
                     let message = format!(
                         "the CLI session ended while waiting for the answer to '{what}'{}{}",
                         if partial.is_empty() {
@@ -291,7 +292,7 @@ impl Session {
         let text = self
             .err
             .lock()
-            .map(|e| String::from_utf8_lossy(&e).trim().to_string())
+            .map(|e| cap_for_log(e.text().trim()).into_owned())
             .unwrap_or_default();
         if text.is_empty() {
             String::new()
@@ -371,7 +372,7 @@ fn chunks<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
     rx
 }
 
-fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Vec<u8>>>) {
+fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Capture>>) {
     thread::spawn(move || {
         let Some(mut pipe) = pipe else { return };
         let mut buffer = [0u8; 4096];
@@ -380,7 +381,7 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Vec<u8>>>)
                 return;
             }
             if let Ok(mut all) = into.lock() {
-                all.extend_from_slice(&buffer[..n]);
+                all.push(&buffer[..n]);
             }
         }
     });
@@ -404,6 +405,8 @@ while IFS= read -r line; do
     start*) if [ $locked = 0 ]; then locked=1; printf '%s\r\nError: E0060 Resource locked\r\nCLI> ' "$line";
             else printf '%s\r\nCLI> ' "$line"; fi;;
     hang) sleep 30;;
+    "show huge") printf '%s\r\nfirst line\r\n' "$line"; head -c 20000000 /dev/zero | tr '\0' 'x';
+                 printf '\r\nlast line\r\nCLI> ';;
     *) printf '%s\r\nError: E0001 Bad value\r\nCLI> ' "$line";;
   esac
 done
@@ -452,6 +455,32 @@ done
             .call("start garbled advanced-copy", Kind::Action)
             .unwrap_err();
         assert!(err.to_string().contains("unrecognised answer"), "{err}");
+        session.close();
+    }
+
+    #[test]
+    fn a_huge_answer_keeps_its_head_and_tail_and_says_what_was_dropped() {
+        let log = Logger::stderr_only("test", Level::Error);
+        let options = Options {
+            timeout: Duration::from_secs(60),
+            ..options()
+        };
+        let mut session = Session::open(&fake(), &log, options).expect("opens");
+        let reply = session.call("show huge", Kind::Query).expect("answer");
+        let size: usize = reply.lines.iter().map(String::len).sum();
+        assert!(size < 17 << 20, "{size} bytes kept of a 20 MB answer");
+        assert_eq!(reply.lines.first().map(String::as_str), Some("first line"));
+        assert_eq!(reply.lines.last().map(String::as_str), Some("last line"));
+        assert!(
+            reply
+                .lines
+                .iter()
+                .any(|l| l.contains("bytes of output dropped")),
+            "the cut is not said"
+        );
+        // The session goes on after the cut answer.
+        let reply = session.call("show boxid", Kind::Query).expect("boxid");
+        assert_eq!(reply.lines, vec!["Box ID [BOX1]".to_string()]);
         session.close();
     }
 

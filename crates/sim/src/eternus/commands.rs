@@ -108,6 +108,42 @@ pub fn start_pairs(line: &str) -> Vec<String> {
     }
 }
 
+/// `line` (a `start advanced-copy`) without the pairs in `dropped` (`SRC:DST`), for the
+/// fault that answers OK but starts nothing for a pair; `None` when no pair is left.
+pub fn start_without(line: &str, dropped: &[String]) -> Option<String> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let opts = options(tokens.get(2..).unwrap_or_default()).ok()?;
+    let sources = numbers(&opts, "source-volume-number").ok()?;
+    let destinations = numbers(&opts, "destination-volume-number").ok()?;
+    let kept: Vec<(u32, u32)> = sources
+        .into_iter()
+        .zip(destinations)
+        .filter(|(a, b)| !dropped.contains(&format!("{a}:{b}")))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let join = |list: Vec<u32>| {
+        list.iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut out = tokens[..2].join(" ");
+    for (key, value) in &opts {
+        let value = match key.as_str() {
+            "source-volume-number" => join(kept.iter().map(|p| p.0).collect()),
+            "destination-volume-number" => join(kept.iter().map(|p| p.1).collect()),
+            _ => value.clone(),
+        };
+        out.push_str(&format!(" -{key}"));
+        if !value.is_empty() {
+            out.push_str(&format!(" {value}"));
+        }
+    }
+    Some(out)
+}
+
 fn show_volumes(array: &Array) -> Vec<String> {
     let mut lines = vec![
         format!(
