@@ -153,6 +153,54 @@ impl StatusData {
     }
 }
 
+/// The per-session rows of swstsyncstat and swsttrkstat: for every transaction volume,
+/// the backup volumes it is bound to (`tracking` bindings or the others) and those its
+/// history keeps as `kind`, in registration order, each row made by `columns` from the
+/// backup volume's name and the session between the two; a volume with none gets one row
+/// of `----` (`width` columns after the server and the device).
+pub fn session_rows(
+    data: &StatusData,
+    table: &mut Table,
+    tracking: bool,
+    kind: arraysync_eternus::backup_repo::Kind,
+    width: usize,
+    columns: impl Fn(&str, Option<&arraysync_eternus::copy::CopySession>) -> Vec<String>,
+) {
+    use arraysync_eternus::backup_repo::Bound;
+    for tv in &data.tvs {
+        let bound = data
+            .list
+            .bindings
+            .iter()
+            .filter(|b| b.tv == tv.device && (b.kind == Bound::Tracking) == tracking)
+            .map(|b| b.bv.as_str());
+        let kept = data.list.history_of(&tv.device);
+        let kept = kept
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.bv.as_str());
+        let mut rows: Vec<(i64, Vec<String>)> = bound
+            .chain(kept)
+            .map(|bv| {
+                let volume = data.volume(bv);
+                let session = volume.and_then(|b| data.sessions.between(tv, b));
+                let mut row = vec![data.server.clone(), tv.device.clone()];
+                row.extend(columns(bv, session));
+                (volume.map_or(i64::MAX, |v| v.seq), row)
+            })
+            .collect();
+        rows.sort_by_key(|r| r.0);
+        if rows.is_empty() {
+            let mut row = vec![data.server.clone(), tv.device.clone()];
+            row.extend(std::iter::repeat_n(NONE.to_string(), width));
+            table.push(row);
+        }
+        for (_, r) in rows {
+            table.push(r);
+        }
+    }
+}
+
 /// Reads the list and (when `with_sessions`) each array's sessions once.
 pub fn status(args: &Args, cx: &mut Cx, with_sessions: bool) -> Result<StatusData, AcmError> {
     use arraysync_eternus::backup_repo::Mode;

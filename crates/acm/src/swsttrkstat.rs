@@ -2,11 +2,11 @@
 //! tracking session, `---- ---- ---- ----` for a volume with none.
 
 use crate::args::{flag, valued, Args, Flag};
-use crate::bkp::{self, Table, NONE};
+use crate::bkp::{self, Table};
 use crate::messages::AcmError;
 use crate::{Cx, Spec};
 use arraysync_eternus::backup::tracking_view;
-use arraysync_eternus::backup_repo::{Bound, Kind};
+use arraysync_eternus::backup_repo::Kind;
 use arraysync_eternus::exclusion::Class;
 
 const FLAGS: &[Flag] = &[valued("-h"), flag("-Xjson")];
@@ -30,55 +30,10 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         "Execute",
         "Update",
     ]);
-    for tv in &data.tvs {
-        let mut bvs: Vec<&str> = data
-            .list
-            .bindings
-            .iter()
-            .filter(|b| b.tv == tv.device && b.kind == Bound::Tracking)
-            .map(|b| b.bv.as_str())
-            .collect();
-        bvs.extend(
-            data.list
-                .history_of(&tv.device)
-                .iter()
-                .filter(|h| h.kind == Kind::QuickOpc)
-                .map(|h| h.bv.as_str()),
-        );
-        let mut rows: Vec<(i64, Vec<String>)> = bvs
-            .into_iter()
-            .map(|bv| {
-                let volume = data.volume(bv);
-                let session = volume.and_then(|b| data.sessions.between(tv, b));
-                let (status, execute, update) = tracking_view(session);
-                (
-                    volume.map_or(i64::MAX, |v| v.seq),
-                    vec![
-                        data.server.clone(),
-                        tv.device.clone(),
-                        bv.to_string(),
-                        status,
-                        execute,
-                        update,
-                    ],
-                )
-            })
-            .collect();
-        rows.sort_by_key(|r| r.0);
-        if rows.is_empty() {
-            table.push(vec![
-                data.server.clone(),
-                tv.device.clone(),
-                NONE.into(),
-                NONE.into(),
-                NONE.into(),
-                NONE.into(),
-            ]);
-        }
-        for (_, r) in rows {
-            table.push(r);
-        }
-    }
+    bkp::session_rows(&data, &mut table, true, Kind::QuickOpc, 4, |bv, session| {
+        let (status, execute, update) = tracking_view(session);
+        vec![bv.to_string(), status, execute, update]
+    });
     table.print(args, cx);
     Ok(())
 }
