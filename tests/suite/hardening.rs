@@ -431,6 +431,13 @@ fn sigkill_of_an_acm_command_keeps_its_exclusion_locks_until_its_cli_ends() {
         stderr.contains(&format!("pid {pid}, no longer running")),
         "{stderr}"
     );
+    let holder = env
+        .path("/var/opt/FJSVswsrp/lock/holders")
+        .join(pid.to_string());
+    assert!(
+        holder.exists(),
+        "the killed command's holder file is gone too early"
+    );
     // Once the orphan is gone, the next run proceeds.
     let deadline = Instant::now() + Duration::from_secs(10);
     while !sandbox_processes(&env, &[]).is_empty() && Instant::now() < deadline {
@@ -441,4 +448,6 @@ fn sigkill_of_an_acm_command_keeps_its_exclusion_locks_until_its_cli_ends() {
         &["-T", "/dev/hdisk10", "/dev/hdisk20"],
     )
     .ok();
+    // That run held every lock alone, so it removed the killed command's holder file.
+    assert!(!holder.exists(), "{} outlived its locks", holder.display());
 }

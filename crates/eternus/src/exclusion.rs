@@ -127,6 +127,43 @@ fn holders(dir: &Path) -> String {
     }
 }
 
+/// Removes the holder files of dead commands, but only while nothing holds any lock of
+/// `dir`: every command (and every vendor process or script it started, by inheritance)
+/// holds `recover.lock` at least shared, so an exclusive try-lock that succeeds proves no
+/// killed command's child still runs, and its holder file names nobody. While such a child
+/// runs, the file stays, so a waiting command can still say who holds the lock.
+fn sweep_dead_holders(recover: &File, dir: &Path) {
+    if !matches!(FileExt::try_lock_exclusive(recover), Ok(true)) {
+        return;
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("holders")) {
+        for e in entries.filter_map(|e| e.ok()) {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+            if !alive {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    // Released here; `take` then locks in the mode the class asks for.
+    let _ = FileExt::unlock(recover);
+}
+
+/// Records this command as a holder (`holders/<pid>`), for the busy message of others.
+/// Best effort (the locks, not this file, exclude), but never through a planted symlink.
+fn write_holder(holder: &Path, command: &str) {
+    use std::io::Write;
+    let _ = std::fs::remove_file(holder);
+    if let Ok(mut f) =
+        arraysync_core::safefs::open_rw_create(holder, arraysync_core::safefs::FILE_MODE)
+    {
+        let _ = f.set_len(0);
+        let _ = f.write_all(command.as_bytes());
+    }
+}
+
 /// Takes the locks of `class` for `command` (and of each pair id for operations).
 pub fn acquire(paths: &Paths, command: &str, class: Class, pair_ids: &[i64]) -> Result<Guard> {
     acquire_in(paths, LOCK_DIR, command, class, pair_ids)
@@ -148,6 +185,7 @@ pub fn acquire_in(
     let mut files = Vec::new();
     let recover = dir.join("recover.lock");
     let f = open(&recover)?;
+    sweep_dead_holders(&f, &dir);
     take(&f, class == Class::Recover, &recover, &dir, command)?;
     files.push(f);
     if matches!(class, Class::Config | Class::Operation) {
@@ -166,7 +204,7 @@ pub fn acquire_in(
         files.push(f);
     }
     let holder = dir.join("holders").join(std::process::id().to_string());
-    let _ = std::fs::write(&holder, command);
+    write_holder(&holder, command);
     Ok(Guard {
         _files: files,
         holder: Some(holder),
@@ -198,5 +236,61 @@ mod tests {
             "same pair"
         );
         drop(a);
+    }
+
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let pid = child.id();
+        child.wait().expect("wait");
+        pid
+    }
+
+    #[test]
+    fn dead_holders_are_removed_once_nothing_holds_a_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        std::env::set_var("ARRAYSYNC_ACM_WAITLOCK", "0.1");
+        let lock_dir = paths.under_root(LOCK_DIR);
+        let holders = lock_dir.join("holders");
+        std::fs::create_dir_all(&holders).expect("mkdir");
+        let dead = holders.join(dead_pid().to_string());
+        std::fs::write(&dead, "swsrpmake").expect("write");
+
+        // A lock still held (as by a killed command's vendor child): the file must stay,
+        // it is what names the holder to a waiting command.
+        let held = open(&lock_dir.join("recover.lock")).expect("open");
+        assert!(FileExt::try_lock_shared(&held).expect("lock"));
+        let g = acquire(&paths, "swsrpstat", Class::Display, &[]).expect("display");
+        drop(g);
+        assert!(
+            dead.exists(),
+            "a dead holder was removed while its lock was held"
+        );
+
+        FileExt::unlock(&held).expect("unlock");
+        let g = acquire(&paths, "swsrpstat", Class::Display, &[]).expect("display");
+        assert!(!dead.exists(), "a dead holder outlived every lock");
+        let mine = holders.join(std::process::id().to_string());
+        assert_eq!(
+            std::fs::read_to_string(&mine).expect("own holder"),
+            "swsrpstat"
+        );
+        drop(g);
+        assert!(!mine.exists());
+    }
+
+    #[test]
+    fn holder_file_is_never_written_through_a_symlink() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        let holders = paths.under_root(LOCK_DIR).join("holders");
+        std::fs::create_dir_all(&holders).expect("mkdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").expect("write");
+        std::os::unix::fs::symlink(&victim, holders.join(std::process::id().to_string()))
+            .expect("symlink");
+        let g = acquire(&paths, "swsrpstat", Class::Display, &[]).expect("display");
+        drop(g);
+        assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
     }
 }
