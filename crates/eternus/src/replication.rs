@@ -234,8 +234,9 @@ impl<'a> Engine<'a> {
     /// One CLI command on the array's session of this run (actions drop the cached list).
     pub fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
         if kind == Kind::Action {
-            self.copies.remove(array);
-            self.copies.remove(&rec_key(array));
+            // Either box lists a REC session: an action may change any REC list.
+            self.copies
+                .retain(|key, _| key != array && !key.ends_with(REC_SUFFIX));
         }
         Ok(self.session(array)?.call(command, kind)?.lines)
     }
@@ -2100,8 +2101,10 @@ fn check_group(members: &[Pair], pair: &Pair, group: &str) -> Result<()> {
 
 /// The cache key of a box's REC session list.
 fn rec_key(array: &str) -> String {
-    format!("{array}\u{0}rec")
+    format!("{array}{REC_SUFFIX}")
 }
+
+const REC_SUFFIX: &str = "\u{0}rec";
 
 /// A resume keeps the REC modes (spec §3.3): flags, when given, must match them.
 fn check_same_modes(pair: &Pair, s: &CopySession, modes: cli::RecModes) -> Result<()> {

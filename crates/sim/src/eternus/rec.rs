@@ -27,9 +27,6 @@ pub const FILE: &str = "eternus/rec.json";
 
 /// Capacity of one REC buffer, in tracks (64 MiB), for its usage rate.
 const BUFFER_TRACKS: u64 = 1024;
-/// A REC buffer is unusable this long after a change of its use (the manual's "about a
-/// minute").
-const BUFFER_SETTLE_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -358,12 +355,14 @@ fn advance(st: &mut RecState, store: &Store, now_ms: i64) {
                 }
             }
         }
+        // Stack mode never reports equivalence; the other modes reach it when nothing is
+        // left to copy and keep it while later writes are in transfer.
         if s.status == Status::Active {
-            s.phase = if s.pending.is_empty() && s.transfer != Transfer::Stack {
-                Phase::Equivalent
-            } else {
-                Phase::Copying
-            };
+            if s.transfer == Transfer::Stack {
+                s.phase = Phase::Copying;
+            } else if s.pending.is_empty() {
+                s.phase = Phase::Equivalent;
+            }
         }
         st.sessions[i] = s;
     }
@@ -532,7 +531,7 @@ pub fn answer(
             ["set", "advanced-copy"] => change(st, name, now_ms, &opts)?,
             ["show", "rec-buffer"] => {
                 check_known(&opts, &[])?;
-                show_buffers(st, store, name, now_ms)?
+                show_buffers(st, store, name)?
             }
             ["set", "rec-buffer"] => set_buffer_use(st, name, now_ms, &opts)?,
             _ => return Err(CliError("E0002", format!("Unknown command. ({line})")).into()),
@@ -869,8 +868,9 @@ fn suspend(
                 s.timestamp = None;
             }
         } else {
-            let mut todo = std::mem::take(&mut s.pending);
-            todo.union(&differing(store, &s));
+            // Only what the session owes: after a -remain restart the replica may hold
+            // data the source never had (a tape restore), which stays.
+            let todo = std::mem::take(&mut s.pending);
             copy_between(store, &s, &todo)?;
             s.forced = false;
             s.src_changed = Ranges::default();
@@ -1011,6 +1011,9 @@ fn change(
                 s.split = split.unwrap_or(Auto::Auto);
             }
             s.transfer = t;
+            if s.status == Status::Active && t == Transfer::Stack {
+                s.phase = Phase::Copying;
+            }
             if s.status == Status::Active {
                 s.phase_start_ms = now_ms;
                 s.copied = 0;
@@ -1028,12 +1031,7 @@ fn change(
 }
 
 /// `show rec-buffer`: this box's REC buffers, their use and usage rate.
-fn show_buffers(
-    st: &RecState,
-    store: &Store,
-    name: &str,
-    now_ms: i64,
-) -> Result<Vec<String>, RecError> {
+fn show_buffers(st: &RecState, store: &Store, name: &str) -> Result<Vec<String>, RecError> {
     let mut lines = vec![
         format!(
             "{:<5} {:<4} {:<4} {:<40} {:<16} {}",
@@ -1051,10 +1049,9 @@ fn show_buffers(
     ];
     for b in st.buffers.iter().filter(|b| b.array == name) {
         let remote_box = load_array(store, &b.remote).map_or("-".to_string(), |a| a.box_id);
-        let settling = now_ms < b.changed_ms + BUFFER_SETTLE_MS;
-        let rate = if settling {
-            "----".to_string()
-        } else if b.send {
+        // The manual's examples show the new rate right after a change (not the `----` of
+        // an unusable buffer): so does the emulator (docs/compat.md "REC").
+        let rate = if b.send {
             let held: u64 = st
                 .sessions
                 .iter()
