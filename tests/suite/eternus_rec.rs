@@ -652,3 +652,38 @@ fn refusals_of_the_manual() {
         .code(1)
         .stderr_has("REC path");
 }
+
+// ----- the eternus resource type ------------------------------------------------------------
+
+/// An OpenSVC-style service resyncs a DR copy on the second box: REC started, waited for,
+/// suspended at one point in time; a second resync resumes it with the differences.
+#[test]
+fn resource_resyncs_a_rec_dr_copy() {
+    let env = TestEnv::new();
+    rec_group(&env);
+    write_ok(&env, "DX1", 0, 0, 1_000_000, 1);
+    env.write_service(
+        "drsvc",
+        "[sync#1]\ntype = eternus\narray = DX1\ngroup = GRP1\nmode = ec\n",
+    );
+    env.syncresync(&["-s", "drsvc"]).ok();
+    let stat = ok(&env, "swsrpstat -L -Xgroup GRP1");
+    assert_eq!(
+        stat.matches("regular replicated ---- ---- ---- auto ---- async ----")
+            .count(),
+        2,
+        "{stat}"
+    );
+    assert!(read_on(&env, "DX1", 0) == read_on(&env, "DX2", 0));
+    write_ok(&env, "DX1", 1, 65_536, 300_000, 4);
+    env.syncresync(&["-s", "drsvc", "--force"]).ok();
+    assert!(read_on(&env, "DX1", 1) == read_on(&env, "DX2", 1));
+    let log = env.log("drsvc");
+    assert!(log.contains("resume advanced-copy -type rec"), "{log}");
+    assert!(
+        log.contains("suspend advanced-copy -type rec -session-id 1,2"),
+        "{log}"
+    );
+    let status = env.arraysync(&["-s", "drsvc", "print", "status", "--format", "json"]);
+    assert_eq!(status.json()[0]["status"], "up", "{}", status.stdout);
+}

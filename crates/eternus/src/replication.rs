@@ -1704,6 +1704,10 @@ impl<'a> Engine<'a> {
         let all = self.pair_sessions(pairs)?;
         let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
         let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        // REC pairs (a DR copy on another box): started per (box, remote box), in the
+        // default (Through) modes; resumed as they were.
+        let mut rec_starts: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
+        let mut rec_resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut done = Vec::new();
         let mut checks = Vec::new();
         for (pair, sessions) in pairs.iter().zip(&all) {
@@ -1715,7 +1719,16 @@ impl<'a> Engine<'a> {
                 )));
             }
             let array = pair.orig.array.clone();
+            let rec = is_rec(pair);
             match sessions.regular.as_ref() {
+                None if rec => {
+                    rec_starts
+                        .entry((array, pair.rep.box_id.clone()))
+                        .or_default()
+                        .push((pair.orig.number, pair.rep.number));
+                    done.push(Started::Started);
+                    checks.push((pair, Direction::Regular, Expect::Synchronous));
+                }
                 None => {
                     starts
                         .entry(array)
@@ -1729,7 +1742,11 @@ impl<'a> Engine<'a> {
                         done.push(Started::AlreadySynchronizing)
                     }
                     PairState::Replicated => {
-                        resumes.entry(array).or_default().push(s.sid);
+                        if rec {
+                            rec_resumes.entry(array).or_default().push(s.sid);
+                        } else {
+                            resumes.entry(array).or_default().push(s.sid);
+                        }
                         done.push(Started::Resumed);
                         checks.push((pair, Direction::Regular, Expect::Resumed));
                     }
@@ -1758,6 +1775,16 @@ impl<'a> Engine<'a> {
         }
         for (array, sids) in resumes {
             let command = cli::resume(&sids);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        for ((array, remote_box), ends) in rec_starts {
+            let command = cli::start_rec(&ends, &remote_box, cli::RecModes::default(), false);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        for (array, sids) in rec_resumes {
+            let command = cli::resume_rec(&sids, false);
             self.call(&array, &command, Kind::Action)?;
             commands.push(command);
         }
