@@ -687,3 +687,20 @@ fn resource_resyncs_a_rec_dr_copy() {
     let status = env.arraysync(&["-s", "drsvc", "print", "status", "--format", "json"]);
     assert_eq!(status.json()[0]["status"], "up", "{}", status.stdout);
 }
+
+/// A hardware error on a REC copy: `failed`, `failed(badsector)` with -O; the mode cannot
+/// change; cancel ends it.
+#[test]
+fn failed_rec_copy() {
+    let env = TestEnv::new();
+    rec_pair(&env);
+    ok(&env, "swsrpstartsync -k /dev/vg01 /dev/vg11");
+    env.sim(&["eternus", "fail", "DX1", "0"]);
+    assert_eq!(stat_line(&env, ""), "regular failed ----");
+    assert_eq!(stat_line(&env, "-O"), "regular failed(badsector) ----");
+    acm(&env, "swsrpchsync -F Async /dev/vg01 /dev/vg11")
+        .code(1)
+        .stderr_has("failed");
+    ok(&env, "swsrpcancel /dev/vg01 /dev/vg11");
+    assert_eq!(stat_line(&env, ""), "---- ---- ----");
+}

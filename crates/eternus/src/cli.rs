@@ -249,4 +249,43 @@ mod tests {
         assert_eq!(resume(&[7]), "resume advanced-copy -session-id 7");
         assert_eq!(show_sessions(), "show advanced-copy-sessions -detail");
     }
+
+    #[test]
+    fn rec_command_lines() {
+        let modes = RecModes {
+            transfer: Some("sync"),
+            split: Some("manual"),
+            recovery: None,
+        };
+        assert_eq!(
+            start_rec(&[(1, 2), (3, 4)], "BOXB", modes, false),
+            "start advanced-copy -mode rec -source-volume-number 1,3 -destination-box-id BOXB -destination-volume-number 2,4 -transfer-mode sync -split manual"
+        );
+        assert_eq!(
+            start_rec(&[(1, 2)], "BOXB", RecModes::default(), true),
+            "start advanced-copy -mode rec -source-volume-number 1 -destination-box-id BOXB -destination-volume-number 2 -initial-copy skip"
+        );
+        assert_eq!(
+            suspend_rec(&[5, 6], true),
+            "suspend advanced-copy -type rec -session-id 5,6 -force"
+        );
+        assert_eq!(
+            resume_rec(&[7], true),
+            "resume advanced-copy -type rec -session-id 7 -remain"
+        );
+        assert_eq!(
+            change_rec(
+                &[7],
+                RecModes {
+                    recovery: Some("auto"),
+                    ..Default::default()
+                }
+            ),
+            "set advanced-copy -type rec -session-id 7 -recovery auto"
+        );
+        assert_eq!(
+            set_rec_buffer(2, false),
+            "set rec-buffer -buffer-id 2 -use recv"
+        );
+    }
 }

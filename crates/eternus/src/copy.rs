@@ -547,6 +547,75 @@ mod tests {
         assert_eq!(row(session("XYZ", "Weird", "?"), d).1, "?????");
     }
 
+    fn rec(status: &str, phase: &str, transfer: &str, split: &str, buffer: &str) -> CopySession {
+        let mut s = session("REC", status, phase);
+        s.rec = Some(RecInfo {
+            source_box: "A".into(),
+            destination_box: "B".into(),
+            transfer: transfer.into(),
+            split: split.into(),
+            recovery: "manual".into(),
+            buffer: buffer.into(),
+            forced: false,
+        });
+        s
+    }
+
+    #[test]
+    fn rec_columns_and_halt_detail() {
+        let one = |s: CopySession, o: ViewOptions| {
+            view(
+                &PairSessions {
+                    regular: Some(s),
+                    reverse: None,
+                },
+                o,
+            )
+        };
+        let d = ViewOptions::default();
+        let h = ViewOptions {
+            halt_detail: true,
+            ..d
+        };
+        let v = one(rec("Active", "Equivalent", "through", "-", "-"), d);
+        assert_eq!(
+            (v.status.as_str(), v.rcv, v.split, v.xfer, v.trk),
+            ("equivalent", "manual", "----", "async", "----")
+        );
+        let v = one(rec("Active", "Copying", "sync", "auto", "-"), d);
+        assert_eq!(
+            (v.status.as_str(), v.split, v.xfer),
+            ("sync", "auto", "sync")
+        );
+        assert_eq!(
+            one(rec("Halt", "Copying", "stack", "-", "-"), d).status,
+            "halt"
+        );
+        assert_eq!(
+            one(rec("Halt", "Copying", "stack", "-", "-"), h).status,
+            "halt(sync)"
+        );
+        assert_eq!(
+            one(rec("Halt", "Equivalent", "sync", "auto", "-"), h).status,
+            "halt(equivalent)"
+        );
+        assert_eq!(
+            one(
+                rec("Halt", "Copying", "consistency", "-", "use-disk-buffer"),
+                h
+            )
+            .status,
+            "halt(use-disk-buffer)"
+        );
+        assert_eq!(
+            one(rec("Suspend", "Suspend", "consistency", "-", "-"), d).xfer,
+            "consist"
+        );
+        // EC shows no REC columns.
+        let v = one(session("EC", "Active", "Equivalent"), d);
+        assert_eq!((v.rcv, v.split, v.xfer), ("----", "----", "----"));
+    }
+
     #[test]
     fn no_session_and_reverse_only() {
         let none = view(&PairSessions::default(), ViewOptions::default());

@@ -669,6 +669,66 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
         assert!(boxid(&lines("nothing")).is_err());
     }
 
+    // The emulator's REC list, columns in another order than printed: by name, not place.
+    const REC: &str = "\
+Status        SID   Src-Vol Dst-Vol Source-Box-ID Destination-Box-ID Phase      Transfer    Split  Recovery Buffer     Suspend Copied(%) Error-Code Time-Stamp
+------------- ----- ------- ------- ------------- ------------------ ---------- ----------- ------ -------- ---------- ------- --------- ---------- -------------------
+Halt          3     1       7       BOXA          BOXB               Copying    consistency -      manual   use-buffer -       40        0x00       2026/11/28 22:00:01
+Suspend       4     2       8       BOXA          BOXB               Suspend    sync        manual auto     -          forced  -         0x00       -
+";
+
+    #[test]
+    fn rec_sessions_by_header_names() {
+        let rows = rec_sessions(&lines(REC)).expect("parses");
+        assert_eq!(rows.len(), 2);
+        let (a, b) = (&rows[0], &rows[1]);
+        assert_eq!(
+            (
+                a.sid,
+                a.source,
+                a.destination,
+                a.status.as_str(),
+                a.phase.as_str()
+            ),
+            (3, 1, 7, "Halt", "Copying")
+        );
+        assert_eq!(
+            (
+                a.transfer.as_str(),
+                a.recovery.as_str(),
+                a.buffer.as_str(),
+                a.copied_pct
+            ),
+            ("consistency", "manual", "use-buffer", Some(40))
+        );
+        assert!(a.timestamp.is_some() && b.timestamp.is_none());
+        assert_eq!((b.split.as_str(), b.suspend.as_str()), ("manual", "forced"));
+        // No header is an error, not "no sessions"; a missing column is named.
+        assert!(rec_sessions(&[]).unwrap_err().0.contains("no table header"));
+        let cut: String = REC.replace("Recovery", "Recover ");
+        assert!(rec_sessions(&lines(&cut))
+            .unwrap_err()
+            .0
+            .contains("'Recovery'"));
+    }
+
+    #[test]
+    fn rec_buffers_by_header_names() {
+        let text = "ID    Use  Rate Remote-Box-ID Disk-Buffer      Disk-Rate\n\
+                    ----- ---- ---- ------------- ---------------- ---------\n\
+                    1     SEND 25%  BOXB          active           0%\n";
+        let rows = rec_buffers(&lines(text)).expect("parses");
+        assert_eq!(
+            (
+                rows[0].id,
+                rows[0].usage.as_str(),
+                rows[0].rate.as_str(),
+                rows[0].disk_buffer.as_str()
+            ),
+            (1, "SEND", "25%", "active")
+        );
+    }
+
     proptest! {
         #[test]
         fn parsers_never_panic(text in "\\PC{0,400}") {
@@ -677,6 +737,8 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
             let _ = volumes(&l);
             let _ = boxid(&l);
             let _ = error_line(&l);
+            let _ = rec_sessions(&l);
+            let _ = rec_buffers(&l);
         }
 
         #[test]

@@ -396,23 +396,34 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             v.bad.insert(track, track + 1);
             Ok(())
         })?,
-        Cmd::Fail { array, volume } => with_array(store, &array, |a, _, now| {
-            let mut n = 0;
-            for s in a
-                .sessions
-                .iter_mut()
-                .filter(|s| s.src == volume || s.dst == volume)
-            {
-                s.status = Status::ErrorSuspend;
-                s.error_code = 0xBA;
-                s.timestamp = Some(now / 1000);
-                n += 1;
-            }
-            if n == 0 {
-                bail!("no session on volume {volume}");
-            }
-            Ok(())
-        })?,
+        Cmd::Fail { array, volume } => {
+            // The REC sessions of the volume too (either end).
+            let rec_failed = if rec::exists(store) {
+                let now = model::now_ms(store)?;
+                rec::update(store, now, |st| {
+                    Ok(rec::fail_volume(st, &array, volume, now))
+                })?
+            } else {
+                0
+            };
+            with_array(store, &array, |a, _, now| {
+                let mut n = rec_failed;
+                for s in a
+                    .sessions
+                    .iter_mut()
+                    .filter(|s| s.src == volume || s.dst == volume)
+                {
+                    s.status = Status::ErrorSuspend;
+                    s.error_code = 0xBA;
+                    s.timestamp = Some(now / 1000);
+                    n += 1;
+                }
+                if n == 0 {
+                    bail!("no session on volume {volume}");
+                }
+                Ok(())
+            })?
+        }
         Cmd::AddPool {
             array,
             ptype,

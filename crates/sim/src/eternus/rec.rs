@@ -441,6 +441,21 @@ pub fn after_write(
     }
 }
 
+/// `arraysim eternus fail`: error-suspends the REC sessions of a volume (code 0xBA);
+/// returns how many.
+pub fn fail_volume(st: &mut RecState, array: &str, volume: u32, now_ms: i64) -> usize {
+    let mut n = 0;
+    for s in st.sessions.iter_mut().filter(|s| {
+        (s.src_array == array && s.src == volume) || (s.dst_array == array && s.dst == volume)
+    }) {
+        s.status = Status::ErrorSuspend;
+        s.error_code = 0xBA;
+        s.timestamp = Some(now_ms / 1000);
+        n += 1;
+    }
+    n
+}
+
 // ----- paths and buffers (admin) ----------------------------------------------------------
 
 /// `arraysim eternus path A B up|down`.
