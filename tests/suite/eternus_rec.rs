@@ -457,7 +457,7 @@ fn halt_then_automatic_recovery_catches_up() {
     // No snapshot, no plain suspend, no plain cancel while halted.
     acm(&env, "swsrpmake /dev/vg01 /dev/vg11")
         .code(1)
-        .stderr_has("halt");
+        .stderr_has("swsrp2648");
     acm(&env, "swsrpcancel /dev/vg01 /dev/vg11")
         .code(1)
         .stderr_has("-b");

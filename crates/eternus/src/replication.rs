@@ -846,7 +846,7 @@ impl<'a> Engine<'a> {
                 self.confirm(&command, &[(pair, direction, Expect::Resumed)])?;
                 Ok(Started::Resumed)
             }
-            PairState::Halt => Err(EternusError::Refused(format!(
+            PairState::Halt => Err(halted(format!(
                 "{} is in halt status: suspend it by force (swsrpmake -j), then resume it with swsrpstartsync -t",
                 pair.label()
             ))),
@@ -1114,7 +1114,7 @@ impl<'a> Engine<'a> {
                 "{} is not in equivalency maintenance status (status sync)",
                 pair.label()
             ))),
-            PairState::Halt => Err(EternusError::Refused(format!(
+            PairState::Halt => Err(halted(format!(
                 "{} is in halt status: only a forced suspend (-j) can make the replica",
                 pair.label()
             ))),
@@ -2153,4 +2153,12 @@ fn check_same_modes(pair: &Pair, s: &CopySession, modes: cli::RecModes) -> Resul
         }
     }
     Ok(())
+}
+
+/// A REC copy in halt (spec §1.5: swsrp2648, "REC hardware error; Status shows halt").
+fn halted(text: String) -> EternusError {
+    EternusError::Message {
+        id: "swsrp2648",
+        text: format!("A REC hardware error occurred (status halt): {text}"),
+    }
 }
