@@ -1,7 +1,8 @@
 # ETERNUS REC: a group of 256 REC pairs between two boxes DX1 and DX2 of one server (the
 # inter-box half of issue 14): start, status, suspend (one command: one point in time),
 # mode change, resume, cancel. Target: one CLI session per box and command, whatever the
-# number of pairs. ETERNUS_CHANGING comes from 40-eternus.sh.
+# number of pairs.
+REC_CHANGING='^(start|stop|set|suspend|resume|reverse) '
 bench_eternusrec() {
     export ARRAYSYNC_ACM_WAITLOCK=30
     new_root
@@ -23,11 +24,11 @@ db.execute("""INSERT INTO pairs (orig_server, orig_device, orig_array, orig_box,
 db.commit()
 PY
     export BENCH_RESET="\"$BIN/swsrpcancel\" -Xgroup R256"
-    measure "REC swsrpstartsync -Xgroup" 256 1 "$ETERNUS_CHANGING" "$BIN/swsrpstartsync" -Xgroup R256
+    measure "REC swsrpstartsync -Xgroup" 256 1 "$REC_CHANGING" "$BIN/swsrpstartsync" -Xgroup R256
     unset BENCH_RESET
     measure "REC swsrpstat -L -Xgroup" 256 1 "" "$BIN/swsrpstat" -L -Xgroup R256
     export BENCH_RESET="\"$BIN/swsrpstartsync\" -Xgroup R256"
-    measure "REC swsrpchsync -F Async -Xgroup" 256 1 "$ETERNUS_CHANGING" "$BIN/swsrpchsync" -F Async -Xgroup R256
+    measure "REC swsrpchsync -F Async -Xgroup" 256 1 "$REC_CHANGING" "$BIN/swsrpchsync" -F Async -Xgroup R256
     measure "REC swsrpmake -Xgroup (one suspend)" 256 1 "^suspend " "$BIN/swsrpmake" -Xgroup R256
     unset BENCH_RESET
     export BENCH_RESET="\"$BIN/swsrpmake\" -Xgroup R256"

@@ -897,12 +897,27 @@ impl<'a> Engine<'a> {
             }
             sids.push(s.sid);
         }
-        let mut checks = Vec::new();
-        for ((pair, direction), sid) in pairs.iter().zip(&sids) {
-            let command = cli::change_rec(&[*sid], modes);
-            self.call(&pair.orig.array, &command, Kind::Action)?;
-            checks.push((pair, *direction, command));
+        // Every pair passed the checks: one change command per box.
+        let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for ((pair, _), sid) in pairs.iter().zip(&sids) {
+            by_array
+                .entry(pair.orig.array.clone())
+                .or_default()
+                .push(*sid);
         }
+        let mut commands: BTreeMap<String, String> = BTreeMap::new();
+        for (array, list) in by_array {
+            let command = cli::change_rec(&list, modes);
+            self.call(&array, &command, Kind::Action)?;
+            commands.insert(array, command);
+        }
+        let checks: Vec<(&Pair, Direction, String)> = pairs
+            .iter()
+            .map(|(pair, direction)| {
+                let command = commands.get(&pair.orig.array).cloned().unwrap_or_default();
+                (pair, *direction, command)
+            })
+            .collect();
         // The list read again must show the new modes.
         self.forget_sessions();
         let all = self.pair_sessions(&plain)?;
@@ -1622,6 +1637,48 @@ impl<'a> Engine<'a> {
         stopped.map(|_| ())
     }
 
+    /// `swsrpcancel -Xgroup` of REC pairs (no scripts in group mode): every pair checked,
+    /// then one stop command per box (with `-b`, on the replicas' box when the originals'
+    /// cannot be reached).
+    fn cancel_rec_group(
+        &mut self,
+        sessions: &[(&Pair, CopySession)],
+        opts: OpOptions,
+        non_operation_server: bool,
+    ) -> Result<()> {
+        let mut by_array: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
+        for (pair, session) in sessions {
+            if !non_operation_server {
+                self.check_operation_server(pair)?;
+            }
+            if session.state() == PairState::Halt && !opts.halt_stop {
+                return Err(EternusError::Refused(format!(
+                    "{} is in halt status: stop it with -b",
+                    pair.label()
+                )));
+            }
+            by_array
+                .entry((pair.orig.array.clone(), pair.rep.array.clone()))
+                .or_default()
+                .push(session.sid);
+        }
+        for ((array, other), sids) in by_array {
+            let command = cli::stop_rec(&sids);
+            match self.call(&array, &command, Kind::Action) {
+                Ok(_) => {}
+                Err(first) if opts.halt_stop => {
+                    self.log.info(&format!(
+                        "{array}: stopping REC sessions failed ({first}); trying {other}"
+                    ));
+                    self.call(&other, &command, Kind::Action)
+                        .map_err(|_| first)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Cancels a SnapOPC+ generation: the oldest only, or with `-Xforce` this one and every
     /// older one (the older generations' images are built on the newer ones' data).
     fn cancel_generations(
@@ -1680,6 +1737,19 @@ impl<'a> Engine<'a> {
             } else {
                 "no copy processing is in progress in the group".to_string()
             }));
+        }
+        if !opts.tracking && !opts.force && active.iter().all(|(p, _)| is_rec(p)) {
+            let mut sessions = Vec::new();
+            for ((pair, direction), s) in pairs.iter().zip(&all) {
+                if let Some(s) = s.get(*direction).filter(|_| {
+                    active
+                        .iter()
+                        .any(|(p, d)| p.id == pair.id && d == direction)
+                }) {
+                    sessions.push((pair, s.clone()));
+                }
+            }
+            return self.cancel_rec_group(&sessions, opts, non_operation_server);
         }
         for (pair, direction) in active {
             // -Xforce stops a whole SnapOPC+ chain at once: its other pairs may be gone.
@@ -1909,10 +1979,118 @@ impl<'a> Engine<'a> {
         pairs: &[(Pair, Direction)],
         opts: OpOptions,
     ) -> Result<Vec<Started>> {
+        if !pairs.is_empty() && pairs.iter().all(|(p, _)| is_rec(p)) {
+            return self.startsync_rec_group(pairs, opts);
+        }
         let mut done = Vec::new();
         for (pair, direction) in pairs {
             done.push(self.startsync(pair, *direction, opts)?);
         }
+        Ok(done)
+    }
+
+    /// `swsrpstartsync -Xgroup` of REC pairs: every pair checked on one session list
+    /// (nothing is sent when one is refused), then one start command per pair of boxes and
+    /// one resume command per box, confirmed on one list.
+    fn startsync_rec_group(
+        &mut self,
+        pairs: &[(Pair, Direction)],
+        opts: OpOptions,
+    ) -> Result<Vec<Started>> {
+        for (pair, direction) in pairs {
+            self.check_operation_server(pair)?;
+            check_direction(pair, *direction)?;
+        }
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let mut starts: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
+        let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut done = Vec::new();
+        let mut checks = Vec::new();
+        for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+            let opposite = match direction {
+                Direction::Regular => Direction::Reverse,
+                Direction::Reverse => Direction::Regular,
+            };
+            if let Some(other) = sessions.get(opposite) {
+                return Err(EternusError::Refused(format!(
+                    "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+                    other.state().text(),
+                    pair.label()
+                )));
+            }
+            let (from, to) = Self::ends(pair, *direction);
+            match sessions.get(*direction) {
+                None => {
+                    if opts.rec.remain {
+                        return Err(EternusError::Refused(format!(
+                            "{}: -Xremain applies to the restart of a suspended REC copy only",
+                            pair.label()
+                        )));
+                    }
+                    starts
+                        .entry((from.array.clone(), to.box_id.clone()))
+                        .or_default()
+                        .push((from.number, to.number));
+                    done.push(Started::Started);
+                    let expect = if opts.rec.skip {
+                        Expect::Suspended
+                    } else {
+                        Expect::Synchronous
+                    };
+                    checks.push((pair, *direction, expect));
+                }
+                Some(s) => match s.state() {
+                    PairState::Sync | PairState::Equivalent => {
+                        done.push(Started::AlreadySynchronizing)
+                    }
+                    PairState::Replicated => {
+                        if opts.no_access || opts.rec.skip {
+                            return Err(EternusError::Refused(format!(
+                                "{}: -Xda and -Xskip apply to a total-copy start only; the pair is replicated",
+                                pair.label()
+                            )));
+                        }
+                        check_same_modes(pair, s, opts.rec.modes)?;
+                        if s.rec.as_ref().is_some_and(|r| r.forced) && !opts.suppress.destination
+                        {
+                            return Err(EternusError::Refused(format!(
+                                "{} was suspended by force (swsrpmake -j): resume it with swsrpstartsync -t",
+                                pair.label()
+                            )));
+                        }
+                        resumes.entry(from.array.clone()).or_default().push(s.sid);
+                        done.push(Started::Resumed);
+                        checks.push((pair, *direction, Expect::Resumed));
+                    }
+                    PairState::Halt => {
+                        return Err(halted(format!(
+                            "{} is in halt status: suspend it by force (swsrpmake -j), then resume it with swsrpstartsync -t",
+                            pair.label()
+                        )))
+                    }
+                    other => {
+                        return Err(EternusError::Refused(format!(
+                            "{}: synchronous processing cannot start: status is {}",
+                            pair.label(),
+                            other.text()
+                        )))
+                    }
+                },
+            }
+        }
+        let mut commands = Vec::new();
+        for ((array, remote_box), ends) in starts {
+            let command = cli::start_rec(&ends, &remote_box, opts.rec.modes, opts.rec.skip);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        for (array, sids) in resumes {
+            let command = cli::resume_rec(&sids, opts.rec.remain);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        self.confirm(&commands.join("; "), &checks)?;
         Ok(done)
     }
 }
