@@ -526,7 +526,7 @@ pub fn answer(
 ) -> Result<Vec<String>, CliError> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
     let opts = options(tokens.get(2..).unwrap_or_default())?;
-    let result = update(store, now_ms, |st| {
+    let run = |st: &mut RecState| -> Result<Vec<String>, RecError> {
         let out = match tokens.get(..2).unwrap_or_default() {
             ["show", "advanced-copy-sessions"] => {
                 check_known(&opts, &["type", "detail"])?;
@@ -554,8 +554,13 @@ pub fn answer(
         // The transfers started or resumed here begin at once.
         advance(st, store, now_ms);
         Ok(out)
-    });
-    result.map_err(CliError::from)
+    };
+    // No path was ever made: nothing to list, nothing to start (no path), and a query
+    // creates no state file.
+    if !exists(store) {
+        return run(&mut RecState::default()).map_err(CliError::from);
+    }
+    update(store, now_ms, run).map_err(CliError::from)
 }
 
 fn options(tokens: &[&str]) -> Result<Vec<(String, String)>, CliError> {
