@@ -769,3 +769,41 @@ fn consistency_group_suspend_under_concurrent_dependent_writes() {
         "replicas of generations {g0} and {g1}: not one point in time"
     );
 }
+
+/// The array's word is checked per pair: a REC start the array answers without starting is
+/// an error naming the pair; an empty answer to the REC list is an error, not "no copy".
+#[test]
+fn unconfirmed_start_and_empty_list_are_errors() {
+    let env = TestEnv::new();
+    rec_pair(&env);
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--pair",
+        "0:0",
+        "--command",
+        "start",
+        "--message",
+        "",
+    ]);
+    acm(&env, "swsrpstartsync /dev/vg01 /dev/vg11")
+        .code(1)
+        .stderr_has("did not start it");
+    env.sim(&["fault", "clear"]);
+    assert_eq!(stat_line(&env, ""), "---- ---- ----");
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "show",
+        "--message",
+        "",
+    ]);
+    acm(&env, "swsrpstat /dev/vg01")
+        .code(1)
+        .stderr_has("no table header");
+}
