@@ -18,6 +18,7 @@ pub const TARGETS: &[&str] = &[
     "symclone_symdev_xml",
     "eternus_volumes",
     "eternus_sessions",
+    "eternus_rec",
     "eternus_answer",
     "eternus_devices",
     "acm_args",
@@ -79,6 +80,11 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         }
         "eternus_sessions" => {
             let _ = arraysync_eternus::parse::sessions(&lines(text));
+        }
+        "eternus_rec" => {
+            let l = lines(text);
+            let _ = arraysync_eternus::parse::rec_sessions(&l);
+            let _ = arraysync_eternus::parse::rec_buffers(&l);
         }
         "eternus_answer" => {
             let answer = lines(text);

@@ -14,7 +14,7 @@ pub(super) fn bin(name: &str) -> Option<&'static str> {
         "swsrprecoverres" => Some(env!("CARGO_BIN_EXE_swsrprecoverres")),
         "swstestupdate" => Some(env!("CARGO_BIN_EXE_swstestupdate")),
         "swstsdv" => Some(env!("CARGO_BIN_EXE_swstsdv")),
-        _ => None,
+        other => super::eternus_rec::bin(other),
     }
 }
 

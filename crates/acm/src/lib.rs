@@ -22,8 +22,11 @@ pub mod stgmgrinfobkup;
 pub mod stgmgrinfodisp;
 pub mod stgmgrinfoset;
 pub mod swsrpcancel;
+pub mod swsrpchsync;
 pub mod swsrpdelvol;
 pub mod swsrpmake;
+pub mod swsrprecbuffset;
+pub mod swsrprecbuffstat;
 pub mod swsrprecoverres;
 pub mod swsrprevsync;
 pub mod swsrpsetvol;
@@ -81,6 +84,10 @@ pub const COMMANDS: &[fn() -> Spec] = &[
     swsrpcancel::spec,
     swsrprevsync::spec,
     swsrprecoverres::spec,
+    swsrpchsync::spec,
+    swsrpchsync::alias_spec,
+    swsrprecbuffstat::spec,
+    swsrprecbuffset::spec,
     swstestupdate::spec,
     swstsdv::spec,
     swstsvrset::spec,

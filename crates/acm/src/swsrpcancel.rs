@@ -35,9 +35,6 @@ pub fn spec() -> Spec {
 pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     operands(args, 2)?;
     exclusive(args, &[&["-f", "-t", "-m", "-b"], &["-T"], &["-Xforce"]])?;
-    if args.has("-b") {
-        return Err(AcmError::new("swsrp0700", "The operation cannot be performed: -b stops inter-box (REC) copies in halt status; no such copy exists"));
-    }
     let opts = OpOptions {
         suppress: Suppress {
             source: args.has("-f"),
@@ -46,6 +43,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         },
         tracking: args.has("-T"),
         force: args.has("-Xforce"),
+        halt_stop: args.has("-b"),
         ..Default::default()
     };
     let mut engine = cx.engine()?;
@@ -54,7 +52,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         check_c(args, &engine, pairs.iter().map(|(p, _)| p))?;
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
         let _pair_locks = cx.lock_pairs(&ids)?;
-        let result = engine.cancel_group(&pairs, opts, args.has("-c"));
+        let result = engine.cancel_group(&pairs, opts, args.has("-c") || args.has("-b"));
         engine.close();
         result?;
         cx.println(group_completed(group, "swsrpcancel"));
@@ -63,7 +61,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     let (pair, direction) = engine.find(&args.operands[0], &args.operands[1])?;
     check_c(args, &engine, std::iter::once(&pair))?;
     let _pair_lock = cx.lock_pairs(&[pair.id])?;
-    let result = engine.cancel(&pair, direction, opts, args.has("-c"));
+    let result = engine.cancel(&pair, direction, opts, args.has("-c") || args.has("-b"));
     engine.close();
     result?;
     let (from, to) = match direction {

@@ -4,8 +4,9 @@ use crate::args::{flag, valued, Args, Flag};
 use crate::messages::{self, AcmError};
 use crate::output::{group_completed, pair_completed};
 use crate::{exclusive, operands, Cx, Spec};
+use arraysync_eternus::cli::RecModes;
 use arraysync_eternus::exclusion::Class;
-use arraysync_eternus::replication::{OpOptions, Started};
+use arraysync_eternus::replication::{OpOptions, RecStart, Started};
 use arraysync_eternus::scripts::Suppress;
 
 const FLAGS: &[Flag] = &[
@@ -25,8 +26,36 @@ const FLAGS: &[Flag] = &[
     valued("-Xgroup"),
 ];
 
-/// Options valid only when an inter-box (REC) total copy starts.
-const REC_ONLY: &[&str] = &["-y", "-a", "-v", "-k", "-i", "-g", "-Xskip", "-Xremain"];
+/// The REC options (spec §2.4): transfer `-y` (sync, split `-a`/`-v`), `-k` (stack),
+/// `-i` (consistency), none (through, on a start); `-g` manual recovery. On a resume the
+/// modes given must be the pair's (the engine checks); on an intra-box pair any is refused.
+fn rec_start(args: &Args) -> RecStart {
+    let transfer = if args.has("-y") {
+        Some("sync")
+    } else if args.has("-k") {
+        Some("stack")
+    } else if args.has("-i") {
+        Some("consistency")
+    } else {
+        None
+    };
+    let split = if args.has("-a") {
+        Some("auto")
+    } else if args.has("-v") {
+        Some("manual")
+    } else {
+        None
+    };
+    RecStart {
+        modes: RecModes {
+            transfer,
+            split,
+            recovery: args.has("-g").then_some("manual"),
+        },
+        skip: args.has("-Xskip"),
+        remain: args.has("-Xremain"),
+    }
+}
 
 pub fn spec() -> Spec {
     Spec {
@@ -45,10 +74,8 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
     if (args.has("-a") || args.has("-v")) && !args.has("-y") {
         return Err(AcmError::usage("-a and -v can only be given with -y"));
     }
-    if let Some(rec) = args.any(REC_ONLY) {
-        return Err(AcmError::new("swsrp0700", format!("The operation cannot be performed: {rec} is valid only for inter-box replication (REC), which is not supported")));
-    }
     let opts = OpOptions {
+        rec: rec_start(args),
         suppress: Suppress {
             destination: args.has("-t"),
             all: args.has("-Xgroup"),

@@ -1953,6 +1953,7 @@ mod tests {
             update_pct: Some(12),
             access: "Write".into(),
             timestamp: None,
+            rec: None,
         }
     }
 

@@ -120,6 +120,113 @@ pub fn reverse(sessions: &[u32]) -> String {
     format!("reverse advanced-copy -session-id {}", numbers(sessions))
 }
 
+// ----- REC (docs/eternus.md "REC") ---------------------------------------------------------
+
+/// The REC modes of a start or a change: transfer `sync|through|stack|consistency`, split
+/// and recovery `auto|manual`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecModes {
+    pub transfer: Option<&'static str>,
+    pub split: Option<&'static str>,
+    pub recovery: Option<&'static str>,
+}
+
+impl RecModes {
+    fn push(&self, line: &mut String) {
+        for (key, value) in [
+            ("transfer-mode", self.transfer),
+            ("split", self.split),
+            ("recovery", self.recovery),
+        ] {
+            if let Some(v) = value {
+                let _ = write!(line, " -{key} {v}");
+            }
+        }
+    }
+}
+
+/// Starts REC sessions from this box to the box `remote_box`; `skip` skips the initial copy
+/// (the sessions start suspended).
+pub fn start_rec(pairs: &[(u32, u32)], remote_box: &str, modes: RecModes, skip: bool) -> String {
+    let sources: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+    let destinations: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+    let mut line = format!(
+        "start advanced-copy -mode rec -source-volume-number {} -destination-box-id {remote_box} -destination-volume-number {}",
+        numbers(&sources),
+        numbers(&destinations)
+    );
+    modes.push(&mut line);
+    if skip {
+        line.push_str(" -initial-copy skip");
+    }
+    line
+}
+
+/// Every REC session this box is an end of.
+pub fn show_rec_sessions() -> String {
+    "show advanced-copy-sessions -type rec".to_string()
+}
+
+/// Suspends REC sessions at one point in time; `force` suspends them whatever their
+/// phase (halt, copying: the replica is not guaranteed).
+pub fn suspend_rec(sessions: &[u32], force: bool) -> String {
+    let mut line = format!(
+        "suspend advanced-copy -type rec -session-id {}",
+        numbers(sessions)
+    );
+    if force {
+        line.push_str(" -force");
+    }
+    line
+}
+
+/// Resumes suspended REC sessions; `remain` copies only the source's updates (-Xremain).
+pub fn resume_rec(sessions: &[u32], remain: bool) -> String {
+    let mut line = format!(
+        "resume advanced-copy -type rec -session-id {}",
+        numbers(sessions)
+    );
+    if remain {
+        line.push_str(" -remain");
+    }
+    line
+}
+
+pub fn stop_rec(sessions: &[u32]) -> String {
+    format!(
+        "stop advanced-copy -type rec -session-id {}",
+        numbers(sessions)
+    )
+}
+
+pub fn reverse_rec(sessions: &[u32]) -> String {
+    format!(
+        "reverse advanced-copy -type rec -session-id {}",
+        numbers(sessions)
+    )
+}
+
+/// Changes the modes of REC sessions (swsrpchsync).
+pub fn change_rec(sessions: &[u32], modes: RecModes) -> String {
+    let mut line = format!(
+        "set advanced-copy -type rec -session-id {}",
+        numbers(sessions)
+    );
+    modes.push(&mut line);
+    line
+}
+
+pub fn show_rec_buffer() -> String {
+    "show rec-buffer".to_string()
+}
+
+pub fn set_rec_buffer(id: u32, send: bool) -> String {
+    format!(
+        "set rec-buffer -buffer-id {id} -use {}",
+        if send { "send" } else { "recv" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +248,44 @@ mod tests {
         assert_eq!(suspend(&[5, 6]), "suspend advanced-copy -session-id 5,6");
         assert_eq!(resume(&[7]), "resume advanced-copy -session-id 7");
         assert_eq!(show_sessions(), "show advanced-copy-sessions -detail");
+    }
+
+    #[test]
+    fn rec_command_lines() {
+        let modes = RecModes {
+            transfer: Some("sync"),
+            split: Some("manual"),
+            recovery: None,
+        };
+        assert_eq!(
+            start_rec(&[(1, 2), (3, 4)], "BOXB", modes, false),
+            "start advanced-copy -mode rec -source-volume-number 1,3 -destination-box-id BOXB -destination-volume-number 2,4 -transfer-mode sync -split manual"
+        );
+        assert_eq!(
+            start_rec(&[(1, 2)], "BOXB", RecModes::default(), true),
+            "start advanced-copy -mode rec -source-volume-number 1 -destination-box-id BOXB -destination-volume-number 2 -initial-copy skip"
+        );
+        assert_eq!(
+            suspend_rec(&[5, 6], true),
+            "suspend advanced-copy -type rec -session-id 5,6 -force"
+        );
+        assert_eq!(
+            resume_rec(&[7], true),
+            "resume advanced-copy -type rec -session-id 7 -remain"
+        );
+        assert_eq!(
+            change_rec(
+                &[7],
+                RecModes {
+                    recovery: Some("auto"),
+                    ..Default::default()
+                }
+            ),
+            "set advanced-copy -type rec -session-id 7 -recovery auto"
+        );
+        assert_eq!(
+            set_rec_buffer(2, false),
+            "set rec-buffer -buffer-id 2 -use recv"
+        );
     }
 }

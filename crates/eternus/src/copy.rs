@@ -53,9 +53,57 @@ pub struct CopySession {
     pub update_pct: Option<u8>,
     pub access: String,
     pub timestamp: Option<NaiveDateTime>,
+    /// A REC session (between two boxes): its ends' boxes and modes.
+    pub rec: Option<RecInfo>,
+}
+
+/// What a REC session shows besides a local one (docs/eternus.md "REC").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecInfo {
+    pub source_box: String,
+    pub destination_box: String,
+    /// `sync`, `through`, `stack`, `consistency`.
+    pub transfer: String,
+    /// `auto`, `manual`, or `-` (not synchronous transfer).
+    pub split: String,
+    pub recovery: String,
+    /// In halt, consistency mode saving into the REC buffer: `use-buffer`,
+    /// `use-disk-buffer`, else `-`.
+    pub buffer: String,
+    /// Suspended by a forced suspend (`swsrpmake -j`): the resume needs `-t`.
+    pub forced: bool,
 }
 
 impl CopySession {
+    /// A REC session as the source box lists it.
+    pub fn from_rec_row(array: &str, row: &crate::parse::RecRow) -> CopySession {
+        CopySession {
+            array: array.to_string(),
+            sid: row.sid,
+            ctype: CopyType::Rec,
+            source: row.source,
+            destination: row.destination,
+            generation: None,
+            generations: None,
+            status: row.status.clone(),
+            phase: row.phase.clone(),
+            error_code: row.error_code.clone(),
+            copied_pct: row.copied_pct,
+            update_pct: None,
+            access: "Read Only".into(),
+            timestamp: row.timestamp,
+            rec: Some(RecInfo {
+                source_box: row.source_box.clone(),
+                destination_box: row.destination_box.clone(),
+                transfer: row.transfer.clone(),
+                split: row.split.clone(),
+                recovery: row.recovery.clone(),
+                buffer: row.buffer.clone(),
+                forced: row.suspend == "forced",
+            }),
+        }
+    }
+
     pub fn from_row(array: &str, row: &SessionRow) -> CopySession {
         CopySession {
             array: array.to_string(),
@@ -72,6 +120,7 @@ impl CopySession {
             update_pct: row.update_pct,
             access: row.access.clone(),
             timestamp: row.timestamp,
+            rec: None,
         }
     }
 
@@ -210,6 +259,8 @@ impl PairSessions {
 /// Sessions by (array, source, destination), to match thousands of pairs in linear time.
 pub struct SessionIndex<'a> {
     by_ends: std::collections::HashMap<(&'a str, u32, u32), &'a CopySession>,
+    /// REC sessions by (source box, source, destination box, destination).
+    by_boxes: std::collections::HashMap<(&'a str, u32, &'a str, u32), &'a CopySession>,
 }
 
 impl<'a> SessionIndex<'a> {
@@ -217,7 +268,23 @@ impl<'a> SessionIndex<'a> {
         SessionIndex {
             by_ends: sessions
                 .iter()
+                .filter(|s| s.rec.is_none())
                 .map(|s| ((s.array.as_str(), s.source, s.destination), s))
+                .collect(),
+            by_boxes: sessions
+                .iter()
+                .filter_map(|s| {
+                    let r = s.rec.as_ref()?;
+                    Some((
+                        (
+                            r.source_box.as_str(),
+                            s.source,
+                            r.destination_box.as_str(),
+                            s.destination,
+                        ),
+                        s,
+                    ))
+                })
                 .collect(),
         }
     }
@@ -225,7 +292,15 @@ impl<'a> SessionIndex<'a> {
     pub fn pair(&self, pair: &Pair) -> PairSessions {
         let find = |from: &crate::device::Volume, to: &crate::device::Volume| {
             if from.array != to.array {
-                return None;
+                return self
+                    .by_boxes
+                    .get(&(
+                        from.box_id.as_str(),
+                        from.number,
+                        to.box_id.as_str(),
+                        to.number,
+                    ))
+                    .map(|s| (*s).clone());
             }
             self.by_ends
                 .get(&(from.array.as_str(), from.number, to.number))
@@ -277,6 +352,23 @@ fn failed_detail(code: &str) -> &'static str {
     }
 }
 
+fn mode_word(text: &str) -> &'static str {
+    match text {
+        "auto" => "auto",
+        "manual" => "manual",
+        _ => NONE,
+    }
+}
+
+/// `-H`: the halt sub-state (spec §3.1).
+fn halt_detail(session: &CopySession) -> String {
+    match session.rec.as_ref().map(|r| r.buffer.as_str()) {
+        Some(b @ ("use-buffer" | "use-disk-buffer")) => format!("halt({b})"),
+        _ if session.phase == "Equivalent" => "halt(equivalent)".into(),
+        _ => "halt(sync)".into(),
+    }
+}
+
 /// The row of a pair per the manual's column rules (spec §4.8).
 pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
     let chosen = if options.reverse_only {
@@ -308,7 +400,7 @@ pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
         PairState::Failed if options.failed_detail => {
             failed_detail(&session.error_code).to_string()
         }
-        PairState::Halt if options.halt_detail => "halt(sync)".to_string(),
+        PairState::Halt if options.halt_detail => halt_detail(session),
         other => other.text().to_string(),
     };
     let percent = |p: Option<u8>| p.map_or(NONE.to_string(), |p| format!("{p}%"));
@@ -330,16 +422,22 @@ pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
         | PairState::CopyOnWriteInactive => percent(session.update_pct.or(Some(0))),
         _ => NONE.to_string(),
     };
-    let rec = session.ctype == CopyType::Rec;
+    let rec = session.rec.as_ref();
     StatView {
         direction: direction.text(),
         status,
         execute,
         trk,
         update,
-        rcv: if rec { "auto" } else { NONE },
-        split: NONE,
-        xfer: if rec { "async" } else { NONE },
+        rcv: rec.map_or(NONE, |r| mode_word(&r.recovery)),
+        split: rec.map_or(NONE, |r| mode_word(&r.split)),
+        xfer: rec.map_or(NONE, |r| match r.transfer.as_str() {
+            "sync" => "sync",
+            "through" => "async",
+            "stack" => "stack",
+            "consistency" => "consist",
+            _ => "?????",
+        }),
         snap_gen: session
             .generation
             .filter(|_| session.ctype == CopyType::SnapOpcPlus)
@@ -375,6 +473,7 @@ mod tests {
             update_pct: Some(6),
             access: "Write".into(),
             timestamp: None,
+            rec: None,
         }
     }
 
@@ -446,6 +545,75 @@ mod tests {
             "failed(badsector)"
         );
         assert_eq!(row(session("XYZ", "Weird", "?"), d).1, "?????");
+    }
+
+    fn rec(status: &str, phase: &str, transfer: &str, split: &str, buffer: &str) -> CopySession {
+        let mut s = session("REC", status, phase);
+        s.rec = Some(RecInfo {
+            source_box: "A".into(),
+            destination_box: "B".into(),
+            transfer: transfer.into(),
+            split: split.into(),
+            recovery: "manual".into(),
+            buffer: buffer.into(),
+            forced: false,
+        });
+        s
+    }
+
+    #[test]
+    fn rec_columns_and_halt_detail() {
+        let one = |s: CopySession, o: ViewOptions| {
+            view(
+                &PairSessions {
+                    regular: Some(s),
+                    reverse: None,
+                },
+                o,
+            )
+        };
+        let d = ViewOptions::default();
+        let h = ViewOptions {
+            halt_detail: true,
+            ..d
+        };
+        let v = one(rec("Active", "Equivalent", "through", "-", "-"), d);
+        assert_eq!(
+            (v.status.as_str(), v.rcv, v.split, v.xfer, v.trk),
+            ("equivalent", "manual", "----", "async", "----")
+        );
+        let v = one(rec("Active", "Copying", "sync", "auto", "-"), d);
+        assert_eq!(
+            (v.status.as_str(), v.split, v.xfer),
+            ("sync", "auto", "sync")
+        );
+        assert_eq!(
+            one(rec("Halt", "Copying", "stack", "-", "-"), d).status,
+            "halt"
+        );
+        assert_eq!(
+            one(rec("Halt", "Copying", "stack", "-", "-"), h).status,
+            "halt(sync)"
+        );
+        assert_eq!(
+            one(rec("Halt", "Equivalent", "sync", "auto", "-"), h).status,
+            "halt(equivalent)"
+        );
+        assert_eq!(
+            one(
+                rec("Halt", "Copying", "consistency", "-", "use-disk-buffer"),
+                h
+            )
+            .status,
+            "halt(use-disk-buffer)"
+        );
+        assert_eq!(
+            one(rec("Suspend", "Suspend", "consistency", "-", "-"), d).xfer,
+            "consist"
+        );
+        // EC shows no REC columns.
+        let v = one(session("EC", "Active", "Equivalent"), d);
+        assert_eq!((v.rcv, v.split, v.xfer), ("----", "----", "----"));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!   restore copies the replicas back (reverse OPC); break is unsupported.
 //! - ec: resync and update start (or resume) the EC sessions, wait until every pair is
 //!   equivalent, then suspend them all at once (Concurrent Suspend): the replicas hold a
-//!   consistent point in time; break suspends equivalent sessions.
+//!   consistent point in time; break suspends equivalent sessions. A pair whose replica is
+//!   on another box is a REC pair (a disaster-recovery copy): the same steps, with REC
+//!   sessions in the array's default (Through) transfer mode.
 
 use crate::config::{EternusConfig, ResourceMode, Selection};
 use crate::copy::{Direction, PairSessions, PairState};

@@ -330,6 +330,153 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
         .collect()
 }
 
+/// One row of `show advanced-copy-sessions -type rec` (docs/eternus.md "REC").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecRow {
+    pub sid: u32,
+    pub source_box: String,
+    pub source: u32,
+    pub destination_box: String,
+    pub destination: u32,
+    pub status: String,
+    pub phase: String,
+    pub transfer: String,
+    pub split: String,
+    pub recovery: String,
+    pub buffer: String,
+    pub suspend: String,
+    pub copied_pct: Option<u8>,
+    pub error_code: String,
+    pub timestamp: Option<NaiveDateTime>,
+}
+
+/// The columns of a table by header name (any order): each row as the values of `names`.
+fn by_names<'t>(
+    table: &'t Table,
+    names: &[&str],
+    what: &str,
+) -> Result<Vec<Vec<&'t str>>, ParseError> {
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            table.columns.iter().position(|c| c == n).ok_or_else(|| {
+                ParseError(format!("{what}: no column '{n}' in {:?}", table.columns))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(table
+        .rows
+        .iter()
+        .map(|r| at.iter().map(|&i| r[i].as_str()).collect())
+        .collect())
+}
+
+const REC_COLUMNS: &[&str] = &[
+    "SID",
+    "Source-Box-ID",
+    "Src-Vol",
+    "Destination-Box-ID",
+    "Dst-Vol",
+    "Status",
+    "Phase",
+    "Transfer",
+    "Split",
+    "Recovery",
+    "Buffer",
+    "Suspend",
+    "Copied(%)",
+    "Error-Code",
+    "Time-Stamp",
+];
+
+/// The REC session list; like the local list, an answer without its header is an error.
+pub fn rec_sessions(lines: &[String]) -> Result<Vec<RecRow>, ParseError> {
+    let what = "show advanced-copy-sessions -type rec";
+    let table = table(lines)?;
+    if table.columns.is_empty() {
+        return Err(ParseError(format!(
+            "{what}: no table header in the answer {:?}",
+            lines.join(" | ")
+        )));
+    }
+    by_names(&table, REC_COLUMNS, what)?
+        .into_iter()
+        .map(|r| {
+            let timestamp = match r[14] {
+                "" | "-" => None,
+                t => Some(
+                    NaiveDateTime::parse_from_str(t, "%Y/%m/%d %H:%M:%S").map_err(|_| {
+                        ParseError(format!("time stamp '{t}' is not yyyy/mm/dd hh:mm:ss"))
+                    })?,
+                ),
+            };
+            Ok(RecRow {
+                sid: number(r[0], "session id")?,
+                source_box: r[1].to_string(),
+                source: number(r[2], "source volume number")?,
+                destination_box: r[3].to_string(),
+                destination: number(r[4], "destination volume number")?,
+                status: r[5].to_string(),
+                phase: r[6].to_string(),
+                transfer: r[7].to_string(),
+                split: r[8].to_string(),
+                recovery: r[9].to_string(),
+                buffer: r[10].to_string(),
+                suspend: r[11].to_string(),
+                copied_pct: percent(r[12])?,
+                error_code: r[13].to_string(),
+                timestamp,
+            })
+        })
+        .collect()
+}
+
+/// One row of `show rec-buffer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecBufferRow {
+    pub id: u32,
+    pub usage: String,
+    pub rate: String,
+    pub remote_box: String,
+    pub disk_buffer: String,
+    pub disk_rate: String,
+}
+
+pub fn rec_buffers(lines: &[String]) -> Result<Vec<RecBufferRow>, ParseError> {
+    let what = "show rec-buffer";
+    let table = table(lines)?;
+    if table.columns.is_empty() {
+        return Err(ParseError(format!(
+            "{what}: no table header in the answer {:?}",
+            lines.join(" | ")
+        )));
+    }
+    by_names(
+        &table,
+        &[
+            "ID",
+            "Use",
+            "Rate",
+            "Remote-Box-ID",
+            "Disk-Buffer",
+            "Disk-Rate",
+        ],
+        what,
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(RecBufferRow {
+            id: number(r[0], "buffer id")?,
+            usage: r[1].to_string(),
+            rate: r[2].to_string(),
+            remote_box: r[3].to_string(),
+            disk_buffer: r[4].to_string(),
+            disk_rate: r[5].to_string(),
+        })
+    })
+    .collect()
+}
+
 /// The values of the named columns of every row, by header name (any column order).
 fn named(lines: &[String], names: &[&str], what: &str) -> Result<Vec<Vec<u64>>, ParseError> {
     let table = table(lines)?;
@@ -522,6 +669,66 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
         assert!(boxid(&lines("nothing")).is_err());
     }
 
+    // The emulator's REC list, columns in another order than printed: by name, not place.
+    const REC: &str = "\
+Status        SID   Src-Vol Dst-Vol Source-Box-ID Destination-Box-ID Phase      Transfer    Split  Recovery Buffer     Suspend Copied(%) Error-Code Time-Stamp
+------------- ----- ------- ------- ------------- ------------------ ---------- ----------- ------ -------- ---------- ------- --------- ---------- -------------------
+Halt          3     1       7       BOXA          BOXB               Copying    consistency -      manual   use-buffer -       40        0x00       2026/11/28 22:00:01
+Suspend       4     2       8       BOXA          BOXB               Suspend    sync        manual auto     -          forced  -         0x00       -
+";
+
+    #[test]
+    fn rec_sessions_by_header_names() {
+        let rows = rec_sessions(&lines(REC)).expect("parses");
+        assert_eq!(rows.len(), 2);
+        let (a, b) = (&rows[0], &rows[1]);
+        assert_eq!(
+            (
+                a.sid,
+                a.source,
+                a.destination,
+                a.status.as_str(),
+                a.phase.as_str()
+            ),
+            (3, 1, 7, "Halt", "Copying")
+        );
+        assert_eq!(
+            (
+                a.transfer.as_str(),
+                a.recovery.as_str(),
+                a.buffer.as_str(),
+                a.copied_pct
+            ),
+            ("consistency", "manual", "use-buffer", Some(40))
+        );
+        assert!(a.timestamp.is_some() && b.timestamp.is_none());
+        assert_eq!((b.split.as_str(), b.suspend.as_str()), ("manual", "forced"));
+        // No header is an error, not "no sessions"; a missing column is named.
+        assert!(rec_sessions(&[]).unwrap_err().0.contains("no table header"));
+        let cut: String = REC.replace("Recovery", "Recover ");
+        assert!(rec_sessions(&lines(&cut))
+            .unwrap_err()
+            .0
+            .contains("'Recovery'"));
+    }
+
+    #[test]
+    fn rec_buffers_by_header_names() {
+        let text = "ID    Use  Rate Remote-Box-ID Disk-Buffer      Disk-Rate\n\
+                    ----- ---- ---- ------------- ---------------- ---------\n\
+                    1     SEND 25%  BOXB          active           0%\n";
+        let rows = rec_buffers(&lines(text)).expect("parses");
+        assert_eq!(
+            (
+                rows[0].id,
+                rows[0].usage.as_str(),
+                rows[0].rate.as_str(),
+                rows[0].disk_buffer.as_str()
+            ),
+            (1, "SEND", "25%", "active")
+        );
+    }
+
     proptest! {
         #[test]
         fn parsers_never_panic(text in "\\PC{0,400}") {
@@ -530,6 +737,8 @@ SID   Gene-   Type     Volume    Source Volume                          Destinat
             let _ = volumes(&l);
             let _ = boxid(&l);
             let _ = error_line(&l);
+            let _ = rec_sessions(&l);
+            let _ = rec_buffers(&l);
         }
 
         #[test]

@@ -95,6 +95,25 @@ pub struct OpOptions {
     /// generation and every older one).
     pub snap: Snap,
     pub force: bool,
+    /// REC start options (`-y -a -v -k -i -g -Xskip -Xremain`).
+    pub rec: RecStart,
+    /// `-b` (cancel): stop a REC copy in halt.
+    pub halt_stop: bool,
+}
+
+/// The REC options of swsrpstartsync: modes (a total-copy start, or on a resume the
+/// current ones), `-Xskip` and `-Xremain`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecStart {
+    pub modes: cli::RecModes,
+    pub skip: bool,
+    pub remain: bool,
+}
+
+/// A pair whose volumes are in two storage systems: its copy is REC (decided from the
+/// box identifiers, as the manual does).
+pub fn is_rec(pair: &Pair) -> bool {
+    pair.orig.box_id != pair.rep.box_id
 }
 
 /// The copy-on-write types of swsrpmake.
@@ -215,7 +234,9 @@ impl<'a> Engine<'a> {
     /// One CLI command on the array's session of this run (actions drop the cached list).
     pub fn call(&mut self, array: &str, command: &str, kind: Kind) -> Result<Vec<String>> {
         if kind == Kind::Action {
-            self.copies.remove(array);
+            // Either box lists a REC session: an action may change any REC list.
+            self.copies
+                .retain(|key, _| key != array && !key.ends_with(REC_SUFFIX));
         }
         Ok(self.session(array)?.call(command, kind)?.lines)
     }
@@ -281,13 +302,6 @@ impl<'a> Engine<'a> {
         {
             return Err(EternusError::Refused(format!(
                 "{} and {} are the same volume",
-                orig.qualified(),
-                rep.qualified()
-            )));
-        }
-        if orig.box_id != rep.box_id {
-            return Err(EternusError::Refused(format!(
-                "{} and {} are in different storage systems: inter-box replication (REC) is not supported",
                 orig.qualified(),
                 rep.qualified()
             )));
@@ -500,6 +514,22 @@ impl<'a> Engine<'a> {
         Ok(list)
     }
 
+    /// Every REC session a box is an end of (one query per run, until an action).
+    pub fn rec_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
+        let key = rec_key(array);
+        if let Some(list) = self.copies.get(&key) {
+            return Ok(list.clone());
+        }
+        let lines = self.call(array, &cli::show_rec_sessions(), Kind::Query)?;
+        let rows = parse::rec_sessions(&lines).map_err(|e| Self::garbled(array, e))?;
+        let list: Vec<CopySession> = rows
+            .iter()
+            .map(|r| CopySession::from_rec_row(array, r))
+            .collect();
+        self.copies.insert(key, list.clone());
+        Ok(list)
+    }
+
     /// Drops the cached session lists, so the next query asks the arrays again (polling).
     pub fn forget_sessions(&mut self) {
         self.copies.clear();
@@ -507,12 +537,27 @@ impl<'a> Engine<'a> {
 
     /// The sessions of each pair (one query per array involved).
     pub fn pair_sessions(&mut self, pairs: &[Pair]) -> Result<Vec<PairSessions>> {
-        let mut arrays: Vec<String> = pairs.iter().map(|p| p.orig.array.clone()).collect();
+        let mut arrays: Vec<String> = pairs
+            .iter()
+            .filter(|p| !is_rec(p))
+            .map(|p| p.orig.array.clone())
+            .collect();
         arrays.sort();
         arrays.dedup();
         let mut all = Vec::new();
         for array in arrays {
             all.extend(self.array_sessions(&array)?);
+        }
+        // Either box lists a REC session: the original's box is asked.
+        let mut rec_arrays: Vec<String> = pairs
+            .iter()
+            .filter(|p| is_rec(p))
+            .map(|p| p.orig.array.clone())
+            .collect();
+        rec_arrays.sort();
+        rec_arrays.dedup();
+        for array in rec_arrays {
+            all.extend(self.rec_sessions(&array)?);
         }
         let index = crate::copy::SessionIndex::new(&all);
         Ok(pairs.iter().map(|p| index.pair(p)).collect())
@@ -677,6 +722,15 @@ impl<'a> Engine<'a> {
     ) -> Result<Started> {
         self.check_operation_server(pair)?;
         check_direction(pair, direction)?;
+        if is_rec(pair) {
+            return self.startsync_rec(pair, direction, opts);
+        }
+        if opts.rec != RecStart::default() {
+            return Err(EternusError::Refused(format!(
+                "{}: the REC options (-y -a -v -k -i -g -Xskip -Xremain) are valid only for inter-box replication (REC); both volumes are in one storage system",
+                pair.label()
+            )));
+        }
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
         let opposite = match direction {
             Direction::Regular => Direction::Reverse,
@@ -724,6 +778,217 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// swsrpstartsync of a REC pair (spec §3.3, §4.6): a total copy in the modes asked, or
+    /// the resume of a suspended copy (its modes unchanged; `-t` after a forced suspend).
+    fn startsync_rec(
+        &mut self,
+        pair: &Pair,
+        direction: Direction,
+        opts: OpOptions,
+    ) -> Result<Started> {
+        let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
+        let opposite = match direction {
+            Direction::Regular => Direction::Reverse,
+            Direction::Reverse => Direction::Regular,
+        };
+        if let Some(other) = sessions.get(opposite) {
+            return Err(EternusError::Refused(format!(
+                "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+                other.state().text(),
+                pair.label()
+            )));
+        }
+        let (from, to) = Self::ends(pair, direction);
+        let (from, to) = (from.clone(), to.clone());
+        let Some(s) = sessions.get(direction) else {
+            if opts.rec.remain {
+                return Err(EternusError::Refused(
+                    "-Xremain applies to the restart of a suspended REC copy only".into(),
+                ));
+            }
+            self.script(Script::DstPre, &to, opts.suppress)?;
+            let command = cli::start_rec(
+                &[(from.number, to.number)],
+                &to.box_id,
+                opts.rec.modes,
+                opts.rec.skip,
+            );
+            self.call(&from.array, &command, Kind::Action)?;
+            let expect = if opts.rec.skip {
+                Expect::Suspended
+            } else {
+                Expect::Synchronous
+            };
+            self.confirm(&command, &[(pair, direction, expect)])?;
+            return Ok(Started::Started);
+        };
+        match s.state() {
+            PairState::Sync | PairState::Equivalent => Ok(Started::AlreadySynchronizing),
+            PairState::Replicated => {
+                if opts.no_access {
+                    return Err(EternusError::Refused("-Xda can only be given when synchronous processing starts, not on a resume (cancel and start again to change it)".into()));
+                }
+                if opts.rec.skip {
+                    return Err(EternusError::Refused(
+                        "-Xskip applies to a total-copy start only; the pair is replicated".into(),
+                    ));
+                }
+                check_same_modes(pair, s, opts.rec.modes)?;
+                if s.rec.as_ref().is_some_and(|r| r.forced) && !opts.suppress.destination {
+                    return Err(EternusError::Refused(format!(
+                        "{} was suspended by force (swsrpmake -j): resume it with swsrpstartsync -t",
+                        pair.label()
+                    )));
+                }
+                self.script(Script::DstPre, &to, opts.suppress)?;
+                let command = cli::resume_rec(&[s.sid], opts.rec.remain);
+                self.call(&from.array, &command, Kind::Action)?;
+                self.confirm(&command, &[(pair, direction, Expect::Resumed)])?;
+                Ok(Started::Resumed)
+            }
+            PairState::Halt => Err(halted(format!(
+                "{} is in halt status: suspend it by force (swsrpmake -j), then resume it with swsrpstartsync -t",
+                pair.label()
+            ))),
+            other => Err(EternusError::Refused(format!(
+                "synchronous processing cannot start: status is {}",
+                other.text()
+            ))),
+        }
+    }
+
+    /// swsrpchsync (spec §4.10): changes the REC modes of every pair, checked first; then
+    /// pair by pair in order, stopping at the first error; confirmed on the session list.
+    pub fn chsync(&mut self, pairs: &[(Pair, Direction)], modes: cli::RecModes) -> Result<()> {
+        for (pair, _) in pairs {
+            self.check_operation_server(pair)?;
+        }
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let mut sids = Vec::new();
+        for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+            let Some(s) = sessions.get(*direction).filter(|s| s.ctype.is_sync()) else {
+                return Err(EternusError::Refused(format!(
+                    "{}: no synchronous processing runs from {} to {}",
+                    pair.label(),
+                    Self::ends(pair, *direction).0.qualified(),
+                    Self::ends(pair, *direction).1.qualified()
+                )));
+            };
+            let Some(rec) = s.rec.as_ref() else {
+                return Err(EternusError::Refused(format!(
+                    "{}: the modes apply to inter-box replication (REC) only; this pair copies within one storage system (EC)",
+                    pair.label()
+                )));
+            };
+            if matches!(s.state(), PairState::Failed | PairState::Halt) {
+                return Err(EternusError::Refused(format!(
+                    "{} is in {} status: its modes cannot be changed",
+                    pair.label(),
+                    s.state().text()
+                )));
+            }
+            if modes.split.is_some() && modes.transfer.unwrap_or(rec.transfer.as_str()) != "sync" {
+                return Err(EternusError::Refused(format!(
+                    "{}: -S needs -F Sync or a pair in synchronous transfer mode (it is {})",
+                    pair.label(),
+                    rec.transfer
+                )));
+            }
+            sids.push(s.sid);
+        }
+        // Every pair passed the checks: one change command per box.
+        let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for ((pair, _), sid) in pairs.iter().zip(&sids) {
+            by_array
+                .entry(pair.orig.array.clone())
+                .or_default()
+                .push(*sid);
+        }
+        let mut commands: BTreeMap<String, String> = BTreeMap::new();
+        for (array, list) in by_array {
+            let command = cli::change_rec(&list, modes);
+            self.call(&array, &command, Kind::Action)?;
+            commands.insert(array, command);
+        }
+        let checks: Vec<(&Pair, Direction, String)> = pairs
+            .iter()
+            .map(|(pair, direction)| {
+                let command = commands.get(&pair.orig.array).cloned().unwrap_or_default();
+                (pair, *direction, command)
+            })
+            .collect();
+        // The list read again must show the new modes.
+        self.forget_sessions();
+        let all = self.pair_sessions(&plain)?;
+        for ((pair, direction, command), sessions) in checks.into_iter().zip(&all) {
+            let rec = sessions.get(direction).and_then(|s| s.rec.clone());
+            let shown = rec.as_ref().is_some_and(|r| {
+                modes.transfer.is_none_or(|t| t == r.transfer)
+                    && modes.split.is_none_or(|v| v == r.split)
+                    && modes.recovery.is_none_or(|v| v == r.recovery)
+            });
+            if !shown {
+                return Err(EternusError::NotConfirmed {
+                    array: pair.orig.array.clone(),
+                    command,
+                    message: format!(
+                        "pair {} ({} direction) does not show the new modes: the array did not change them",
+                        pair.label(),
+                        direction.text()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A volume of a registered pair on this server (swsrprecbuffstat, swsrprecbuffset).
+    pub fn replication_volume(&mut self, text: &str) -> Result<Volume> {
+        let (server, device) = self.name(text)?;
+        let pairs = self.repo.read(|tx| tx.pairs_with(&server, &device))?;
+        let is = |v: &Volume| v.server == server && v.device == device;
+        let found = pairs
+            .iter()
+            .flat_map(|p| [&p.orig, &p.rep])
+            .find(|v| is(v))
+            .cloned();
+        found.ok_or_else(|| {
+            EternusError::Refused(format!(
+                "{device}@{server} is not registered as a replication volume"
+            ))
+        })
+    }
+
+    /// swsrprecbuffstat: the box of `volume` (its id) and its REC buffers.
+    pub fn recbuffstat(&mut self, volume: &Volume) -> Result<Vec<parse::RecBufferRow>> {
+        let lines = self.call(&volume.array, &cli::show_rec_buffer(), Kind::Query)?;
+        parse::rec_buffers(&lines).map_err(|e| Self::garbled(&volume.array, e))
+    }
+
+    /// swsrprecbuffset: the use of buffer `id` of the box of `volume`.
+    pub fn recbuffset(&mut self, volume: &Volume, id: u32, send: bool) -> Result<()> {
+        let buffers = self.recbuffstat(volume)?;
+        if !buffers.iter().any(|b| b.id == id) {
+            return Err(EternusError::Refused(format!(
+                "the storage system of {} ({}) has no REC buffer {id}",
+                volume.qualified(),
+                volume.array
+            )));
+        }
+        self.call(&volume.array, &cli::set_rec_buffer(id, send), Kind::Action)?;
+        let shown = self.recbuffstat(volume)?;
+        let usage = if send { "SEND" } else { "RECV" };
+        if !shown.iter().any(|b| b.id == id && b.usage == usage) {
+            return Err(EternusError::NotConfirmed {
+                array: volume.array.clone(),
+                command: cli::set_rec_buffer(id, send),
+                message: format!("REC buffer {id} does not show use {usage}"),
+            });
+        }
+        Ok(())
+    }
+
     // ----- make ------------------------------------------------------------------------
 
     /// Checks a make without changing anything; returns the session it applies to.
@@ -734,6 +999,9 @@ impl<'a> Engine<'a> {
         opts: OpOptions,
     ) -> Result<MakeStep> {
         let current = sessions.get(direction);
+        if is_rec(pair) {
+            return Self::plan_make_rec(pair, current, opts);
+        }
         if let Some(s) = current.filter(|s| s.ctype.is_sync()) {
             if opts.tracking {
                 return Err(EternusError::Refused(
@@ -832,6 +1100,48 @@ impl<'a> Engine<'a> {
                 )))
             }
         })
+    }
+
+    /// swsrpmake of a REC pair: the suspend of an equivalent copy, or with `-j` a forced
+    /// suspend from sync, equivalent or halt. Snapshots are intra-box only.
+    fn plan_make_rec(
+        pair: &Pair,
+        current: Option<&CopySession>,
+        opts: OpOptions,
+    ) -> Result<MakeStep> {
+        let Some(s) = current.filter(|s| s.ctype.is_sync()) else {
+            return Err(EternusError::Refused(format!(
+                "{}: no REC copy runs; snapshot replication (OPC, QuickOPC, SnapOPC) is intra-box only and the volumes are in two storage systems (start REC with swsrpstartsync)",
+                pair.label()
+            )));
+        };
+        if opts.tracking || opts.snap != Snap::No {
+            return Err(EternusError::Refused(
+                "-T, -C and -P apply to intra-box snapshots only".into(),
+            ));
+        }
+        match s.state() {
+            PairState::Sync | PairState::Equivalent | PairState::Halt if opts.forced => {
+                Ok(MakeStep::ForceSuspend(s.sid))
+            }
+            PairState::Equivalent => Ok(MakeStep::Suspend(s.sid)),
+            PairState::Sync => Err(EternusError::Refused(format!(
+                "{} is not in equivalency maintenance status (status sync)",
+                pair.label()
+            ))),
+            PairState::Halt => Err(halted(format!(
+                "{} is in halt status: only a forced suspend (-j) can make the replica",
+                pair.label()
+            ))),
+            PairState::Replicated => Err(EternusError::Refused(format!(
+                "{} is already in replication established status (replicated)",
+                pair.label()
+            ))),
+            other => Err(EternusError::Refused(format!(
+                "a replica cannot be created: status is {}",
+                other.text()
+            ))),
+        }
     }
 
     /// `-C`/`-P` (Table 8.6 and §3.2): a new copy-on-write session; SnapOPC replaces its
@@ -947,8 +1257,15 @@ impl<'a> Engine<'a> {
         let (from, to) = (from.clone(), to.clone());
         // Check first, then act: the replica is recorded after the array action.
         self.repo.check_writable()?;
-        let suppress = opts.suppress;
-        let sync = matches!(step, MakeStep::Suspend(_));
+        // A forced suspend runs no scripts (spec §4.7 -j).
+        let suppress = match step {
+            MakeStep::ForceSuspend(_) => Suppress {
+                all: true,
+                ..opts.suppress
+            },
+            _ => opts.suppress,
+        };
+        let sync = matches!(step, MakeStep::Suspend(_) | MakeStep::ForceSuspend(_));
         // Owed from the source pre-processing on, until both post-processings ran (for a
         // sync pair the destination post remounts what swsrpstartsync's pre unmounted).
         let mut owed = vec![
@@ -992,7 +1309,10 @@ impl<'a> Engine<'a> {
 
     /// Sends the step's action; returns the command line, for its confirmation.
     fn apply(&mut self, from: &Volume, to: &Volume, step: &MakeStep) -> Result<String> {
+        let rec = from.box_id != to.box_id;
         let command = match step {
+            MakeStep::Suspend(sid) if rec => cli::suspend_rec(&[*sid], false),
+            MakeStep::ForceSuspend(sid) => cli::suspend_rec(&[*sid], true),
             MakeStep::Suspend(sid) => cli::suspend(&[*sid]),
             MakeStep::Start { stop, mode } => {
                 if let Some(sid) = stop {
@@ -1081,7 +1401,10 @@ impl<'a> Engine<'a> {
                 return Err(EternusError::Refused("Concurrent OPC with -T: the group mixes tracking and non-tracking pairs; nothing was done".into()));
             }
         }
-        if concurrent == Concurrent::No {
+        // A group of REC pairs is suspended in one command, at one point in time (the REC
+        // buffer of Consistency mode; for the other modes the same single command).
+        let rec_group = pairs.iter().all(|(p, _)| is_rec(p));
+        if concurrent == Concurrent::No && !rec_group {
             let mut made = Vec::new();
             let mut checks = Vec::new();
             let mut last_command = String::new();
@@ -1146,15 +1469,16 @@ impl<'a> Engine<'a> {
         let command = if sync.first().copied().unwrap_or(false) {
             let sids: Vec<u32> = steps
                 .iter()
-                .filter_map(|s| {
-                    if let MakeStep::Suspend(sid) = s {
-                        Some(*sid)
-                    } else {
-                        None
-                    }
+                .filter_map(|s| match s {
+                    MakeStep::Suspend(sid) | MakeStep::ForceSuspend(sid) => Some(*sid),
+                    MakeStep::Start { .. } => None,
                 })
                 .collect();
-            let command = cli::suspend(&sids);
+            let command = if rec_group {
+                cli::suspend_rec(&sids, opts.forced)
+            } else {
+                cli::suspend(&sids)
+            };
             self.call(&array, &command, Kind::Action)?;
             command
         } else {
@@ -1232,6 +1556,23 @@ impl<'a> Engine<'a> {
         if session.ctype == CopyType::SnapOpcPlus {
             return self.cancel_generations(&from, &session, opts.force);
         }
+        let halted = session.state() == PairState::Halt;
+        if opts.halt_stop && !halted {
+            return Err(EternusError::Refused(format!(
+                "-b stops an inter-box copy (REC) in halt status; {} is {}",
+                pair.label(),
+                session.state().text()
+            )));
+        }
+        if session.ctype == CopyType::Rec && !opts.tracking {
+            if halted && !opts.halt_stop {
+                return Err(EternusError::Refused(format!(
+                    "{} is in halt status: stop it with -b",
+                    pair.label()
+                )));
+            }
+            return self.cancel_rec(pair, &from, &to, &session, opts);
+        }
         if opts.tracking {
             if !session.tracking() {
                 return Err(EternusError::Refused(format!(
@@ -1255,6 +1596,87 @@ impl<'a> Engine<'a> {
             return self.script(Script::DstPost, &to, opts.suppress);
         }
         stopped.map(|_| ())
+    }
+
+    /// Stops a REC session: on the original's box; with `-b` (halt), on the other box when
+    /// that one cannot be reached (a single-server pair: either box will do).
+    fn cancel_rec(
+        &mut self,
+        pair: &Pair,
+        from: &Volume,
+        to: &Volume,
+        session: &CopySession,
+        opts: OpOptions,
+    ) -> Result<()> {
+        let command = cli::stop_rec(&[session.sid]);
+        if opts.halt_stop {
+            return match self.call(&pair.orig.array, &command, Kind::Action) {
+                Ok(_) => Ok(()),
+                Err(first) => {
+                    self.log.info(&format!(
+                        "{}: stopping REC session {} failed ({first}); trying {}",
+                        pair.orig.array, session.sid, pair.rep.array
+                    ));
+                    self.call(&pair.rep.array, &command, Kind::Action)
+                        .map(|_| ())
+                        .map_err(|_| first)
+                }
+            };
+        }
+        let equivalent = session.state() == PairState::Equivalent;
+        if equivalent {
+            self.script(Script::SrcPre, from, opts.suppress)?;
+        }
+        let stopped = self.call(&pair.orig.array, &command, Kind::Action);
+        if equivalent {
+            let post = self.script(Script::SrcPost, from, opts.suppress);
+            stopped?;
+            post?;
+            return self.script(Script::DstPost, to, opts.suppress);
+        }
+        stopped.map(|_| ())
+    }
+
+    /// `swsrpcancel -Xgroup` of REC pairs (no scripts in group mode): every pair checked,
+    /// then one stop command per box (with `-b`, on the replicas' box when the originals'
+    /// cannot be reached).
+    fn cancel_rec_group(
+        &mut self,
+        sessions: &[(&Pair, CopySession)],
+        opts: OpOptions,
+        non_operation_server: bool,
+    ) -> Result<()> {
+        let mut by_array: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
+        for (pair, session) in sessions {
+            if !non_operation_server {
+                self.check_operation_server(pair)?;
+            }
+            if session.state() == PairState::Halt && !opts.halt_stop {
+                return Err(EternusError::Refused(format!(
+                    "{} is in halt status: stop it with -b",
+                    pair.label()
+                )));
+            }
+            by_array
+                .entry((pair.orig.array.clone(), pair.rep.array.clone()))
+                .or_default()
+                .push(session.sid);
+        }
+        for ((array, other), sids) in by_array {
+            let command = cli::stop_rec(&sids);
+            match self.call(&array, &command, Kind::Action) {
+                Ok(_) => {}
+                Err(first) if opts.halt_stop => {
+                    self.log.info(&format!(
+                        "{array}: stopping REC sessions failed ({first}); trying {other}"
+                    ));
+                    self.call(&other, &command, Kind::Action)
+                        .map_err(|_| first)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Cancels a SnapOPC+ generation: the oldest only, or with `-Xforce` this one and every
@@ -1299,15 +1721,35 @@ impl<'a> Engine<'a> {
         let active: Vec<&(Pair, Direction)> = pairs
             .iter()
             .zip(&all)
-            .filter(|((_, d), s)| s.get(*d).is_some_and(|s| !opts.tracking || s.tracking()))
+            .filter(|((_, d), s)| {
+                s.get(*d).is_some_and(|s| {
+                    (!opts.tracking || s.tracking())
+                        && (!opts.halt_stop || s.state() == PairState::Halt)
+                })
+            })
             .map(|(p, _)| p)
             .collect();
         if active.is_empty() {
-            return Err(EternusError::Refused(if opts.tracking {
+            return Err(EternusError::Refused(if opts.halt_stop {
+                "no copy of the group is in halt status (-b)".to_string()
+            } else if opts.tracking {
                 "no pair of the group is tracking".to_string()
             } else {
                 "no copy processing is in progress in the group".to_string()
             }));
+        }
+        if !opts.tracking && !opts.force && active.iter().all(|(p, _)| is_rec(p)) {
+            let mut sessions = Vec::new();
+            for ((pair, direction), s) in pairs.iter().zip(&all) {
+                if let Some(s) = s.get(*direction).filter(|_| {
+                    active
+                        .iter()
+                        .any(|(p, d)| p.id == pair.id && d == direction)
+                }) {
+                    sessions.push((pair, s.clone()));
+                }
+            }
+            return self.cancel_rec_group(&sessions, opts, non_operation_server);
         }
         for (pair, direction) in active {
             // -Xforce stops a whole SnapOPC+ chain at once: its other pairs may be gone.
@@ -1332,6 +1774,10 @@ impl<'a> Engine<'a> {
         let all = self.pair_sessions(pairs)?;
         let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
         let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        // REC pairs (a DR copy on another box): started per (box, remote box), in the
+        // default (Through) modes; resumed as they were.
+        let mut rec_starts: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
+        let mut rec_resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut done = Vec::new();
         let mut checks = Vec::new();
         for (pair, sessions) in pairs.iter().zip(&all) {
@@ -1343,7 +1789,16 @@ impl<'a> Engine<'a> {
                 )));
             }
             let array = pair.orig.array.clone();
+            let rec = is_rec(pair);
             match sessions.regular.as_ref() {
+                None if rec => {
+                    rec_starts
+                        .entry((array, pair.rep.box_id.clone()))
+                        .or_default()
+                        .push((pair.orig.number, pair.rep.number));
+                    done.push(Started::Started);
+                    checks.push((pair, Direction::Regular, Expect::Synchronous));
+                }
                 None => {
                     starts
                         .entry(array)
@@ -1357,7 +1812,11 @@ impl<'a> Engine<'a> {
                         done.push(Started::AlreadySynchronizing)
                     }
                     PairState::Replicated => {
-                        resumes.entry(array).or_default().push(s.sid);
+                        if rec {
+                            rec_resumes.entry(array).or_default().push(s.sid);
+                        } else {
+                            resumes.entry(array).or_default().push(s.sid);
+                        }
                         done.push(Started::Resumed);
                         checks.push((pair, Direction::Regular, Expect::Resumed));
                     }
@@ -1386,6 +1845,16 @@ impl<'a> Engine<'a> {
         }
         for (array, sids) in resumes {
             let command = cli::resume(&sids);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        for ((array, remote_box), ends) in rec_starts {
+            let command = cli::start_rec(&ends, &remote_box, cli::RecModes::default(), false);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        for (array, sids) in rec_resumes {
+            let command = cli::resume_rec(&sids, false);
             self.call(&array, &command, Kind::Action)?;
             commands.push(command);
         }
@@ -1453,6 +1922,7 @@ impl<'a> Engine<'a> {
         let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
         let all = self.pair_sessions(&plain)?;
         let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut rec_by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         for ((pair, direction), sessions) in pairs.iter().zip(&all) {
             let opposite = match direction {
                 Direction::Regular => Direction::Reverse,
@@ -1481,7 +1951,12 @@ impl<'a> Engine<'a> {
                     session.state().text()
                 )));
             }
-            by_array
+            let target = if session.rec.is_some() {
+                &mut rec_by_array
+            } else {
+                &mut by_array
+            };
+            target
                 .entry(pair.orig.array.clone())
                 .or_default()
                 .push(session.sid);
@@ -1489,6 +1964,10 @@ impl<'a> Engine<'a> {
         let mut reversed = 0;
         for (array, sids) in by_array {
             self.call(&array, &cli::reverse(&sids), Kind::Action)?;
+            reversed += sids.len();
+        }
+        for (array, sids) in rec_by_array {
+            self.call(&array, &cli::reverse_rec(&sids), Kind::Action)?;
             reversed += sids.len();
         }
         Ok(reversed)
@@ -1500,17 +1979,130 @@ impl<'a> Engine<'a> {
         pairs: &[(Pair, Direction)],
         opts: OpOptions,
     ) -> Result<Vec<Started>> {
+        if !pairs.is_empty() && pairs.iter().all(|(p, _)| is_rec(p)) {
+            return self.startsync_rec_group(pairs, opts);
+        }
         let mut done = Vec::new();
         for (pair, direction) in pairs {
             done.push(self.startsync(pair, *direction, opts)?);
         }
         Ok(done)
     }
+
+    /// `swsrpstartsync -Xgroup` of REC pairs: every pair checked on one session list
+    /// (nothing is sent when one is refused), then one start command per pair of boxes and
+    /// one resume command per box, confirmed on one list.
+    fn startsync_rec_group(
+        &mut self,
+        pairs: &[(Pair, Direction)],
+        opts: OpOptions,
+    ) -> Result<Vec<Started>> {
+        for (pair, direction) in pairs {
+            self.check_operation_server(pair)?;
+            check_direction(pair, *direction)?;
+        }
+        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let all = self.pair_sessions(&plain)?;
+        let mut starts: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
+        let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut done = Vec::new();
+        let mut checks = Vec::new();
+        for ((pair, direction), sessions) in pairs.iter().zip(&all) {
+            let opposite = match direction {
+                Direction::Regular => Direction::Reverse,
+                Direction::Reverse => Direction::Regular,
+            };
+            if let Some(other) = sessions.get(opposite) {
+                return Err(EternusError::Refused(format!(
+                    "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+                    other.state().text(),
+                    pair.label()
+                )));
+            }
+            let (from, to) = Self::ends(pair, *direction);
+            match sessions.get(*direction) {
+                None => {
+                    if opts.rec.remain {
+                        return Err(EternusError::Refused(format!(
+                            "{}: -Xremain applies to the restart of a suspended REC copy only",
+                            pair.label()
+                        )));
+                    }
+                    starts
+                        .entry((from.array.clone(), to.box_id.clone()))
+                        .or_default()
+                        .push((from.number, to.number));
+                    done.push(Started::Started);
+                    let expect = if opts.rec.skip {
+                        Expect::Suspended
+                    } else {
+                        Expect::Synchronous
+                    };
+                    checks.push((pair, *direction, expect));
+                }
+                Some(s) => match s.state() {
+                    PairState::Sync | PairState::Equivalent => {
+                        done.push(Started::AlreadySynchronizing)
+                    }
+                    PairState::Replicated => {
+                        if opts.no_access || opts.rec.skip {
+                            return Err(EternusError::Refused(format!(
+                                "{}: -Xda and -Xskip apply to a total-copy start only; the pair is replicated",
+                                pair.label()
+                            )));
+                        }
+                        check_same_modes(pair, s, opts.rec.modes)?;
+                        if s.rec.as_ref().is_some_and(|r| r.forced) && !opts.suppress.destination
+                        {
+                            return Err(EternusError::Refused(format!(
+                                "{} was suspended by force (swsrpmake -j): resume it with swsrpstartsync -t",
+                                pair.label()
+                            )));
+                        }
+                        resumes.entry(from.array.clone()).or_default().push(s.sid);
+                        done.push(Started::Resumed);
+                        checks.push((pair, *direction, Expect::Resumed));
+                    }
+                    PairState::Halt => {
+                        return Err(halted(format!(
+                            "{} is in halt status: suspend it by force (swsrpmake -j), then resume it with swsrpstartsync -t",
+                            pair.label()
+                        )))
+                    }
+                    other => {
+                        return Err(EternusError::Refused(format!(
+                            "{}: synchronous processing cannot start: status is {}",
+                            pair.label(),
+                            other.text()
+                        )))
+                    }
+                },
+            }
+        }
+        let mut commands = Vec::new();
+        for ((array, remote_box), ends) in starts {
+            let command = cli::start_rec(&ends, &remote_box, opts.rec.modes, opts.rec.skip);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        for (array, sids) in resumes {
+            let command = cli::resume_rec(&sids, opts.rec.remain);
+            self.call(&array, &command, Kind::Action)?;
+            commands.push(command);
+        }
+        self.confirm(&commands.join("; "), &checks)?;
+        Ok(done)
+    }
 }
 
 enum MakeStep {
     Suspend(u32),
-    Start { stop: Option<u32>, mode: Mode },
+    /// `-j` on a REC pair.
+    ForceSuspend(u32),
+    Start {
+        stop: Option<u32>,
+        mode: Mode,
+    },
 }
 
 /// What an accepted action must show in the session list afterwards.
@@ -1530,7 +2122,7 @@ enum Expect {
 impl Expect {
     fn after(step: &MakeStep) -> Expect {
         match step {
-            MakeStep::Suspend(_) => Expect::Suspended,
+            MakeStep::Suspend(_) | MakeStep::ForceSuspend(_) => Expect::Suspended,
             MakeStep::Start { mode, .. } => match mode {
                 Mode::Ec => Expect::Synchronous,
                 mode => Expect::Snapshot {
@@ -1607,7 +2199,9 @@ fn refuse_backup_volume(paths: &Paths, device: &str) -> Result<()> {
 /// What an apply step did on the array, for the message of a failure after it.
 fn step_done(from: &Volume, to: &Volume, step: &MakeStep) -> String {
     let what = match step {
-        MakeStep::Suspend(sid) => format!("session {sid} was suspended"),
+        MakeStep::Suspend(sid) | MakeStep::ForceSuspend(sid) => {
+            format!("session {sid} was suspended")
+        }
         MakeStep::Start { .. } => "a copy session was started".to_string(),
     };
     format!(
@@ -1669,6 +2263,25 @@ fn check_group(members: &[Pair], pair: &Pair, group: &str) -> Result<()> {
             first.orig.server, first.rep.server
         )));
     }
+    // REC (spec §2.2, manual 6.4.7.1 "matching attributes"): a group holds either
+    // pairs within one box or REC pairs between the same two boxes, never a mix.
+    let boxes = |p: &Pair| (is_rec(p), p.orig.box_id.clone(), p.rep.box_id.clone());
+    let rec_mismatch = if is_rec(first) || is_rec(pair) {
+        boxes(first) != boxes(pair)
+    } else {
+        false
+    };
+    if rec_mismatch {
+        return Err(EternusError::Refused(format!(
+            "group {group}: {} {}; inter-box (REC) and intra-box pairs cannot be mixed, and every REC pair of a group copies between the same two storage systems",
+            pair.label(),
+            if is_rec(pair) {
+                "is an inter-box (REC) pair whose storage systems differ from the group's"
+            } else {
+                "is an intra-box pair and the group holds inter-box (REC) pairs"
+            }
+        )));
+    }
     if first.op_server != pair.op_server || first.copy != pair.copy {
         return Err(EternusError::Refused(format!(
             "group {group}: its pairs have copy {} and operation server {}; this pair must match",
@@ -1689,4 +2302,41 @@ fn check_group(members: &[Pair], pair: &Pair, group: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The cache key of a box's REC session list.
+fn rec_key(array: &str) -> String {
+    format!("{array}{REC_SUFFIX}")
+}
+
+const REC_SUFFIX: &str = "\u{0}rec";
+
+/// A resume keeps the REC modes (spec §3.3): flags, when given, must match them.
+fn check_same_modes(pair: &Pair, s: &CopySession, modes: cli::RecModes) -> Result<()> {
+    let Some(rec) = s.rec.as_ref() else {
+        return Ok(());
+    };
+    for (what, asked, current) in [
+        ("transfer mode", modes.transfer, rec.transfer.as_str()),
+        ("split mode", modes.split, rec.split.as_str()),
+        ("recovery mode", modes.recovery, rec.recovery.as_str()),
+    ] {
+        if let Some(asked) = asked {
+            if asked != current {
+                return Err(EternusError::Refused(format!(
+                    "{}: the {what} cannot be changed on a resume (it is {current}, {asked} was given); change it with swsrpchsync",
+                    pair.label()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A REC copy in halt (spec §1.5: swsrp2648, "REC hardware error; Status shows halt").
+fn halted(text: String) -> EternusError {
+    EternusError::Message {
+        id: "swsrp2648",
+        text: format!("A REC hardware error occurred (status halt): {text}"),
+    }
 }

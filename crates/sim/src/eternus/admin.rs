@@ -12,6 +12,8 @@
 //! arraysim eternus bad-sector ARRAY VOLNO TRACK
 //! arraysim eternus fail ARRAY VOLNO        (error-suspend the sessions of a volume)
 //! arraysim eternus limit ARRAY SESSIONS
+//! arraysim eternus path DX1 DX2 up|down      (REC copy path; down halts its REC sessions)
+//! arraysim eternus rec-buffer ARRAY ID --use SEND|RECV --remote ARRAY2 [--disk-buffer]
 //! ```
 
 use std::fs;
@@ -23,6 +25,8 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
 
 use super::model::{self, Array, Status, Volume, TRACK};
+use super::ranges::Ranges;
+use super::rec;
 use crate::invocation::outln;
 use crate::store::{Store, StoreError};
 
@@ -160,6 +164,26 @@ enum Cmd {
         array: String,
         sessions: usize,
     },
+    /// Creates or restores (`up`) the REC copy path between two boxes, or cuts it
+    /// (`down`: every REC session between them goes into halt).
+    Path {
+        a: String,
+        b: String,
+        #[arg(value_parser = ["up", "down"])]
+        state: String,
+    },
+    /// Defines a REC buffer of ARRAY (Consistency mode) for sending to or receiving from
+    /// ARRAY2.
+    RecBuffer {
+        array: String,
+        id: u32,
+        #[arg(long = "use", value_parser = ["SEND", "RECV"])]
+        use_: String,
+        #[arg(long)]
+        remote: String,
+        #[arg(long)]
+        disk_buffer: bool,
+    },
 }
 
 fn parse<T: Parser>(name: &str, args: &[String]) -> anyhow::Result<T> {
@@ -172,6 +196,16 @@ pub fn set_rate(store: &Store, array: &str, rate: u64) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let now = model::now_ms(store)?;
+    if rec::exists(store) {
+        // The REC transfers from this box settle at the old rate too.
+        rec::update(store, now, |st| {
+            for s in st.sessions.iter_mut().filter(|s| s.src_array == array) {
+                s.phase_start_ms = now;
+                s.copied = 0;
+            }
+            Ok(())
+        })?;
+    }
     let dir = model::data_dir(store, array);
     Ok(store
         .update_existing(&model::rel_path(array), |a: &mut Option<Array>| {
@@ -304,12 +338,38 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
                 (None, Some(n)) => random_bytes(n, seed),
                 _ => bail!("give a FILE or --random BYTES"),
             };
-            with_array(store, &array, |a, dir, now| {
-                a.host_write(dir, volume, offset, &data, now)
-                    .map_err(|e| anyhow!("{} {}", e.0, e.1))
-            })?;
+            let write = || {
+                with_array(store, &array, |a, dir, now| {
+                    a.host_write(dir, volume, offset, &data, now)
+                        .map_err(|e| anyhow!("{} {}", e.0, e.1))
+                })
+            };
+            if !rec::exists(store) || data.is_empty() {
+                write()?;
+            } else {
+                // The REC sessions of the volume refuse, mirror or record the write.
+                let now = model::now_ms(store)?;
+                let touched = Ranges::span(
+                    offset / TRACK,
+                    (offset.saturating_add(data.len() as u64)).div_ceil(TRACK),
+                );
+                let mut failed = None;
+                rec::update(store, now, |st| {
+                    rec::before_write(st, &array, volume)?;
+                    if let Err(e) = write() {
+                        failed = Some(e);
+                        return Ok(());
+                    }
+                    rec::after_write(st, store, &array, volume, &touched, now);
+                    Ok(())
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
         }
         Cmd::Read { array, volume, out } => {
+            rec::settle(store, model::now_ms(store)?)?;
             let data = with_array(store, &array, |a, dir, _| {
                 a.read_volume(dir, volume)
                     .map_err(|e| anyhow!("{} {}", e.0, e.1))
@@ -336,23 +396,34 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             v.bad.insert(track, track + 1);
             Ok(())
         })?,
-        Cmd::Fail { array, volume } => with_array(store, &array, |a, _, now| {
-            let mut n = 0;
-            for s in a
-                .sessions
-                .iter_mut()
-                .filter(|s| s.src == volume || s.dst == volume)
-            {
-                s.status = Status::ErrorSuspend;
-                s.error_code = 0xBA;
-                s.timestamp = Some(now / 1000);
-                n += 1;
-            }
-            if n == 0 {
-                bail!("no session on volume {volume}");
-            }
-            Ok(())
-        })?,
+        Cmd::Fail { array, volume } => {
+            // The REC sessions of the volume too (either end).
+            let rec_failed = if rec::exists(store) {
+                let now = model::now_ms(store)?;
+                rec::update(store, now, |st| {
+                    Ok(rec::fail_volume(st, &array, volume, now))
+                })?
+            } else {
+                0
+            };
+            with_array(store, &array, |a, _, now| {
+                let mut n = rec_failed;
+                for s in a
+                    .sessions
+                    .iter_mut()
+                    .filter(|s| s.src == volume || s.dst == volume)
+                {
+                    s.status = Status::ErrorSuspend;
+                    s.error_code = 0xBA;
+                    s.timestamp = Some(now / 1000);
+                    n += 1;
+                }
+                if n == 0 {
+                    bail!("no session on volume {volume}");
+                }
+                Ok(())
+            })?
+        }
         Cmd::AddPool {
             array,
             ptype,
@@ -371,6 +442,49 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             a.session_limit = sessions;
             Ok(())
         })?,
+        Cmd::Path { a, b, state } => {
+            for name in [&a, &b] {
+                if model::load(store, name)?.is_none() {
+                    bail!("no emulated ETERNUS array {name}");
+                }
+            }
+            if a == b {
+                bail!("a copy path joins two different boxes");
+            }
+            let now = model::now_ms(store)?;
+            rec::update(store, now, |st| {
+                rec::set_path(st, &a, &b, state == "up", now);
+                Ok(())
+            })?;
+        }
+        Cmd::RecBuffer {
+            array,
+            id,
+            use_,
+            remote,
+            disk_buffer,
+        } => {
+            for name in [&array, &remote] {
+                if model::load(store, name)?.is_none() {
+                    bail!("no emulated ETERNUS array {name}");
+                }
+            }
+            let now = model::now_ms(store)?;
+            rec::update(store, now, |st| {
+                rec::set_buffer(
+                    st,
+                    rec::Buffer {
+                        array: array.clone(),
+                        id,
+                        send: use_ == "SEND",
+                        remote: remote.clone(),
+                        disk: disk_buffer,
+                        changed_ms: 0,
+                    },
+                );
+                Ok(())
+            })?;
+        }
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod admin;
 pub mod commands;
 pub mod model;
 pub mod ranges;
+pub mod rec;
 
 use std::io::BufRead;
 
@@ -154,6 +155,12 @@ fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, C
     let internal = |e: StoreError| CliError("E0001", e.to_string());
     let clock = Clock::load(&inv.store).map_err(internal)?;
     let now = model::now_ms(&inv.store).map_err(internal)?;
+    // REC commands span two boxes (docs/eternus.md "REC"); any other command first
+    // settles the REC transfers, which may read or write this box's volumes.
+    if rec::handles(line) {
+        return rec::answer(&inv.store, name, now, clock.offset_secs, line);
+    }
+    rec::settle(&inv.store, now).map_err(CliError::from)?;
     let dir = model::data_dir(&inv.store, name);
     // Written back only when the command or the clock changed the array: a `show` of
     // settled sessions is a read.

@@ -282,7 +282,12 @@ fn io(path: &Path, e: std::io::Error) -> CliError {
     )
 }
 
-fn read_at(dir: &Path, number: u32, offset: u64, len: usize) -> Result<Vec<u8>, CliError> {
+pub(crate) fn read_at(
+    dir: &Path,
+    number: u32,
+    offset: u64,
+    len: usize,
+) -> Result<Vec<u8>, CliError> {
     let path = vol_path(dir, number);
     let mut buf = vec![0u8; len];
     let mut f = match std::fs::File::open(&path) {
@@ -302,7 +307,13 @@ fn read_at(dir: &Path, number: u32, offset: u64, len: usize) -> Result<Vec<u8>, 
     Ok(buf)
 }
 
-fn write_at(dir: &Path, number: u32, size: u64, offset: u64, data: &[u8]) -> Result<(), CliError> {
+pub(crate) fn write_at(
+    dir: &Path,
+    number: u32,
+    size: u64,
+    offset: u64,
+    data: &[u8],
+) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let path = vol_path(dir, number);
     let mut f = OpenOptions::new()
@@ -321,7 +332,7 @@ fn write_at(dir: &Path, number: u32, size: u64, offset: u64, data: &[u8]) -> Res
 /// The tracks of a volume file that hold data, from its extents (SEEK_DATA/SEEK_HOLE):
 /// whatever wrote them, the emulator or anything writing the file straight. Volume files
 /// are sparse, so an untouched volume has none.
-fn file_tracks(dir: &Path, number: u32, tracks: u64) -> Ranges {
+pub(crate) fn file_tracks(dir: &Path, number: u32, tracks: u64) -> Ranges {
     use nix::unistd::{lseek, Whence};
     use std::os::fd::AsRawFd;
     let mut found = Ranges::default();
@@ -348,7 +359,7 @@ fn file_tracks(dir: &Path, number: u32, tracks: u64) -> Ranges {
 }
 
 /// Makes track `t` of a volume read as zeros (a hole where the filesystem allows).
-fn zero_track(dir: &Path, number: u32, size: u64, t: u64) -> Result<(), CliError> {
+pub(crate) fn zero_track(dir: &Path, number: u32, size: u64, t: u64) -> Result<(), CliError> {
     use nix::fcntl::{fallocate, FallocateFlags};
     use std::os::fd::AsRawFd;
     let path = vol_path(dir, number);

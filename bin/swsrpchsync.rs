@@ -1,0 +1,3 @@
+//! `swsrpchsync`: see arraysync_acm::swsrpchsync.
+
+arraysync_acm::bin!(swsrpchsync);

@@ -1,0 +1,3 @@
+//! `swsrprecbuffset`: see arraysync_acm::swsrprecbuffset.
+
+arraysync_acm::bin!(swsrprecbuffset);

@@ -1,0 +1,3 @@
+//! `swsrprecbuffstat`: see arraysync_acm::swsrprecbuffstat.
+
+arraysync_acm::bin!(swsrprecbuffstat);
