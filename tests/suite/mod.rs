@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod env;
 pub mod eternus;
 pub mod eternus_repl;
+pub mod eternus_servers;
 pub mod eternus_snap;
 pub mod faults;
 pub mod hardening;

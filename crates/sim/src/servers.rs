@@ -9,7 +9,8 @@
 //!
 //! `add` gives the server its own root, `<state dir>/servers/NAME` (etc, var, repository,
 //! scripts, devices file, `swnode.ini` naming it), links PATH (the remote agent) at
-//! `/opt/FJSVswsrp/bin/<name>` in it, and declares it in DIR's server table
+//! `/opt/FJSVswsrp/bin/<name>` in it, gives it DIR's array credentials (the same boxes,
+//! reached through this state directory), and declares it in DIR's server table
 //! (`/etc/opt/FJSVswsrp/data/DEFAULT/servers.conf`, mode 0600) with the command prefix
 //! `/opt/arraysim/arraysim server exec NAME --` in place of ssh.
 //!
@@ -129,6 +130,13 @@ fn add(store: &Store, name: &str, rest: &[&str]) -> anyhow::Result<()> {
     }
     let exe = std::env::current_exe().context("locating the arraysim executable")?;
     relink(&exe, &near.join("opt/arraysim/arraysim"))?;
+    // The same boxes, reached the same way from that server: its own copy of the
+    // credentials and the CLI endpoint under its root.
+    let auth = near.join("etc/arraysync/auth.conf");
+    if let Ok(text) = fs::read(&auth) {
+        store::write_atomic_mode(&root.join("etc/arraysync/auth.conf"), &text, 0o600)?;
+        relink(&exe, &root.join("opt/arraysim/eternus-cli"))?;
+    }
     let conf = near.join(SERVERS_CONF);
     let mut text = fs::read_to_string(&conf).unwrap_or_default();
     if !text.lines().any(|l| l.trim() == format!("[{name}]")) {
