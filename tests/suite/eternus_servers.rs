@@ -550,3 +550,32 @@ fn undeclared_servers_and_loose_tables_are_refused() {
         .stderr_has("mode 0644");
     assert!(array_actions(&env).is_empty());
 }
+
+// ----- the eternus resource type with Volume@SERVER names ---------------------------------
+
+/// An OpenSVC-style service resyncs a copy whose replica is on TARG-SV: the partner is
+/// checked over one session per action, and a far server that is down fails the resync
+/// before the array changes.
+#[test]
+fn the_resource_resyncs_a_pair_whose_replica_is_on_another_server() {
+    let env = TestEnv::new();
+    one_pair(&env);
+    env.write_service(
+        "drsvc",
+        "[sync#1]\ntype = eternus\narray = DX1\npairs = /dev/vg01:/dev/vg01@TARG-SV\nmode = ec\n",
+    );
+    env.syncresync(&["-s", "drsvc"]).ok();
+    assert!(ok(&env, "swsrpstat").contains("regular replicated ----"));
+    assert_eq!(sessions(&env), ["TARG-SV"]);
+    // The service owns its mounts: no script ran on either server.
+    assert_eq!(script_log(&env.root), "");
+    assert_eq!(script_log(&targ_root(&env)), "");
+    let status = env.arraysync(&["-s", "drsvc", "print", "status", "--format", "json"]);
+    status.ok();
+    assert_eq!(status.json()[0]["status"], "up", "{}", status.stdout);
+    env.sim(&["server", "fault", "TARG-SV", "down"]);
+    env.clear_calls();
+    let run = env.syncresync(&["-s", "drsvc", "--force"]);
+    run.code(1).stderr_has("Managed Server TARG-SV");
+    assert!(array_actions(&env).is_empty(), "{:?}", array_actions(&env));
+}

@@ -1515,6 +1515,7 @@ impl<'a> Engine<'a> {
         for pair in pairs {
             self.check_operation_server(pair)?;
         }
+        self.reach_partners(&pairs.iter().collect::<Vec<_>>())?;
         let all = self.pair_sessions(pairs)?;
         let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
         let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
