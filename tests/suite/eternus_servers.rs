@@ -579,3 +579,36 @@ fn the_resource_resyncs_a_pair_whose_replica_is_on_another_server() {
     run.code(1).stderr_has("Managed Server TARG-SV");
     assert!(array_actions(&env).is_empty(), "{:?}", array_actions(&env));
 }
+
+// ----- the server table on display ------------------------------------------------------
+
+#[test]
+fn stgxfwcmdispsrv_shows_the_servers_and_checks_them() {
+    let env = TestEnv::new();
+    one_pair(&env);
+    let bin = env!("CARGO_BIN_EXE_stgxfwcmdispsrv");
+    let prefix = format!(
+        "{}/opt/arraysim/arraysim server exec TARG-SV --",
+        env.root.display()
+    );
+    let run = env.run(bin, &[]);
+    run.ok();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Server Access Address Agent\n\
+             SRC-SV local ---- ----\n\
+             TARG-SV command {prefix} /opt/FJSVswsrp/bin/swsrp-remote\n"
+        )
+    );
+    assert!(sessions(&env).is_empty(), "a plain display opens nothing");
+    let run = env.run(bin, &["-Xcheck"]);
+    run.ok();
+    assert!(run.stdout.ends_with("swsrp-remote ok\n"), "{}", run.stdout);
+    assert_eq!(sessions(&env), ["TARG-SV"]);
+    env.sim(&["server", "fault", "TARG-SV", "down"]);
+    let run = env.run(bin, &["-Xcheck"]);
+    run.code(1)
+        .stdout_has("swsrp-remote unreachable\n")
+        .stderr_has("swstf0603 1 of 1 Managed Servers cannot be reached: Managed Server TARG-SV");
+}

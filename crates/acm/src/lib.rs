@@ -22,6 +22,7 @@ pub mod stgenvdisp;
 pub mod stgmgrinfobkup;
 pub mod stgmgrinfodisp;
 pub mod stgmgrinfoset;
+pub mod stgxfwcmdispsrv;
 pub mod swsrpcancel;
 pub mod swsrpdelvol;
 pub mod swsrpmake;
@@ -112,6 +113,7 @@ pub const COMMANDS: &[fn() -> Spec] = &[
     stgmgrinfoset::spec,
     stgmgrinfobkup::spec,
     stgmgrinfodisp::spec,
+    stgxfwcmdispsrv::spec,
     acmcapture::spec,
 ];
 
