@@ -612,3 +612,58 @@ fn stgxfwcmdispsrv_shows_the_servers_and_checks_them() {
         .stdout_has("swsrp-remote unreachable\n")
         .stderr_has("swstf0603 1 of 1 Managed Servers cannot be reached: Managed Server TARG-SV");
 }
+
+// ----- swsrprecoverres: the post-processing owed on the other server ----------------------
+
+/// A swsrpmake killed while the array hangs on its start leaves the post-processing of
+/// both servers owed; swsrprecoverres runs each on the server that owns the volume.
+#[test]
+fn swsrprecoverres_runs_the_owed_post_processing_on_each_server() {
+    let env = TestEnv::new();
+    one_pair(&env);
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "start",
+        "--hang",
+    ]);
+    let mut make = env
+        .command(env!("CARGO_BIN_EXE_swsrpmake"))
+        .args(["/dev/vg01", "/dev/vg01@TARG-SV"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !array_actions(&env).iter().any(|c| c.starts_with("start")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "swsrpmake never reached the array"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = make.kill();
+    let _ = make.wait();
+    env.sim(&["fault", "clear"]);
+    assert_eq!(script_log(&env.root), "SRC-SV RepSrc.pre /dev/vg01 0\n");
+    assert_eq!(
+        script_log(&targ_root(&env)),
+        "TARG-SV RepDst.pre /dev/vg01 0\n"
+    );
+    clear_script_logs(&env);
+    env.clear_calls();
+    assert_eq!(ok(&env, "swsrprecoverres"), "swsrprecoverres completed\n");
+    assert_eq!(script_log(&env.root), "SRC-SV RepSrc.post /dev/vg01\n");
+    assert_eq!(
+        script_log(&targ_root(&env)),
+        "TARG-SV RepDst.post /dev/vg01\n"
+    );
+    assert_eq!(sessions(&env), ["TARG-SV"]);
+    // Done once.
+    clear_script_logs(&env);
+    ok(&env, "swsrprecoverres");
+    assert_eq!(script_log(&targ_root(&env)), "");
+}
