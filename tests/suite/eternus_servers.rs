@@ -105,7 +105,8 @@ fn one_pair(env: &TestEnv) {
 
 // ----- transcripts: seed 004 chapter 8.3 with two servers -------------------------------
 
-/// 8.3.1.1: the pair registered from SRC-SV, and the same settings made on TARG-SV (sent
+/// 8.3.1.1: the pair registered from SRC-SV goes into both servers' lists (TARG-SV's own
+/// through its session); deleted, it leaves both; the same settings made on TARG-SV (sent
 /// there with -h: the command runs on TARG-SV, in its own repository).
 #[test]
 fn swsrpsetvol_examples_on_both_servers() {
@@ -123,7 +124,28 @@ fn swsrpsetvol_examples_on_both_servers() {
     // over one session.
     assert_eq!(sessions(&env), ["TARG-SV"]);
     assert!(!env.read("/etc/opt/FJSVswstf/devices.conf").contains("vg02"));
-    // TARG-SV knows SRC-SV's volume from its devices file's server column.
+    let row = "/dev/vg01@SRC-SV 4.0 Gbyte /dev/vg02@TARG-SV 4.0 Gbyte uni-direction original\n";
+    let header = "Server Original-Volume Size Replica-Volume Size Copy Op-Server\n";
+    assert_eq!(ok(&env, "swsrpvolinfo"), format!("{header}SRC-SV {row}"));
+    assert_eq!(
+        ok(&env, "swsrpvolinfo -h TARG-SV"),
+        format!("{header}TARG-SV {row}")
+    );
+    // Registered again from here, or on TARG-SV: refused, nothing changes.
+    acm(&env, "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV")
+        .code(1)
+        .stderr_has("swsrp0632");
+    // -o ORG: TARG-SV is not the operation server.
+    acm(&env, "swsrpmake -h TARG-SV /dev/vg01@SRC-SV /dev/vg02")
+        .code(1)
+        .stderr_has("not the operation server");
+    env.clear_calls();
+    ok(&env, "swsrpdelvol /dev/vg01 /dev/vg02@TARG-SV");
+    assert_eq!(sessions(&env), ["TARG-SV"]);
+    assert_eq!(ok(&env, "swsrpvolinfo -h TARG-SV"), header);
+    assert_eq!(ok(&env, "swsrpvolinfo"), header);
+    // TARG-SV knows SRC-SV's volume from its devices file's server column (SRC-SV is not
+    // in its server table: the single-server behaviour).
     let targ = targ_root(&env);
     let mut devices =
         std::fs::read_to_string(targ.join("etc/opt/FJSVswstf/devices.conf")).expect("read");
@@ -143,18 +165,32 @@ fn swsrpsetvol_examples_on_both_servers() {
     assert_eq!(sessions(&env), ["TARG-SV"]);
     assert_eq!(
         ok(&env, "swsrpvolinfo -h TARG-SV"),
-        "Server Original-Volume Size Replica-Volume Size Copy Op-Server\n\
-         TARG-SV /dev/vg01@SRC-SV 4.0 Gbyte /dev/vg02@TARG-SV 4.0 Gbyte uni-direction original\n"
+        format!("{header}TARG-SV {row}")
     );
+    assert_eq!(ok(&env, "swsrpvolinfo"), header);
+}
+
+/// swsrpdelvol -d leaves the partner's list alone; a partner that then refuses the
+/// registration (it still has the pair) leaves this server's list unchanged.
+#[test]
+fn registration_is_all_or_nothing_across_servers() {
+    let env = TestEnv::new();
+    two_servers(&env, &[("/dev/vg01", 64)], &[("/dev/vg01", 64)]);
+    let header = "Server Original-Volume Size Replica-Volume Size Copy Op-Server\n";
+    ok(&env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV");
+    env.clear_calls();
+    ok(&env, "swsrpdelvol -d /dev/vg01 /dev/vg01@TARG-SV");
     assert!(
-        targ.join("etc/opt/FJSVswsrp/data/DEFAULT").is_dir(),
-        "TARG-SV's own repository"
+        sessions(&env).is_empty(),
+        "-d: no communication with the partner"
     );
-    assert_eq!(
-        ok(&env, "swsrpvolinfo"),
-        "Server Original-Volume Size Replica-Volume Size Copy Op-Server\n\
-         SRC-SV /dev/vg01@SRC-SV 4.0 Gbyte /dev/vg02@TARG-SV 4.0 Gbyte uni-direction original\n"
-    );
+    assert_eq!(ok(&env, "swsrpvolinfo"), header);
+    assert!(ok(&env, "swsrpvolinfo -h TARG-SV").contains("/dev/vg01@TARG-SV"));
+    acm(&env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV")
+        .code(1)
+        .stderr_has("Managed Server TARG-SV")
+        .stderr_has("already registered");
+    assert_eq!(ok(&env, "swsrpvolinfo"), header);
 }
 
 /// 8.3.1.2 and 8.3.1.3: the volinfo example with every Op-Server, then the delvol example.

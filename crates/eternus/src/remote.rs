@@ -2,7 +2,8 @@
 //! BatchMode=yes ... AGENT`, or the server's command prefix), speaking a line-delimited
 //! JSON protocol on its stdin/stdout with the remote agent (`swsrp-remote`), which runs on
 //! the far server under its own root: device lookup (its devices file), the pre/post
-//! scripts of the volumes it owns (Appendix C), and the ACM commands `-h` sends there.
+//! scripts of the volumes it owns (Appendix C), its own pair list (registration), and
+//! the ACM commands `-h` sends there.
 //!
 //! One request line, one answer line:
 //!
@@ -11,6 +12,8 @@
 //! {"op":"lookup","devices":["/dev/vg02"]}          -> {"ok":true,"devices":[{"device":..,"array":..,"number":..}]}
 //! {"op":"script","script":"RepDst.pre","device":"/dev/vg02"} -> {"ok":true} | {"ok":false,"code":99,..}
 //! {"op":"command","argv":["swsrpstat","-L"]}       -> {"ok":true,"code":0,"stdout":..,"stderr":..}
+//! {"op":"register","pair":{..}}                    -> {"ok":true} | {"ok":false,"refusal":"already-registered",..}
+//! {"op":"unregister","orig":"/dev/vg01@SRC-SV","rep":"/dev/vg02@TARG-SV"} -> {"ok":true}
 //! {"op":"bye"}                                     -> (the agent exits)
 //! ```
 //!
@@ -20,10 +23,13 @@
 //! not a protocol line (a login banner, a shell error, garbage) ends the session with an
 //! error naming the server and quoting what came.
 
-use crate::device;
+use crate::device::{self, Volume};
 use crate::error::{EternusError, Result};
+use crate::replication::Engine;
+use crate::repo::{CopyDirection, OpServer, Pair};
 use crate::scripts::{self, Script};
 use crate::servers::{Server, ServerTable};
+use crate::transport::Options;
 use arraysync_core::log::Logger;
 use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use arraysync_core::Paths;
@@ -49,10 +55,115 @@ const MAX_LINE: u64 = 16 * 1024 * 1024;
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Request {
     Hello,
-    Lookup { devices: Vec<String> },
-    Script { script: String, device: String },
-    Command { argv: Vec<String> },
+    Lookup {
+        devices: Vec<String>,
+    },
+    Script {
+        script: String,
+        device: String,
+    },
+    Command {
+        argv: Vec<String>,
+    },
+    /// Add a pair to that server's list (swsrpsetvol of an inter-server pair).
+    Register {
+        pair: Box<WirePair>,
+    },
+    /// Remove a pair from that server's list (swsrpdelvol without `-d`).
+    Unregister {
+        orig: String,
+        rep: String,
+    },
     Bye,
+}
+
+/// A volume of a pair, as both lists keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireVolume {
+    pub server: String,
+    pub device: String,
+    pub array: String,
+    pub box_id: String,
+    pub number: u32,
+    pub size: u64,
+}
+
+/// A pair's registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WirePair {
+    pub orig: WireVolume,
+    pub rep: WireVolume,
+    /// `bi-direction` | `uni-direction`
+    pub copy: String,
+    /// `original` | `replica` | `both`
+    pub op_server: String,
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+impl WirePair {
+    pub fn from_pair(pair: &Pair) -> WirePair {
+        let volume = |v: &Volume| WireVolume {
+            server: v.server.clone(),
+            device: v.device.clone(),
+            array: v.array.clone(),
+            box_id: v.box_id.clone(),
+            number: v.number,
+            size: v.size,
+        };
+        WirePair {
+            orig: volume(&pair.orig),
+            rep: volume(&pair.rep),
+            copy: pair.copy.as_str().to_string(),
+            op_server: pair.op_server.as_str().to_string(),
+            group: pair.group.clone(),
+        }
+    }
+
+    /// The pair, refusing values that are not names (the answer of a peer is input too).
+    pub fn to_pair(&self) -> std::result::Result<Pair, String> {
+        let volume = |v: &WireVolume| {
+            if !device::valid_device(&v.device)
+                || !device::valid_server_name(&v.server)
+                || !crate::array::valid_array_name(&v.array)
+            {
+                return Err(format!("{}@{}: not a volume name", v.device, v.server));
+            }
+            Ok(Volume {
+                server: v.server.clone(),
+                device: v.device.clone(),
+                array: v.array.clone(),
+                box_id: v.box_id.clone(),
+                number: v.number,
+                size: v.size,
+            })
+        };
+        let copy = match self.copy.as_str() {
+            "bi-direction" => CopyDirection::Bidirectional,
+            "uni-direction" => CopyDirection::Unidirectional,
+            other => return Err(format!("'{other}' is not a copy direction")),
+        };
+        let op_server = match self.op_server.as_str() {
+            "original" => OpServer::Original,
+            "replica" => OpServer::Replica,
+            "both" => OpServer::Both,
+            other => return Err(format!("'{other}' is not an operation server")),
+        };
+        if let Some(group) = &self.group {
+            if !crate::replication::valid_group_name(group) {
+                return Err(format!("'{group}' is not a group name"));
+            }
+        }
+        Ok(Pair {
+            id: 0,
+            orig: volume(&self.orig)?,
+            rep: volume(&self.rep)?,
+            copy,
+            op_server,
+            group: self.group.clone(),
+            last_made: None,
+        })
+    }
 }
 
 /// One device of the far server's devices file.
@@ -82,6 +193,10 @@ pub struct Response {
     pub stdout: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stderr: String,
+    /// Why a request was refused, when the refusal is the manual's (not a failure to
+    /// talk): `already-registered` or `refused`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 impl Response {
@@ -89,6 +204,28 @@ impl Response {
         Response {
             error: Some(message.into()),
             ..Default::default()
+        }
+    }
+
+    /// The answer to a repository change: done, refused as the manual refuses, or failed.
+    fn of(result: Result<()>) -> Response {
+        match result {
+            Ok(()) => Response {
+                ok: true,
+                ..Default::default()
+            },
+            Err(e) => {
+                let refusal = match &e {
+                    EternusError::AlreadyRegistered(_) => Some("already-registered"),
+                    EternusError::Refused(_) | EternusError::NoGroup(_) => Some("refused"),
+                    _ => None,
+                };
+                Response {
+                    error: Some(e.to_string()),
+                    refusal: refusal.map(str::to_string),
+                    ..Default::default()
+                }
+            }
         }
     }
 }
@@ -252,11 +389,48 @@ impl RemoteSession {
         })
     }
 
+    /// Registers `pair` in that server's list too.
+    pub fn register(&mut self, pair: &Pair) -> Result<()> {
+        self.log.info(&format!(
+            "{}: registered on Managed Server {} too",
+            pair.label(),
+            self.server.name
+        ));
+        self.ask(&Request::Register {
+            pair: Box::new(WirePair::from_pair(pair)),
+        })
+        .map(|_| ())
+    }
+
+    /// Removes `pair` from that server's list (nothing to do when it is not there).
+    pub fn unregister(&mut self, pair: &Pair) -> Result<()> {
+        self.log.info(&format!(
+            "{}: removed from Managed Server {} too",
+            pair.label(),
+            self.server.name
+        ));
+        self.ask(&Request::Unregister {
+            orig: pair.orig.qualified(),
+            rep: pair.rep.qualified(),
+        })
+        .map(|_| ())
+    }
+
     /// [`RemoteSession::ask_any`], with a refusal (`ok: false`) as an error.
     fn ask(&mut self, request: &Request) -> Result<Response> {
         let answer = self.ask_any(request)?;
         if answer.ok {
             Ok(answer)
+        } else if let Some(kind) = answer.refusal.as_deref() {
+            let text = format!(
+                "on Managed Server {}: {}",
+                self.server.name,
+                answer.error.unwrap_or_default()
+            );
+            Err(match kind {
+                "already-registered" => EternusError::AlreadyRegistered(text),
+                _ => EternusError::Refused(text),
+            })
         } else {
             Err(self.fail(
                 answer
@@ -274,14 +448,12 @@ impl RemoteSession {
         let Some(stdin) = self.stdin.as_mut() else {
             return Err(self.fail("session already closed".into()));
         };
-        if let Err(e) = stdin
+        // A process that is already gone may have said why on stdout (a banner, garbage)
+        // or stderr (ssh's reason): read on, and name the write failure only if it did not.
+        let unsent = stdin
             .write_all(format!("{line}\n").as_bytes())
             .and_then(|_| stdin.flush())
-        {
-            // The process is gone: its exit and stderr (ssh's reason) say more.
-            let message = format!("cannot send the request: {e}");
-            return Err(self.ended(&message));
-        }
+            .err();
         let deadline = Instant::now() + self.server.timeout;
         loop {
             if let Some(signal) = arraysync_core::signals::received() {
@@ -316,7 +488,11 @@ impl RemoteSession {
                     )));
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(self.ended("the session ended before answering"));
+                    let what = match &unsent {
+                        Some(e) => format!("cannot send the request: {e}"),
+                        None => "the session ended before answering".to_string(),
+                    };
+                    return Err(self.ended(&what));
                 }
             }
         }
@@ -600,6 +776,21 @@ fn answer(
             }
         }
         Request::Command { argv } => run_command(log, &argv, commands, bin_dir),
+        Request::Register { pair } => {
+            let pair = match pair.to_pair() {
+                Ok(p) => p,
+                Err(e) => return Response::failed(e),
+            };
+            Response::of(
+                Engine::open_creating(paths, log, Options::default())
+                    .and_then(|mut engine| engine.register(&pair)),
+            )
+        }
+        Request::Unregister { orig, rep } => Response::of(
+            Engine::open(paths, log, Options::default())
+                .and_then(|mut engine| engine.unregister(&orig, &rep))
+                .map(|_| ()),
+        ),
         Request::Bye => Response::default(),
     }
 }

@@ -456,6 +456,47 @@ impl<'a> Engine<'a> {
             group: opts.group.clone(),
             last_made: None,
         };
+        // The partner's list first (it registers the pair too, as ACM's Management Server
+        // makes both servers do): a refusal there changes nothing here.
+        let mut partner = None;
+        for server in [&pair.orig.server, &pair.rep.server] {
+            if self.reachable(server)? {
+                partner = Some(server.clone());
+            }
+        }
+        if let Some(server) = &partner {
+            let log = self.log;
+            self.remotes()?.session(server, log)?.register(&pair)?;
+        }
+        if let Err(e) = self.register(&pair) {
+            if let Some(server) = &partner {
+                let log = self.log;
+                let undo = self
+                    .remotes()
+                    .and_then(|r| r.session(server, log))
+                    .and_then(|s| s.unregister(&pair));
+                if let Err(u) = undo {
+                    log.error(&format!(
+                        "{}: registered on Managed Server {server}, and could not be removed there again: {u}",
+                        pair.label()
+                    ));
+                }
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Adds `pair` to this server's list, with the manual's refusals (already registered,
+    /// same box information, group conditions). One of its volumes must be this server's.
+    pub fn register(&mut self, pair: &Pair) -> Result<()> {
+        if pair.orig.server != self.local && pair.rep.server != self.local {
+            return Err(EternusError::Refused(format!(
+                "{}: neither volume is on this server ({})",
+                pair.label(),
+                self.local
+            )));
+        }
         self.repo.write(|tx| {
             for other in tx.pairs()? {
                 let same = |a: &Volume, b: &Volume| a.server == b.server && a.device == b.device;
@@ -481,11 +522,23 @@ impl<'a> Engine<'a> {
                 }
             }
             if let Some(group) = &pair.group {
-                check_group(&tx.group_pairs(group)?, &pair, group)?;
+                check_group(&tx.group_pairs(group)?, pair, group)?;
             }
-            tx.insert_pair(&pair)
+            tx.insert_pair(pair)
         })?;
         Ok(())
+    }
+
+    /// Removes the pair `orig`/`rep` from this server's list; `false` when it is not there.
+    pub fn unregister(&mut self, orig: &str, rep: &str) -> Result<bool> {
+        match self.registered(orig, rep) {
+            Ok(pair) => {
+                self.repo.write(|tx| tx.delete_pair(&pair))?;
+                Ok(true)
+            }
+            Err(EternusError::NotRegistered { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Registered pairs, or those whose original is `orig` (an error when it is none's).
@@ -540,6 +593,7 @@ impl<'a> Engine<'a> {
             self.check_operation_server(&pair)?;
             self.reach_partners(&[&pair])?;
         }
+        let mut partner = None;
         if !emergency {
             let sessions = self.pair_sessions(std::slice::from_ref(&pair))?.remove(0);
             if sessions.regular.is_some() || sessions.reverse.is_some() {
@@ -549,6 +603,18 @@ impl<'a> Engine<'a> {
                     pair.rep.qualified()
                 )));
             }
+        }
+        if !no_partner {
+            for server in [&pair.orig.server, &pair.rep.server] {
+                if self.reachable(server)? {
+                    partner = Some(server.clone());
+                }
+            }
+        }
+        // The partner's list first; -d leaves it (the partner cannot be reached).
+        if let Some(server) = &partner {
+            let log = self.log;
+            self.remotes()?.session(server, log)?.unregister(&pair)?;
         }
         self.repo.write(|tx| tx.delete_pair(&pair))
     }
