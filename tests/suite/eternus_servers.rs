@@ -703,3 +703,76 @@ fn swsrprecoverres_runs_the_owed_post_processing_on_each_server() {
     ok(&env, "swsrprecoverres");
     assert_eq!(script_log(&targ_root(&env)), "");
 }
+
+// ----- the ssh path ------------------------------------------------------------------------
+
+/// A server declared with address/user/identity is reached with `ssh -T -o BatchMode=yes
+/// ... -i KEY -l USER ADDRESS AGENT` (here an `ssh` under the root that records its argv,
+/// then hands the agent to the emulated server); a key readable by others is refused.
+#[test]
+fn a_server_declared_for_ssh_is_reached_in_batch_mode_with_its_key() {
+    let env = TestEnv::new();
+    one_pair(&env);
+    let argv_file = env.path("/ssh-argv");
+    env.write(
+        "/usr/bin/ssh",
+        &format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nfor last; do :; done\nexec '{}/opt/arraysim/arraysim' server exec TARG-SV -- \"$last\"\n",
+            argv_file.display(),
+            env.root.display()
+        ),
+    );
+    std::fs::set_permissions(
+        env.path("/usr/bin/ssh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
+    let key = "/etc/opt/FJSVswsrp/data/DEFAULT/targ-sv.key";
+    env.write(key, "not really a key\n");
+    std::fs::set_permissions(env.path(key), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    env.write(
+        SERVERS_CONF,
+        &format!("[TARG-SV]\naddress = 10.1.1.20\nuser = root\nidentity = {key}\n"),
+    );
+    std::fs::set_permissions(
+        env.path(SERVERS_CONF),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+    ok(&env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV");
+    assert_eq!(
+        script_log(&targ_root(&env)),
+        "TARG-SV RepDst.pre /dev/vg01 0\nTARG-SV RepDst.post /dev/vg01\n"
+    );
+    let argv = std::fs::read_to_string(&argv_file).expect("ssh ran");
+    assert_eq!(
+        argv,
+        format!(
+            "-T -o BatchMode=yes -o ConnectTimeout=10 -i {} -l root 10.1.1.20 /opt/FJSVswsrp/bin/swsrp-remote\n",
+            env.path(key).display()
+        ),
+        "one ssh session"
+    );
+    std::fs::set_permissions(env.path(key), std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    acm(&env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV")
+        .code(2)
+        .stderr_has("servers.conf:4:")
+        .stderr_has("mode 0640");
+}
+
+/// The far end must be the server asked for: an agent that names itself otherwise (a
+/// wrong address in the table) is refused before the array changes.
+#[test]
+fn a_far_agent_that_names_another_server_is_refused() {
+    let env = TestEnv::new();
+    one_pair(&env);
+    std::fs::write(
+        targ_root(&env).join("etc/opt/swstorage/swnode.ini"),
+        "[node]\nname = OTHER-SV\n",
+    )
+    .expect("write");
+    acm(&env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV")
+        .code(1)
+        .stderr_has("Managed Server TARG-SV: the agent there calls itself 'OTHER-SV'");
+    assert!(array_actions(&env).is_empty(), "{:?}", array_actions(&env));
+}
