@@ -776,3 +776,41 @@ fn a_far_agent_that_names_another_server_is_refused() {
         .stderr_has("Managed Server TARG-SV: the agent there calls itself 'OTHER-SV'");
     assert!(array_actions(&env).is_empty(), "{:?}", array_actions(&env));
 }
+
+/// TARG-SV drops the session during the destination post-processing (its agent is killed):
+/// the replica is made, the command fails naming TARG-SV, and the post-processing stays
+/// owed until swsrprecoverres runs it there.
+#[test]
+fn a_post_processing_the_far_server_could_not_run_is_left_for_swsrprecoverres() {
+    let env = TestEnv::new();
+    one_pair(&env);
+    let post = targ_root(&env).join("etc/opt/FJSVswsrp/sh/RepDst.post");
+    let good = std::fs::read_to_string(&post).expect("read");
+    // The script's parent is the agent: killing it ends the session mid-request.
+    std::fs::write(&post, "#!/bin/sh\nkill -9 $PPID\nsleep 5\n").expect("write");
+    acm(&env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV")
+        .code(1)
+        .stderr_has("swsrp0603 Cannot communicate with Managed Server TARG-SV")
+        .stderr_has("left for swsrprecoverres");
+    assert!(
+        array_actions(&env).iter().any(|c| c.starts_with("start")),
+        "the copy was made: {:?}",
+        array_actions(&env)
+    );
+    assert_eq!(
+        script_log(&env.root),
+        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n"
+    );
+    std::fs::write(&post, good).expect("write");
+    clear_script_logs(&env);
+    assert_eq!(ok(&env, "swsrprecoverres"), "swsrprecoverres completed\n");
+    assert_eq!(
+        script_log(&env.root),
+        "",
+        "the source post-processing ran already"
+    );
+    assert_eq!(
+        script_log(&targ_root(&env)),
+        "TARG-SV RepDst.post /dev/vg01\n"
+    );
+}

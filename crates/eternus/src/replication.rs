@@ -1231,8 +1231,30 @@ impl<'a> Engine<'a> {
         // not leave the replica unmounted too. The first failure is reported after.
         let source = self.script(Script::SrcPost, &from, suppress);
         let destination = self.script(Script::DstPost, &to, suppress);
-        self.owe_post(pair, None)?;
-        source.and(destination)
+        // A post-processing that could not reach its server stays owed: swsrprecoverres
+        // runs it there once the server answers again.
+        let mut still = Vec::new();
+        for (script, volume, result) in [
+            (Script::SrcPost, &from, &source),
+            (Script::DstPost, &to, &destination),
+        ] {
+            if matches!(result, Err(EternusError::Server { .. })) {
+                still.push((script, volume.clone()));
+            }
+        }
+        self.owe_post(pair, Some(&still))?;
+        let owed = |e: EternusError| {
+            match e {
+            EternusError::Server { server, message } => EternusError::Server {
+                message: format!(
+                    "{message}; the replica was made, its post-processing there is left for swsrprecoverres"
+                ),
+                server,
+            },
+            other => other,
+        }
+        };
+        source.and(destination).map_err(owed)
     }
 
     /// Sends the step's action; returns the command line, for its confirmation.

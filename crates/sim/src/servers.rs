@@ -207,6 +207,9 @@ fn exec(store: &Store, name: &str, argv: &[&str]) -> anyhow::Result<i32> {
             0
         }
         _ => {
+            // The far host does not share this host's descriptors (the command's locks,
+            // which the ssh process itself keeps, as here): none reaches the program.
+            keep_descriptors_here();
             let path = if program.starts_with('/') {
                 root.join(program.trim_start_matches('/'))
             } else {
@@ -232,4 +235,20 @@ fn exec(store: &Store, name: &str, argv: &[&str]) -> anyhow::Result<i32> {
     record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     calllog::append(store, &record)?;
     Ok(code)
+}
+
+/// Marks every descriptor above stderr close-on-exec.
+fn keep_descriptors_here() {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    let Ok(dir) = fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let fds: Vec<i32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in fds {
+        let _ = fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
+    }
 }
