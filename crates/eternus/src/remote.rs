@@ -243,7 +243,6 @@ pub struct CommandResult {
 /// An open session to one Managed Server.
 pub struct RemoteSession {
     server: Server,
-    display: String,
     child: Option<Child>,
     pid: Pid,
     stdin: Option<ChildStdin>,
@@ -303,7 +302,6 @@ impl RemoteSession {
         collect(child.stderr.take(), Arc::clone(&err));
         let mut session = RemoteSession {
             server: server.clone(),
-            display,
             child: Some(child),
             pid,
             stdin,
@@ -567,7 +565,6 @@ impl RemoteSession {
                 }
             }
         }
-        let _ = &self.display;
     }
 }
 
@@ -616,7 +613,7 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Capture>>)
 }
 
 /// The sessions of one command run: at most one per declared server, opened on first use
-/// (or all at once by [`Remotes::require`], before the array changes) and kept to the end.
+/// (the engine opens them before the array changes) and kept to the end.
 pub struct Remotes {
     table: ServerTable,
     sessions: BTreeMap<String, RemoteSession>,
@@ -657,17 +654,6 @@ impl Remotes {
         self.sessions
             .get_mut(server)
             .ok_or_else(|| server_error(server, "no session"))
-    }
-
-    /// Opens (and greets) a session to each declared server of `servers` now: a far server
-    /// that is down is found before anything changes.
-    pub fn require(&mut self, servers: &[String], log: &Logger) -> Result<()> {
-        for server in servers {
-            if self.declared(server) {
-                self.session(server, log)?;
-            }
-        }
-        Ok(())
     }
 
     /// How many sessions this run opened.
