@@ -14,7 +14,12 @@ const SERVERS_CONF: &str = "/etc/opt/FJSVswsrp/data/DEFAULT/servers.conf";
 
 /// The root of the emulated TARG-SV.
 fn targ_root(env: &TestEnv) -> PathBuf {
-    env.path("/var/lib/arraysim/servers/TARG-SV")
+    server_root(env, "TARG-SV")
+}
+
+/// The root of an emulated server.
+fn server_root(env: &TestEnv, name: &str) -> PathBuf {
+    env.path(&format!("/var/lib/arraysim/servers/{name}"))
 }
 
 /// Scripts that log `SERVER SCRIPT ARGS` into `<root>/scripts.log` and exit `code`.
@@ -47,21 +52,32 @@ fn clear_script_logs(env: &TestEnv) {
 /// SRC-SV's `local` volumes (DX1 0..) and TARG-SV's `remote` volumes (the next numbers,
 /// in TARG-SV's own devices file only), each `(device, MB)`; logging scripts on both.
 fn two_servers(env: &TestEnv, local: &[(&str, u64)], remote: &[(&str, u64)]) {
+    named_servers(env, "SRC-SV", "TARG-SV", local, remote);
+}
+
+/// [`two_servers`] with other names: this server `here`, the emulated one `there`.
+fn named_servers(
+    env: &TestEnv,
+    here: &str,
+    there: &str,
+    local: &[(&str, u64)],
+    remote: &[(&str, u64)],
+) {
     let mine: Vec<(&str, Option<&str>, u64)> =
         local.iter().map(|(d, mb)| (*d, None, *mb)).collect();
-    world(env, "SRC-SV", &mine);
+    world(env, here, &mine);
     let root = env.root.display().to_string();
     env.sim(&[
         "server",
         "add",
-        "TARG-SV",
+        there,
         "--root",
         &root,
         "--agent-bin",
         env!("CARGO_BIN_EXE_swsrp-remote"),
     ]);
-    let targ = targ_root(env);
-    let mut devices = String::from("# TARG-SV's own devices\n");
+    let targ = server_root(env, there);
+    let mut devices = format!("# {there}'s own devices\n");
     for (i, (device, mb)) in remote.iter().enumerate() {
         let number = local.len() + i;
         env.sim(&[
@@ -75,8 +91,8 @@ fn two_servers(env: &TestEnv, local: &[(&str, u64)], remote: &[(&str, u64)]) {
         devices.push_str(&format!("{device} DX1 {number}\n"));
     }
     std::fs::write(targ.join("etc/opt/FJSVswstf/devices.conf"), devices).expect("write");
-    logging_scripts(&env.root, "SRC-SV", 0);
-    logging_scripts(&targ, "TARG-SV", 0);
+    logging_scripts(&env.root, here, 0);
+    logging_scripts(&targ, there, 0);
 }
 
 /// Sessions opened to emulated servers since the last `clear_calls`.
@@ -431,6 +447,42 @@ fn swsrprevsync_example_across_servers() {
 }
 
 // ----- groups: one session per server whatever the number of pairs ----------------------
+
+/// 6.4.7.2: a group registered across servers SRC and TARG-1, shown with swsrpvolinfo -L
+/// on both servers, and operated as a group (no script anywhere, one session per command).
+#[test]
+fn group_example_of_chapter_6_across_servers() {
+    let env = TestEnv::new();
+    named_servers(
+        &env,
+        "SRC",
+        "TARG-1",
+        &[("/dev/hdisk10", 4096), ("/dev/hdisk11", 4096)],
+        &[("/dev/hdisk20", 4096), ("/dev/hdisk21", 4096)],
+    );
+    for line in [
+        "swsrpsetvol -Xgroup GRP1 /dev/hdisk10@SRC /dev/hdisk20@TARG-1",
+        "swsrpsetvol -Xgroup GRP1 /dev/hdisk11@SRC /dev/hdisk21@TARG-1",
+    ] {
+        assert_eq!(ok(&env, line), "swsrpsetvol completed\n");
+    }
+    let rows = "/dev/hdisk10@SRC 4.0 Gbyte /dev/hdisk20@TARG-1 4.0 Gbyte bi-direction both GRP1\n";
+    let rows2 = "/dev/hdisk11@SRC 4.0 Gbyte /dev/hdisk21@TARG-1 4.0 Gbyte bi-direction both GRP1\n";
+    let header = "Server Original-Volume Size Replica-Volume Size Copy Op-Server Group\n";
+    assert_eq!(
+        ok(&env, "swsrpvolinfo -L"),
+        format!("{header}SRC {rows}SRC {rows2}")
+    );
+    assert_eq!(
+        ok(&env, "swsrpvolinfo -h TARG-1 -L"),
+        format!("{header}TARG-1 {rows}TARG-1 {rows2}")
+    );
+    env.clear_calls();
+    ok(&env, "swsrpmake -Xgroup GRP1");
+    assert_eq!(sessions(&env), ["TARG-1"]);
+    assert_eq!(script_log(&server_root(&env, "TARG-1")), "");
+    assert_eq!(script_log(&env.root), "");
+}
 
 #[test]
 fn a_group_across_servers_opens_one_session_per_command() {
