@@ -730,7 +730,7 @@ fn bad_input_is_refused_with_a_message_and_changes_nothing() {
     acm(&env, "swsrpsetvol /dev/hdisk10 'x;rm'").code(2);
     acm(&env, "swsrpstat -h OTHER-SV")
         .code(1)
-        .stderr_has("remote Managed Servers are not supported");
+        .stderr_has("OTHER-SV is not this Managed Server (SV1) and is not declared in");
     acm(&env, "swsrpsetvol /dev/hdisk10 /dev/hdisk20")
         .code(1)
         .stderr_has("swsrp0632");

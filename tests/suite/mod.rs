@@ -8,6 +8,7 @@ pub mod env;
 pub mod eternus;
 pub mod eternus_rec;
 pub mod eternus_repl;
+pub mod eternus_servers;
 pub mod eternus_snap;
 pub mod faults;
 pub mod hardening;

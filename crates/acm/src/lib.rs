@@ -16,11 +16,13 @@ pub mod bkp;
 pub mod messages;
 pub mod metrics;
 pub mod output;
+pub mod remote_agent;
 pub mod stgcmmodnode;
 pub mod stgenvdisp;
 pub mod stgmgrinfobkup;
 pub mod stgmgrinfodisp;
 pub mod stgmgrinfoset;
+pub mod stgxfwcmdispsrv;
 pub mod swsrpcancel;
 pub mod swsrpchsync;
 pub mod swsrpdelvol;
@@ -118,6 +120,7 @@ pub const COMMANDS: &[fn() -> Spec] = &[
     stgmgrinfoset::spec,
     stgmgrinfobkup::spec,
     stgmgrinfodisp::spec,
+    stgxfwcmdispsrv::spec,
     acmcapture::spec,
 ];
 
@@ -250,7 +253,7 @@ pub fn execute(
     if let Some(server) = args.value("-h") {
         match replication::local_server_name(&paths) {
             Ok(local) if local == server => {}
-            Ok(local) => return fail(spec, &messages::remote_server(server, &local)),
+            Ok(local) => return forward(spec, &paths, &log, server, &local, argv),
             Err(e) => return fail(spec, &AcmError::from(e)),
         }
     }
@@ -292,6 +295,55 @@ pub fn execute(
             code.max(1)
         }
         _ => code,
+    }
+}
+
+/// `-h serverName` naming another Managed Server: the command runs there, over one
+/// session to that server's remote agent (it takes its own locks and prints its own
+/// output); its output and exit code are this command's.
+fn forward(
+    spec: &Spec,
+    paths: &Paths,
+    log: &Logger,
+    server: &str,
+    local: &str,
+    argv: &[String],
+) -> i32 {
+    let table = match arraysync_eternus::servers::ServerTable::load(paths) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(
+                spec,
+                &AcmError::from(arraysync_eternus::EternusError::from(e)),
+            )
+        }
+    };
+    let Some(conf) = table.get(server) else {
+        return fail(spec, &messages::remote_server(server, local));
+    };
+    let result = arraysync_eternus::remote::RemoteSession::open(conf, log).and_then(|mut s| {
+        let mut full = vec![spec.name.to_string()];
+        full.extend(argv.iter().cloned());
+        let result = s.command(&full);
+        s.close();
+        result
+    });
+    match result {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            let written = stdout
+                .write_all(out.stdout.as_bytes())
+                .and_then(|()| stdout.flush());
+            eprint!("{}", out.stderr);
+            match written {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("{}: cannot write to standard output: {e}", spec.name);
+                    out.code.max(1)
+                }
+                _ => out.code,
+            }
+        }
+        Err(e) => fail(spec, &AcmError::from(e)),
     }
 }
 

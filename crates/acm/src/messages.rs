@@ -104,7 +104,10 @@ pub fn not_root() -> AcmError {
 pub fn remote_server(name: &str, local: &str) -> AcmError {
     AcmError::new(
         "swsrp0602",
-        format!("The server {name} is not this Managed Server ({local}): operations on remote Managed Servers are not supported yet."),
+        format!(
+            "The server {name} is not this Managed Server ({local}) and is not declared in {}.",
+            arraysync_eternus::servers::SERVERS_FILE
+        ),
     )
 }
 
@@ -120,6 +123,7 @@ impl From<EternusError> for AcmError {
             EternusError::UnknownDevice { device } => AcmError::new("swsrp0630", format!("The specified device is not found. Device={device}")),
             EternusError::BadDeviceName(name) => AcmError { id: "swsrp0102", text: format!("{name} is not an AdvancedCopy Manager device name (/dev/...[@server])"), code: 2, usage: true },
             EternusError::RemoteServer(text) => AcmError::new("swsrp0602", text),
+            EternusError::Server { server, message } => AcmError::new("swsrp0603", format!("Cannot communicate with Managed Server {server}: {message}")),
             EternusError::NotRegistered { orig, rep } => {
                 AcmError::new("swsrp0631", format!("The specified volumes are not registered as replication volumes. Original-Volume={orig}, Replica-Volume={rep}"))
             }

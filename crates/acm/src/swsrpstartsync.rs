@@ -85,6 +85,9 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         ..Default::default()
     };
     let mut engine = cx.engine()?;
+    if args.has("-m") {
+        engine.skip_partner();
+    }
     if let Some(group) = args.value("-Xgroup") {
         let pairs = engine.group(group, args.has("-Xreverse"))?;
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();

@@ -38,7 +38,7 @@ pub struct ArrayConf {
     pub access: Access,
 }
 
-fn plain(value: &str) -> bool {
+pub(crate) fn plain(value: &str) -> bool {
     !value.is_empty()
         && value.chars().all(|c| {
             c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '@' | '/' | '#')
@@ -146,7 +146,7 @@ impl ArrayConf {
 }
 
 /// Splits a command prefix on whitespace, honouring simple single or double quotes.
-fn split_words(text: &str) -> Option<Vec<String>> {
+pub(crate) fn split_words(text: &str) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;

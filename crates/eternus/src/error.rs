@@ -18,6 +18,9 @@ pub enum EternusError {
     /// A server name that is not this server.
     #[error("{0}")]
     RemoteServer(String),
+    /// Another Managed Server could not be reached or talked to (down, slow, garbage).
+    #[error("Managed Server {server}: {message}")]
+    Server { server: String, message: String },
     #[error("{orig},{rep}: not registered as a replication pair")]
     NotRegistered { orig: String, rep: String },
     #[error("{0}")]

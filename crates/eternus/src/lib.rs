@@ -6,7 +6,8 @@
 //! `device` (device names → array volumes: devices file, SCSI ids, collection), `repo`
 //! (the replication management list in SQLite), `copy` (sessions and the manual's pair
 //! states), `replication` (the engine: registration and OPC/QuickOPC/EC operations),
-//! `scripts` (RepSrc/RepDst pre/post-processing), `exclusion` (ACM command-exclusion
+//! `scripts` (RepSrc/RepDst pre/post-processing), `servers` (the Managed Server table) and
+//! `remote` (one session per far server, the remote agent's protocol), `exclusion` (ACM command-exclusion
 //! locks), `config` and `driver` (the resource type), `error`.
 
 pub mod array;
@@ -21,9 +22,11 @@ pub mod driver;
 pub mod error;
 pub mod exclusion;
 pub mod parse;
+pub mod remote;
 pub mod replication;
 pub mod repo;
 pub mod scripts;
+pub mod servers;
 pub mod transport;
 
 pub use driver::{Eternus, TYPE};

@@ -13,6 +13,7 @@ use crate::copy::{CopySession, CopyType, Direction, PairSessions, PairState};
 use crate::device::{self, ArrayVolumes, Volume, VolumeName};
 use crate::error::{EternusError, Result};
 use crate::parse;
+use crate::remote::Remotes;
 use crate::repo::{CopyDirection, OpServer, Pair, Repository};
 use crate::scripts::{self, Script, Suppress};
 use crate::transport::{Kind, Options, Session};
@@ -163,6 +164,12 @@ pub struct Engine<'a> {
     sessions: BTreeMap<String, Session>,
     copies: BTreeMap<String, Vec<CopySession>>,
     collected: bool,
+    /// Sessions to the other Managed Servers (loaded on first need).
+    remotes: Option<Remotes>,
+    /// `-m`: no contact with the non-operation server (no status check, no scripts).
+    partner: bool,
+    /// Remote volumes already checked on their server in this run (`device@server`).
+    verified: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Engine<'a> {
@@ -199,7 +206,85 @@ impl<'a> Engine<'a> {
             sessions: BTreeMap::new(),
             copies: BTreeMap::new(),
             collected: false,
+            remotes: None,
+            partner: true,
+            verified: Default::default(),
         })
+    }
+
+    /// `-m`: nothing is asked of, or run on, the other server of an inter-server pair.
+    pub fn skip_partner(&mut self) {
+        self.partner = false;
+    }
+
+    /// The sessions to other Managed Servers (the server table is read on first need).
+    fn remotes(&mut self) -> Result<&mut Remotes> {
+        if self.remotes.is_none() {
+            self.remotes = Some(Remotes::load(self.paths)?);
+        }
+        self.remotes.as_mut().ok_or_else(|| EternusError::Server {
+            server: "?".into(),
+            message: "no server table".into(),
+        })
+    }
+
+    /// Whether `server` is another Managed Server declared in the server table.
+    fn reachable(&mut self, server: &str) -> Result<bool> {
+        Ok(server != self.local && self.remotes()?.declared(server))
+    }
+
+    /// How many sessions to other Managed Servers this run opened.
+    pub fn remote_sessions(&self) -> usize {
+        self.remotes.as_ref().map_or(0, Remotes::opened)
+    }
+
+    /// Opens the session to each declared partner server of `pairs` and checks there that
+    /// its volumes are still the registered ones (device lookup on the server that owns
+    /// them), before anything changes. With `-m` nothing is asked.
+    pub fn reach_partners(&mut self, pairs: &[&Pair]) -> Result<()> {
+        if !self.partner {
+            return Ok(());
+        }
+        let mut wanted: BTreeMap<String, Vec<&Volume>> = BTreeMap::new();
+        for pair in pairs {
+            for volume in [&pair.orig, &pair.rep] {
+                if !self.verified.contains(&volume.qualified()) && self.reachable(&volume.server)? {
+                    wanted
+                        .entry(volume.server.clone())
+                        .or_default()
+                        .push(volume);
+                }
+            }
+        }
+        let log = self.log;
+        for (server, volumes) in wanted {
+            let devices: Vec<String> = volumes.iter().map(|v| v.device.clone()).collect();
+            let found = self.remotes()?.session(&server, log)?.lookup(&devices)?;
+            for volume in volumes {
+                match found.iter().find(|e| e.device == volume.device) {
+                    Some(e) if e.array == volume.array && e.number == volume.number => {
+                        self.verified.insert(volume.qualified());
+                    }
+                    Some(e) => {
+                        return Err(EternusError::Refused(format!(
+                            "{}: Managed Server {server} now maps it to volume {} of {}, registered as volume {} of {} (delete and register the pair again)",
+                            volume.qualified(),
+                            e.number,
+                            e.array,
+                            volume.number,
+                            volume.array
+                        )))
+                    }
+                    None => {
+                        return Err(EternusError::Refused(format!(
+                            "{}: the device is not found on Managed Server {server}",
+                            volume.qualified()
+                        )))
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn local_server(&self) -> &str {
@@ -210,8 +295,11 @@ impl<'a> Engine<'a> {
         self.log
     }
 
-    /// Ends every CLI session.
+    /// Ends every CLI session and every session to another Managed Server.
     pub fn close(mut self) {
+        if let Some(remotes) = self.remotes.as_mut() {
+            remotes.close();
+        }
         for (_, session) in std::mem::take(&mut self.sessions) {
             session.close();
         }
@@ -273,8 +361,41 @@ impl<'a> Engine<'a> {
                 return Ok(v);
             }
         }
+        if self.reachable(&server)? {
+            return self.resolve_remote(&server, &parsed.device);
+        }
         Err(EternusError::UnknownDevice {
             device: format!("{}@{server}", parsed.device),
+        })
+    }
+
+    /// A volume of another Managed Server, from that server's own devices file (over its
+    /// session), sized and identified on the array from here.
+    fn resolve_remote(&mut self, server: &str, device: &str) -> Result<Volume> {
+        let log = self.log;
+        let found = self
+            .remotes()?
+            .session(server, log)?
+            .lookup(&[device.to_string()])?;
+        let Some(entry) = found.into_iter().find(|e| e.device == device) else {
+            return Err(EternusError::UnknownDevice {
+                device: format!("{device}@{server}"),
+            });
+        };
+        let known = device::query_array(self.session(&entry.array)?)?;
+        let row = known.volumes.get(&entry.number).ok_or_else(|| {
+            EternusError::Refused(format!(
+                "{device}@{server}: Managed Server {server} maps it to volume {} of {}, which the array does not have",
+                entry.number, entry.array
+            ))
+        })?;
+        Ok(Volume {
+            server: server.to_string(),
+            device: device.to_string(),
+            array: entry.array.clone(),
+            box_id: known.box_id.clone(),
+            number: row.number,
+            size: row.size_mb.saturating_mul(1024 * 1024),
         })
     }
 
@@ -325,6 +446,12 @@ impl<'a> Engine<'a> {
             }
         }
         let inter_server = orig.server != rep.server;
+        for v in [&orig, &rep] {
+            if self.reachable(&v.server)? {
+                let log = self.log;
+                self.remotes()?.session(&v.server, log)?;
+            }
+        }
         let op_server = if inter_server {
             opts.op_server.unwrap_or(OpServer::Both)
         } else {
@@ -343,6 +470,47 @@ impl<'a> Engine<'a> {
             group: opts.group.clone(),
             last_made: None,
         };
+        // The partner's list first (it registers the pair too, as ACM's Management Server
+        // makes both servers do): a refusal there changes nothing here.
+        let mut partner = None;
+        for server in [&pair.orig.server, &pair.rep.server] {
+            if self.reachable(server)? {
+                partner = Some(server.clone());
+            }
+        }
+        if let Some(server) = &partner {
+            let log = self.log;
+            self.remotes()?.session(server, log)?.register(&pair)?;
+        }
+        if let Err(e) = self.register(&pair) {
+            if let Some(server) = &partner {
+                let log = self.log;
+                let undo = self
+                    .remotes()
+                    .and_then(|r| r.session(server, log))
+                    .and_then(|s| s.unregister(&pair));
+                if let Err(u) = undo {
+                    log.error(&format!(
+                        "{}: registered on Managed Server {server}, and could not be removed there again: {u}",
+                        pair.label()
+                    ));
+                }
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Adds `pair` to this server's list, with the manual's refusals (already registered,
+    /// same box information, group conditions). One of its volumes must be this server's.
+    pub fn register(&mut self, pair: &Pair) -> Result<()> {
+        if pair.orig.server != self.local && pair.rep.server != self.local {
+            return Err(EternusError::Refused(format!(
+                "{}: neither volume is on this server ({})",
+                pair.label(),
+                self.local
+            )));
+        }
         self.repo.write(|tx| {
             for other in tx.pairs()? {
                 let same = |a: &Volume, b: &Volume| a.server == b.server && a.device == b.device;
@@ -368,11 +536,23 @@ impl<'a> Engine<'a> {
                 }
             }
             if let Some(group) = &pair.group {
-                check_group(&tx.group_pairs(group)?, &pair, group)?;
+                check_group(&tx.group_pairs(group)?, pair, group)?;
             }
-            tx.insert_pair(&pair)
+            tx.insert_pair(pair)
         })?;
         Ok(())
+    }
+
+    /// Removes the pair `orig`/`rep` from this server's list; `false` when it is not there.
+    pub fn unregister(&mut self, orig: &str, rep: &str) -> Result<bool> {
+        match self.registered(orig, rep) {
+            Ok(pair) => {
+                self.repo.write(|tx| tx.delete_pair(&pair))?;
+                Ok(true)
+            }
+            Err(EternusError::NotRegistered { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Registered pairs, or those whose original is `orig` (an error when it is none's).
@@ -425,7 +605,9 @@ impl<'a> Engine<'a> {
         }
         if !no_partner {
             self.check_operation_server(&pair)?;
+            self.reach_partners(&[&pair])?;
         }
+        let mut partner = None;
         if !emergency {
             let sessions = self.pair_sessions(std::slice::from_ref(&pair))?.remove(0);
             if sessions.regular.is_some() || sessions.reverse.is_some() {
@@ -435,6 +617,18 @@ impl<'a> Engine<'a> {
                     pair.rep.qualified()
                 )));
             }
+        }
+        if !no_partner {
+            for server in [&pair.orig.server, &pair.rep.server] {
+                if self.reachable(server)? {
+                    partner = Some(server.clone());
+                }
+            }
+        }
+        // The partner's list first; -d leaves it (the partner cannot be reached).
+        if let Some(server) = &partner {
+            let log = self.log;
+            self.remotes()?.session(server, log)?.unregister(&pair)?;
         }
         self.repo.write(|tx| tx.delete_pair(&pair))
     }
@@ -611,10 +805,13 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn would_run(&self, script: Script, volume: &Volume, suppress: Suppress) -> bool {
+    fn would_run(&mut self, script: Script, volume: &Volume, suppress: Suppress) -> Result<bool> {
         let source = matches!(script, Script::SrcPre | Script::SrcPost);
-        !(suppress.all || (source && suppress.source) || (!source && suppress.destination))
-            && volume.server == self.local
+        Ok(
+            !(suppress.all || (source && suppress.source) || (!source && suppress.destination))
+                && (volume.server == self.local
+                    || self.partner && self.reachable(&volume.server)?),
+        )
     }
 
     fn pending_path(&self, id: i64) -> std::path::PathBuf {
@@ -639,7 +836,15 @@ impl<'a> Engine<'a> {
                 std::fs::create_dir_all(&dir).map_err(|e| EternusError::io(&dir, e))?;
                 let text: String = owed
                     .iter()
-                    .map(|(s, v)| format!("{} {}\n", s.file_name(), v.device))
+                    .map(|(s, v)| {
+                        // The server is named when it is not this one (swsrprecoverres
+                        // runs the post-processing there).
+                        if v.server == self.local {
+                            format!("{} {}\n", s.file_name(), v.device)
+                        } else {
+                            format!("{} {} {}\n", s.file_name(), v.device, v.server)
+                        }
+                    })
                     .collect();
                 arraysync_core::state::atomic_write(&path, text.as_bytes())
                     .map_err(|e| EternusError::io(&path, e))
@@ -671,16 +876,30 @@ impl<'a> Engine<'a> {
             let text = std::fs::read_to_string(&path).map_err(|e| EternusError::io(&path, e))?;
             if !skip_post {
                 for line in text.lines() {
-                    let Some((name, device)) = line.split_once(' ') else {
-                        continue;
+                    let words: Vec<&str> = line.split(' ').collect();
+                    let (name, device, server) = match words.as_slice() {
+                        [name, device] => (*name, *device, None),
+                        [name, device, server] => (*name, *device, Some(*server)),
+                        _ => continue,
                     };
                     let script = match name {
                         "RepSrc.post" => Script::SrcPost,
                         "RepDst.post" => Script::DstPost,
                         _ => continue,
                     };
-                    match scripts::run(self.paths, self.log, script, device) {
-                        Ok(()) => ran.push(format!("{name} {device}")),
+                    let done = match server {
+                        None => scripts::run(self.paths, self.log, script, device),
+                        Some(server) => {
+                            let log = self.log;
+                            self.remotes()
+                                .and_then(|r| r.session(server, log))
+                                .and_then(|s| s.script(script, device))
+                        }
+                    };
+                    match done {
+                        Ok(()) => ran.push(server.map_or(format!("{name} {device}"), |s| {
+                            format!("{name} {device}@{s}")
+                        })),
                         Err(e) => {
                             first_error.get_or_insert(e);
                         }
@@ -695,21 +914,39 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn script(&self, script: Script, volume: &Volume, suppress: Suppress) -> Result<()> {
+    /// Runs a script on the server that owns `volume`: here, or over that server's
+    /// session (Appendix C: "a script for a remote volume runs on that server").
+    fn script(&mut self, script: Script, volume: &Volume, suppress: Suppress) -> Result<()> {
         let source = matches!(script, Script::SrcPre | Script::SrcPost);
         if suppress.all || (source && suppress.source) || (!source && suppress.destination) {
             return Ok(());
         }
-        if volume.server != self.local {
+        if volume.server == self.local {
+            return scripts::run(self.paths, self.log, script, &volume.device);
+        }
+        if !self.partner {
             self.log.info(&format!(
-                "{}: on server {}, {} not run (remote Managed Servers are not supported)",
+                "{}: on server {}, {} not run (-m)",
                 volume.device,
                 volume.server,
                 script.file_name()
             ));
             return Ok(());
         }
-        scripts::run(self.paths, self.log, script, &volume.device)
+        if !self.reachable(&volume.server)? {
+            self.log.info(&format!(
+                "{}: on server {}, {} not run (the server is not declared in {})",
+                volume.device,
+                volume.server,
+                script.file_name(),
+                crate::servers::SERVERS_FILE
+            ));
+            return Ok(());
+        }
+        let log = self.log;
+        self.remotes()?
+            .session(&volume.server, log)?
+            .script(script, &volume.device)
     }
 
     // ----- startsync -------------------------------------------------------------------
@@ -722,6 +959,7 @@ impl<'a> Engine<'a> {
     ) -> Result<Started> {
         self.check_operation_server(pair)?;
         check_direction(pair, direction)?;
+        self.reach_partners(&[pair])?;
         if is_rec(pair) {
             return self.startsync_rec(pair, direction, opts);
         }
@@ -1244,6 +1482,7 @@ impl<'a> Engine<'a> {
     ) -> Result<()> {
         self.check_operation_server(pair)?;
         check_direction(pair, direction)?;
+        self.reach_partners(&[pair])?;
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
         check_concurrent(
             std::slice::from_ref(&sessions.get(direction).is_some_and(|s| s.ctype.is_sync())),
@@ -1268,11 +1507,17 @@ impl<'a> Engine<'a> {
         let sync = matches!(step, MakeStep::Suspend(_) | MakeStep::ForceSuspend(_));
         // Owed from the source pre-processing on, until both post-processings ran (for a
         // sync pair the destination post remounts what swsrpstartsync's pre unmounted).
-        let mut owed = vec![
+        let owed = vec![
             (Script::SrcPost, from.clone()),
             (Script::DstPost, to.clone()),
         ];
-        owed.retain(|(script, volume)| self.would_run(*script, volume, suppress));
+        let mut kept = Vec::new();
+        for (script, volume) in owed {
+            if self.would_run(script, &volume, suppress)? {
+                kept.push((script, volume));
+            }
+        }
+        let owed = kept;
         self.owe_post(pair, Some(&owed))?;
         if let Err(e) = self.script(Script::SrcPre, &from, suppress) {
             self.owe_post(pair, None)?;
@@ -1303,8 +1548,30 @@ impl<'a> Engine<'a> {
         // not leave the replica unmounted too. The first failure is reported after.
         let source = self.script(Script::SrcPost, &from, suppress);
         let destination = self.script(Script::DstPost, &to, suppress);
-        self.owe_post(pair, None)?;
-        source.and(destination)
+        // A post-processing that could not reach its server stays owed: swsrprecoverres
+        // runs it there once the server answers again.
+        let mut still = Vec::new();
+        for (script, volume, result) in [
+            (Script::SrcPost, &from, &source),
+            (Script::DstPost, &to, &destination),
+        ] {
+            if matches!(result, Err(EternusError::Server { .. })) {
+                still.push((script, volume.clone()));
+            }
+        }
+        self.owe_post(pair, Some(&still))?;
+        let owed = |e: EternusError| {
+            match e {
+            EternusError::Server { server, message } => EternusError::Server {
+                message: format!(
+                    "{message}; the replica was made, its post-processing there is left for swsrprecoverres"
+                ),
+                server,
+            },
+            other => other,
+        }
+        };
+        source.and(destination).map_err(owed)
     }
 
     /// Sends the step's action; returns the command line, for its confirmation.
@@ -1379,6 +1646,8 @@ impl<'a> Engine<'a> {
             self.check_operation_server(pair)?;
             check_direction(pair, *direction)?;
         }
+        let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
+        self.reach_partners(&members)?;
         self.repo.check_writable()?;
         let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
         let all = self.pair_sessions(&plain)?;
@@ -1535,6 +1804,7 @@ impl<'a> Engine<'a> {
     ) -> Result<()> {
         if !non_operation_server {
             self.check_operation_server(pair)?;
+            self.reach_partners(&[pair])?;
         }
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
         let Some(session) = sessions.get(direction).cloned() else {
@@ -1716,6 +1986,10 @@ impl<'a> Engine<'a> {
         opts: OpOptions,
         non_operation_server: bool,
     ) -> Result<()> {
+        if !non_operation_server {
+            let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
+            self.reach_partners(&members)?;
+        }
         let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
         let all = self.pair_sessions(&plain)?;
         let active: Vec<&(Pair, Direction)> = pairs
@@ -1771,6 +2045,7 @@ impl<'a> Engine<'a> {
         for pair in pairs {
             self.check_operation_server(pair)?;
         }
+        self.reach_partners(&pairs.iter().collect::<Vec<_>>())?;
         let all = self.pair_sessions(pairs)?;
         let mut starts: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
         let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -1919,6 +2194,8 @@ impl<'a> Engine<'a> {
             self.check_operation_server(pair)?;
             check_direction(pair, Direction::Reverse)?;
         }
+        let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
+        self.reach_partners(&members)?;
         let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
         let all = self.pair_sessions(&plain)?;
         let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -1979,6 +2256,8 @@ impl<'a> Engine<'a> {
         pairs: &[(Pair, Direction)],
         opts: OpOptions,
     ) -> Result<Vec<Started>> {
+        let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
+        self.reach_partners(&members)?;
         if !pairs.is_empty() && pairs.iter().all(|(p, _)| is_rec(p)) {
             return self.startsync_rec_group(pairs, opts);
         }

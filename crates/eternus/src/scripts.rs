@@ -33,7 +33,7 @@ impl Script {
         }
     }
 
-    fn is_pre(self) -> bool {
+    pub fn is_pre(self) -> bool {
         matches!(self, Script::SrcPre | Script::DstPre)
     }
 }

@@ -8,7 +8,8 @@
 //! - vendor-neutral framework: [`store`] (state directory, locked atomic JSON files),
 //!   [`clock`] (emulated clock), [`faults`] (fault rules), [`calllog`] (call log),
 //!   [`knobs`] (latency), [`invocation`] (what every personality run goes through),
-//!   [`admin`] (the `arraysim` subcommands);
+//!   [`admin`] (the `arraysim` subcommands), [`servers`] (emulated Managed Servers, in place
+//!   of ssh);
 //! - one module directory per vendor personality: [`dscli`] (IBM DS8000 DS CLI).
 //!
 //! To add a personality: write `src/<vendor>/`, export a [`Personality`] per program name and a
@@ -26,6 +27,7 @@ pub mod faults;
 pub mod invocation;
 pub mod knobs;
 pub mod nec;
+pub mod servers;
 pub mod store;
 pub mod symm;
 
@@ -80,7 +82,13 @@ pub const PERSONALITIES: &[Personality] = &[
 ];
 
 /// Every vendor's admin hooks.
-pub const VENDORS: &[Vendor] = &[eternus::VENDOR, dscli::VENDOR, nec::VENDOR, symm::VENDOR];
+pub const VENDORS: &[Vendor] = &[
+    eternus::VENDOR,
+    dscli::VENDOR,
+    nec::VENDOR,
+    symm::VENDOR,
+    servers::VENDOR,
+];
 
 /// The program name `argv[0]` designates.
 pub fn prog_name(argv0: &str) -> &str {

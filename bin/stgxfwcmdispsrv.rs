@@ -1,0 +1,3 @@
+//! `stgxfwcmdispsrv`: see arraysync_acm::stgxfwcmdispsrv.
+
+arraysync_acm::bin!(stgxfwcmdispsrv);
