@@ -6,6 +6,7 @@ pub mod backup;
 pub mod conformance;
 pub mod env;
 pub mod eternus;
+pub mod eternus_dr;
 pub mod eternus_rec;
 pub mod eternus_repl;
 pub mod eternus_servers;
