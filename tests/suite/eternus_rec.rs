@@ -1010,3 +1010,45 @@ fn rec_disk_buffer_states_and_their_consequences() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("no REC buffer 7"), "{}", run.stderr);
 }
+
+// ----- local copies against REC volumes ----------------------------------------------
+
+/// A local copy whose destination is a REC destination is refused (a volume is the
+/// destination of one session); a REC destination is a local copy's source only once
+/// suspended (its data consistent).
+#[test]
+fn local_copies_refused_on_rec_destinations() {
+    let env = TestEnv::new();
+    rec_world(
+        &env,
+        &["/dev/vg01"],
+        &["/dev/vg11", "/dev/vg12", "/dev/vg13"],
+    );
+    ok(&env, "swsrpsetvol /dev/vg01 /dev/vg11");
+    ok(&env, "swsrpsetvol /dev/vg11 /dev/vg12");
+    ok(&env, "swsrpsetvol /dev/vg13 /dev/vg11");
+    ok(&env, "swsrpstartsync /dev/vg01 /dev/vg11");
+    // The REC destination is copying: no local EC or OPC from it, none onto it.
+    acm(&env, "swsrpstartsync /dev/vg11 /dev/vg12")
+        .code(1)
+        .stderr_has("REC session");
+    acm(&env, "swsrpmake /dev/vg11 /dev/vg12")
+        .code(1)
+        .stderr_has("REC session");
+    acm(&env, "swsrpmake /dev/vg13 /dev/vg11")
+        .code(1)
+        .stderr_has("REC session");
+    acm(&env, "swsrpstartsync /dev/vg13 /dev/vg11")
+        .code(1)
+        .stderr_has("REC session");
+    // Suspended, the replica is a consistent source: a local OPC backs it up.
+    advance(&env, 1);
+    ok(&env, "swsrpmake /dev/vg01 /dev/vg11");
+    ok(&env, "swsrpmake /dev/vg11 /dev/vg12");
+    advance(&env, 1);
+    assert!(read_on(&env, "DX2", 0) == read_on(&env, "DX2", 1));
+    // Still the destination of the REC session: nothing local onto it.
+    acm(&env, "swsrpmake /dev/vg13 /dev/vg11")
+        .code(1)
+        .stderr_has("REC session");
+}

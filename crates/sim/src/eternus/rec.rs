@@ -555,6 +555,42 @@ pub fn before_write(st: &RecState, array: &str, volume: u32) -> Result<(), CliEr
     Ok(())
 }
 
+/// Refuses a local session start (`start advanced-copy -mode ec|opc|...` on box `array`)
+/// that conflicts with a REC session, as the REC start refuses the converse: a volume is
+/// the destination of one session only (a REC destination cannot be a local copy's
+/// destination), and a REC destination not suspended (its data not consistent) cannot be
+/// a local copy's source. Both E5342, "already been set". A line the local command parser
+/// refuses anyway passes here.
+pub fn before_local_start(st: &RecState, array: &str, line: &str) -> Result<(), CliError> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let Ok(opts) = options(tokens.get(2..).unwrap_or_default()) else {
+        return Ok(());
+    };
+    let (Ok(sources), Ok(destinations)) = (
+        numbers(&opts, "source-volume-number"),
+        numbers(&opts, "destination-volume-number"),
+    ) else {
+        return Ok(());
+    };
+    for (&src, &dst) in sources.iter().zip(&destinations) {
+        let conflict = st.sessions.iter().find(|s| {
+            s.dst_array == array
+                && (s.dst == dst
+                    || (s.dst == src && matches!(s.status, Status::Active | Status::Halt)))
+        });
+        if let Some(s) = conflict {
+            return Err(CliError(
+                "E5342",
+                format!(
+                    "The copy session has already been set. (volume {} is the destination of REC session {})",
+                    s.dst, s.sid
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What a host write of `touched` on `array`/`volume` means for the REC sessions: a
 /// synchronous transfer copies it now, an asynchronous one queues it, a halted or
 /// suspended session records it.
