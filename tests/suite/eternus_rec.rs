@@ -1052,3 +1052,53 @@ fn local_copies_refused_on_rec_destinations() {
         .code(1)
         .stderr_has("REC session");
 }
+
+// ----- stops confirmed per pair (issue 8 leftover) ------------------------------------
+
+fn stop_does_nothing(env: &TestEnv) {
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "stop",
+        "--message",
+        "",
+    ]);
+}
+
+/// swsrpcancel confirms on the session list that each stopped session is gone: an array
+/// that answers OK but stops nothing is an error naming the pair (local EC, REC, REC
+/// group); once the array acts, the cancel succeeds.
+#[test]
+fn cancel_is_confirmed_per_pair() {
+    let env = TestEnv::new();
+    rec_world(
+        &env,
+        &["/dev/vg01", "/dev/vg02", "/dev/vg03"],
+        &["/dev/vg11", "/dev/vg12"],
+    );
+    ok(&env, "swsrpsetvol /dev/vg03 /dev/vg02");
+    ok(&env, "swsrpsetvol -Xgroup GRP1 /dev/vg01 /dev/vg11");
+    ok(&env, "swsrpsetvol -Xgroup GRP1 /dev/vg02 /dev/vg12");
+    ok(&env, "swsrpstartsync /dev/vg03 /dev/vg02");
+    ok(&env, "swsrpstartsync -Xgroup GRP1");
+    stop_does_nothing(&env);
+    acm(&env, "swsrpcancel /dev/vg03 /dev/vg02")
+        .code(1)
+        .stderr_has("/dev/vg03@SRC-SV")
+        .stderr_has("did not stop it");
+    acm(&env, "swsrpcancel /dev/vg01 /dev/vg11")
+        .code(1)
+        .stderr_has("/dev/vg01@SRC-SV")
+        .stderr_has("did not stop it");
+    acm(&env, "swsrpcancel -Xgroup GRP1")
+        .code(1)
+        .stderr_has("did not stop it");
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swsrpcancel /dev/vg03 /dev/vg02");
+    ok(&env, "swsrpcancel -Xgroup GRP1");
+    let out = ok(&env, "swsrpstat");
+    assert!(out.lines().skip(1).all(|l| l.contains(" ---- ")), "{out}");
+}
