@@ -1099,6 +1099,15 @@ fn cancel_is_confirmed_per_pair() {
     env.sim(&["fault", "clear"]);
     ok(&env, "swsrpcancel /dev/vg03 /dev/vg02");
     ok(&env, "swsrpcancel -Xgroup GRP1");
+    // -T: the session must track no more.
+    ok(&env, "swsrpmake -T /dev/vg03 /dev/vg02");
+    advance(&env, 1);
+    stop_does_nothing(&env);
+    acm(&env, "swsrpcancel -T /dev/vg03 /dev/vg02")
+        .code(1)
+        .stderr_has("still tracking");
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swsrpcancel -T /dev/vg03 /dev/vg02");
     let out = ok(&env, "swsrpstat");
     assert!(out.lines().skip(1).all(|l| l.contains(" ---- ")), "{out}");
 }
