@@ -1436,3 +1436,42 @@ fn swstexecstat_interval_delay_counts_days_past_the_policy() {
     let stat = ok(&env, "swstexecstat");
     assert!(stat.contains(" DELAY=2 IDLE ---- (----) "), "{stat}");
 }
+
+/// swstcancelsync and swstcanceltrk confirm on the session list that each stopped session
+/// is gone (issue 8): an array that answers OK but stops nothing is an error naming the
+/// pair, and the management list keeps the binding.
+#[test]
+fn cancels_are_confirmed_on_the_session_list() {
+    let env = TestEnv::new();
+    backup_world(&env, 3, 2);
+    ok(&env, "swststartsync /dev/vg01");
+    let stop_does_nothing = || {
+        env.sim(&[
+            "fault",
+            "add",
+            "--prog",
+            "eternus-cli",
+            "--command",
+            "stop",
+            "--message",
+            "",
+        ])
+    };
+    stop_does_nothing();
+    acm(&env, "swstcancelsync /dev/vg01")
+        .code(1)
+        .stderr_has("pair /dev/vg01 to /dev/vg02")
+        .stderr_has("did not stop it");
+    assert!(ok(&env, "swstsyncstat /dev/vg01").contains("/dev/vg01 /dev/vg02 "));
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swstcancelsync /dev/vg01");
+    ok(&env, "swstbackup -T /dev/vg01");
+    advance(&env);
+    stop_does_nothing();
+    acm(&env, "swstcanceltrk /dev/vg01 -bd /dev/vg02")
+        .code(1)
+        .stderr_has("did not stop it");
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swstcanceltrk /dev/vg01 -bd /dev/vg02");
+    assert!(ok(&env, "swsttrkstat /dev/vg01").contains("/dev/vg01 ---- ----"));
+}

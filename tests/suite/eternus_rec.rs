@@ -273,12 +273,25 @@ fn swsrprecbuffstat_and_swsrprecbuffset_examples() {
         "{}",
         run.stderr
     );
+    // 8.3.1.4 Note: the changed buffer is unusable for about a minute (`----`).
+    assert_eq!(
+        ok(&env, "swsrprecbuffstat /dev/vg11@SRC-SV"),
+        format!("BoxID = {DX2_BOX}\nID Use Rate RemoteBoxID\n1 SEND ---- {DX1_BOX}\n")
+    );
+    advance(&env, 59);
+    assert!(ok(&env, "swsrprecbuffstat /dev/vg11").contains("1 SEND ----"));
+    advance(&env, 1);
     assert_eq!(
         ok(&env, "swsrprecbuffstat /dev/vg11@SRC-SV"),
         format!("BoxID = {DX2_BOX}\nID Use Rate RemoteBoxID\n1 SEND 1% {DX1_BOX}\n")
     );
     // A Consistency mode session is active between the boxes: the use cannot change.
+    // Within the unusable minute, no Consistency mode copy starts on the buffer.
     ok(&env, "swsrprecbuffset -Xbuffid 1 -Xbuffuse RECV /dev/vg11");
+    acm(&env, "swsrpstartsync -i /dev/vg01 /dev/vg11")
+        .code(1)
+        .stderr_has("not usable yet");
+    advance(&env, 60);
     ok(&env, "swsrpstartsync -i /dev/vg01 /dev/vg11");
     acm(&env, "swsrprecbuffset -Xbuffid 1 -Xbuffuse SEND /dev/vg11")
         .code(1)
@@ -580,13 +593,22 @@ fn consistency_mode_group_suspend_is_one_point_in_time() {
     }
 }
 
-/// A halted Consistency copy with a REC buffer shows halt(use-buffer) with -H.
+/// A Consistency copy halted while equivalent saves its writes in the REC buffer:
+/// halt(use-buffer) with -H; halted during its total copy it is halt(sync) (manual 8.3.2.2
+/// Status: "entered during a REC total copy or differential copy").
 #[test]
 fn halt_detail_of_consistency_mode() {
     let env = TestEnv::new();
     rec_pair(&env);
     rec_buffers(&env);
+    env.sim(&["rate", "DX1", "0"]);
     ok(&env, "swsrpstartsync -i /dev/vg01 /dev/vg11");
+    env.sim(&["eternus", "path", "DX1", "DX2", "down"]);
+    assert_eq!(stat_line(&env, "-H"), "regular halt(sync) ----");
+    env.sim(&["eternus", "path", "DX1", "DX2", "up"]);
+    env.sim(&["rate", "DX1", "16384"]);
+    advance(&env, 1);
+    assert!(stat_line(&env, "").starts_with("regular equivalent"));
     env.sim(&["eternus", "path", "DX1", "DX2", "down"]);
     assert_eq!(stat_line(&env, "-H"), "regular halt(use-buffer) ----");
     assert_eq!(stat_line(&env, ""), "regular halt ----");
@@ -806,4 +828,286 @@ fn unconfirmed_start_and_empty_list_are_errors() {
     acm(&env, "swsrpstat /dev/vg01")
         .code(1)
         .stderr_has("no table header");
+}
+
+// ----- REC buffer capacity and REC Disk buffer states ----------------------------------
+
+/// REC buffers of `mb` MiB (16 tracks a MiB): DX1 sends to DX2, DX2 receives; `disk`
+/// gives the SEND buffer a REC Disk buffer of `disk_mb` MiB.
+fn sized_rec_buffers(env: &TestEnv, mb: u32, disk: Option<u32>) {
+    let size = mb.to_string();
+    let mut send = vec![
+        "eternus",
+        "rec-buffer",
+        "DX1",
+        "1",
+        "--use",
+        "SEND",
+        "--remote",
+        "DX2",
+        "--size-mb",
+        &size,
+    ];
+    let disk_size = disk.map(|d| d.to_string()).unwrap_or_default();
+    if disk.is_some() {
+        send.extend(["--disk-buffer", "--disk-size-mb", &disk_size]);
+    }
+    env.sim(&send);
+    env.sim(&[
+        "eternus",
+        "rec-buffer",
+        "DX2",
+        "1",
+        "--use",
+        "RECV",
+        "--remote",
+        "DX1",
+    ]);
+}
+
+/// The SEND buffer's row of `swsrprecbuffstat -L` without its box id:
+/// `Rate DiskBuff DiskRate`.
+fn send_buffer(env: &TestEnv) -> String {
+    let out = ok(env, "swsrprecbuffstat -L /dev/vg01");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("1 SEND"))
+        .unwrap_or_default();
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    [cells.get(2), cells.get(4), cells.get(5)]
+        .into_iter()
+        .map(|c| c.copied().unwrap_or("?"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An equivalent Consistency copy vg01→vg11 (64 tracks) whose paths are then cut.
+fn halted_consistency_copy(env: &TestEnv) {
+    ok(env, "swsrpstartsync -i /dev/vg01 /dev/vg11");
+    advance(env, 1);
+    assert!(stat_line(env, "").starts_with("regular equivalent"));
+    env.sim(&["eternus", "path", "DX1", "DX2", "down"]);
+}
+
+/// 7.4.2.4: in halt the writes go into the REC buffer while they fit (halt(use-buffer),
+/// its Rate rising); once they overflow the copy becomes halt(sync); restored paths resume
+/// it (automatic recovery) and the replica catches up.
+#[test]
+fn rec_buffer_fills_then_overflows_to_halt_sync() {
+    let env = TestEnv::new();
+    rec_pair(&env);
+    sized_rec_buffers(&env, 1, None);
+    halted_consistency_copy(&env);
+    assert_eq!(send_buffer(&env), "1% invalid ---");
+    // 8 tracks of 16: half the buffer.
+    write_ok(&env, "DX1", 0, 0, 8 * 65_536, 1);
+    assert_eq!(stat_line(&env, "-H"), "regular halt(use-buffer) ----");
+    assert_eq!(send_buffer(&env), "50% invalid ---");
+    // 8 more tracks: full, still held.
+    write_ok(&env, "DX1", 0, 8 * 65_536, 8 * 65_536, 2);
+    assert_eq!(stat_line(&env, "-H"), "regular halt(use-buffer) ----");
+    assert_eq!(send_buffer(&env), "100% invalid ---");
+    // One more: overflow.
+    write_ok(&env, "DX1", 0, 16 * 65_536, 1, 3);
+    assert_eq!(stat_line(&env, "-H"), "regular halt(sync) ----");
+    assert_eq!(send_buffer(&env), "1% invalid ---");
+    env.sim(&["eternus", "path", "DX1", "DX2", "up"]);
+    advance(&env, 1);
+    assert!(stat_line(&env, "").starts_with("regular equivalent"));
+    ok(&env, "swsrpmake /dev/vg01 /dev/vg11");
+    assert!(read_on(&env, "DX1", 0) == read_on(&env, "DX2", 0));
+}
+
+/// A halt that fits in the buffer resumes equivalent when the paths come back.
+#[test]
+fn rec_buffer_within_capacity_resumes_equivalent() {
+    let env = TestEnv::new();
+    rec_pair(&env);
+    sized_rec_buffers(&env, 1, None);
+    halted_consistency_copy(&env);
+    write_ok(&env, "DX1", 0, 0, 4 * 65_536, 4);
+    env.sim(&["rate", "DX1", "0"]);
+    env.sim(&["eternus", "path", "DX1", "DX2", "up"]);
+    assert!(stat_line(&env, "").starts_with("regular equivalent"));
+    assert_eq!(send_buffer(&env), "25% invalid ---");
+    env.sim(&["rate", "DX1", "16384"]);
+    advance(&env, 1);
+    assert_eq!(send_buffer(&env), "1% invalid ---");
+    ok(&env, "swsrpmake /dev/vg01 /dev/vg11");
+    assert!(read_on(&env, "DX1", 0) == read_on(&env, "DX2", 0));
+}
+
+/// With a REC Disk buffer the halted copy shows halt(use-disk-buffer) and holds what
+/// overflows the cache memory on disk (DiskRate); a disk fault `warning` keeps it usable,
+/// `inactive` leaves the memory buffer only, which overflows: halt(sync).
+#[test]
+fn rec_disk_buffer_states_and_their_consequences() {
+    let env = TestEnv::new();
+    rec_pair(&env);
+    sized_rec_buffers(&env, 1, Some(1));
+    halted_consistency_copy(&env);
+    assert_eq!(send_buffer(&env), "1% active 0%");
+    write_ok(&env, "DX1", 0, 0, 24 * 65_536, 5);
+    assert_eq!(stat_line(&env, "-H"), "regular halt(use-disk-buffer) ----");
+    assert_eq!(send_buffer(&env), "100% active 50%");
+    env.sim(&[
+        "eternus",
+        "rec-buffer",
+        "DX1",
+        "1",
+        "--disk-state",
+        "warning",
+    ]);
+    assert_eq!(send_buffer(&env), "100% warning(code=08) 50%");
+    assert_eq!(stat_line(&env, "-H"), "regular halt(use-disk-buffer) ----");
+    env.sim(&[
+        "eternus",
+        "rec-buffer",
+        "DX1",
+        "1",
+        "--disk-state",
+        "inactive",
+        "--disk-code",
+        "5",
+    ]);
+    assert_eq!(send_buffer(&env), "1% inactive(code=05) ---");
+    assert_eq!(stat_line(&env, "-H"), "regular halt(sync) ----");
+    // Repaired: the disk buffer is active again.
+    env.sim(&[
+        "eternus",
+        "rec-buffer",
+        "DX1",
+        "1",
+        "--disk-state",
+        "active",
+    ]);
+    assert_eq!(send_buffer(&env), "1% active 0%");
+    // A state on a buffer without a disk buffer, or on none, is refused.
+    let run = sim_try(
+        &env,
+        &[
+            "eternus",
+            "rec-buffer",
+            "DX2",
+            "1",
+            "--disk-state",
+            "warning",
+        ],
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("no REC Disk buffer"), "{}", run.stderr);
+    let run = sim_try(
+        &env,
+        &[
+            "eternus",
+            "rec-buffer",
+            "DX1",
+            "7",
+            "--disk-state",
+            "warning",
+        ],
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("no REC buffer 7"), "{}", run.stderr);
+}
+
+// ----- local copies against REC volumes ----------------------------------------------
+
+/// A local copy whose destination is a REC destination is refused (a volume is the
+/// destination of one session); a REC destination is a local copy's source only once
+/// suspended (its data consistent).
+#[test]
+fn local_copies_refused_on_rec_destinations() {
+    let env = TestEnv::new();
+    rec_world(
+        &env,
+        &["/dev/vg01"],
+        &["/dev/vg11", "/dev/vg12", "/dev/vg13"],
+    );
+    ok(&env, "swsrpsetvol /dev/vg01 /dev/vg11");
+    ok(&env, "swsrpsetvol /dev/vg11 /dev/vg12");
+    ok(&env, "swsrpsetvol /dev/vg13 /dev/vg11");
+    ok(&env, "swsrpstartsync /dev/vg01 /dev/vg11");
+    // The REC destination is copying: no local EC or OPC from it, none onto it.
+    acm(&env, "swsrpstartsync /dev/vg11 /dev/vg12")
+        .code(1)
+        .stderr_has("REC session");
+    acm(&env, "swsrpmake /dev/vg11 /dev/vg12")
+        .code(1)
+        .stderr_has("REC session");
+    acm(&env, "swsrpmake /dev/vg13 /dev/vg11")
+        .code(1)
+        .stderr_has("REC session");
+    acm(&env, "swsrpstartsync /dev/vg13 /dev/vg11")
+        .code(1)
+        .stderr_has("REC session");
+    // Suspended, the replica is a consistent source: a local OPC backs it up.
+    advance(&env, 1);
+    ok(&env, "swsrpmake /dev/vg01 /dev/vg11");
+    ok(&env, "swsrpmake /dev/vg11 /dev/vg12");
+    advance(&env, 1);
+    assert!(read_on(&env, "DX2", 0) == read_on(&env, "DX2", 1));
+    // Still the destination of the REC session: nothing local onto it.
+    acm(&env, "swsrpmake /dev/vg13 /dev/vg11")
+        .code(1)
+        .stderr_has("REC session");
+}
+
+// ----- stops confirmed per pair (issue 8 leftover) ------------------------------------
+
+fn stop_does_nothing(env: &TestEnv) {
+    env.sim(&[
+        "fault",
+        "add",
+        "--prog",
+        "eternus-cli",
+        "--command",
+        "stop",
+        "--message",
+        "",
+    ]);
+}
+
+/// swsrpcancel confirms on the session list that each stopped session is gone: an array
+/// that answers OK but stops nothing is an error naming the pair (local EC, REC, REC
+/// group); once the array acts, the cancel succeeds.
+#[test]
+fn cancel_is_confirmed_per_pair() {
+    let env = TestEnv::new();
+    rec_world(
+        &env,
+        &["/dev/vg01", "/dev/vg02", "/dev/vg03"],
+        &["/dev/vg11", "/dev/vg12"],
+    );
+    ok(&env, "swsrpsetvol /dev/vg03 /dev/vg02");
+    ok(&env, "swsrpsetvol -Xgroup GRP1 /dev/vg01 /dev/vg11");
+    ok(&env, "swsrpsetvol -Xgroup GRP1 /dev/vg02 /dev/vg12");
+    ok(&env, "swsrpstartsync /dev/vg03 /dev/vg02");
+    ok(&env, "swsrpstartsync -Xgroup GRP1");
+    stop_does_nothing(&env);
+    acm(&env, "swsrpcancel /dev/vg03 /dev/vg02")
+        .code(1)
+        .stderr_has("/dev/vg03@SRC-SV")
+        .stderr_has("did not stop it");
+    acm(&env, "swsrpcancel /dev/vg01 /dev/vg11")
+        .code(1)
+        .stderr_has("/dev/vg01@SRC-SV")
+        .stderr_has("did not stop it");
+    acm(&env, "swsrpcancel -Xgroup GRP1")
+        .code(1)
+        .stderr_has("did not stop it");
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swsrpcancel /dev/vg03 /dev/vg02");
+    ok(&env, "swsrpcancel -Xgroup GRP1");
+    // -T: the session must track no more.
+    ok(&env, "swsrpmake -T /dev/vg03 /dev/vg02");
+    advance(&env, 1);
+    stop_does_nothing(&env);
+    acm(&env, "swsrpcancel -T /dev/vg03 /dev/vg02")
+        .code(1)
+        .stderr_has("still tracking");
+    env.sim(&["fault", "clear"]);
+    ok(&env, "swsrpcancel -T /dev/vg03 /dev/vg02");
+    let out = ok(&env, "swsrpstat");
+    assert!(out.lines().skip(1).all(|l| l.contains(" ---- ")), "{out}");
 }

@@ -567,6 +567,41 @@ impl<'a> BackupEngine<'a> {
         self.call(array, command, CallKind::Action).map(|_| ())
     }
 
+    /// Stops sessions of `array` (`tracking`: their tracking only) and confirms on the
+    /// session list, read once after the stop for them all, that each is gone (tracks no
+    /// more); an error names the first pair (`sid`, `from → to`) the array did not act on
+    /// (issue 8: success is the array's state per pair).
+    fn stop_confirmed(
+        &mut self,
+        array: &str,
+        stopped: &[(u32, String)],
+        tracking: bool,
+    ) -> Result<()> {
+        let sids: Vec<u32> = stopped.iter().map(|(sid, _)| *sid).collect();
+        let command = cli::stop(&sids, tracking);
+        self.action(array, &command)?;
+        let listed = self.array_sessions(array)?;
+        let left = stopped.iter().find_map(|(sid, pair)| {
+            listed
+                .iter()
+                .find(|s| s.sid == *sid && (!tracking || s.tracking()))
+                .map(|s| (pair, s))
+        });
+        match left {
+            None => Ok(()),
+            Some((pair, s)) => Err(EternusError::NotConfirmed {
+                array: array.to_string(),
+                command,
+                message: format!(
+                    "pair {pair} still has copy session {} ({}{}): the array did not stop it",
+                    s.sid,
+                    s.state().text(),
+                    if tracking { ", tracking" } else { "" }
+                ),
+            }),
+        }
+    }
+
     fn script(&self, name: &str, args: &[&str], pre: bool) -> Result<()> {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         scripts::run_file(
@@ -1169,13 +1204,17 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             let sessions = self.sessions_of(&[&tv])?;
-            let sids: Vec<u32> = chosen
+            let stopped: Vec<(u32, String)> = chosen
                 .iter()
-                .filter_map(|(bv, _)| volumes.get(bv).and_then(|v| sessions.between(&tv, v)))
-                .map(|s| s.sid)
+                .filter_map(|(bv, _)| {
+                    volumes
+                        .get(bv)
+                        .and_then(|v| sessions.between(&tv, v))
+                        .map(|s| (s.sid, format!("{device} to {bv}")))
+                })
                 .collect();
-            if !sids.is_empty() {
-                self.action(&tv.array, &cli::stop(&sids, false))?;
+            if !stopped.is_empty() {
+                self.stop_confirmed(&tv.array, &stopped, false)?;
             }
         }
         self.repo.write(|tx| {
@@ -1363,19 +1402,23 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             let sessions = self.sessions_of(&[&tv])?;
-            let found: Vec<&CopySession> = chosen
+            let found: Vec<(&CopySession, String)> = chosen
                 .iter()
-                .filter_map(|(b, _)| volumes.get(b).and_then(|v| sessions.between(&tv, v)))
-                .filter(|s| s.tracking() || copy)
+                .filter_map(|(b, _)| {
+                    volumes
+                        .get(b)
+                        .and_then(|v| sessions.between(&tv, v))
+                        .map(|s| (s, format!("{device} to {b}")))
+                })
+                .filter(|(s, _)| s.tracking() || copy)
                 .collect();
-            let sids: Vec<u32> = found.iter().map(|s| s.sid).collect();
-            if !sids.is_empty() {
-                let tracking_only = !copy && found.iter().all(|s| s.tracking());
-                if tracking_only {
-                    self.action(&tv.array, &cli::stop(&sids, true))?;
-                } else {
-                    self.action(&tv.array, &cli::stop(&sids, false))?;
-                }
+            if !found.is_empty() {
+                let tracking_only = !copy && found.iter().all(|(s, _)| s.tracking());
+                let stopped: Vec<(u32, String)> = found
+                    .iter()
+                    .map(|(s, pair)| (s.sid, pair.clone()))
+                    .collect();
+                self.stop_confirmed(&tv.array, &stopped, tracking_only)?;
             }
         }
         self.repo.write(|tx| {
@@ -1578,7 +1621,8 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             if let Some(s) = running {
-                self.action(&tv.array, &cli::stop(&[s.sid], false))?;
+                let pair = format!("{} to {}", r.bv, to.unwrap_or(device));
+                self.stop_confirmed(&tv.array, &[(s.sid, pair)], false)?;
             }
         }
         self.repo.write(|tx| tx.delete_restore(device, &r.dest))?;

@@ -1824,7 +1824,7 @@ impl<'a> Engine<'a> {
             )));
         }
         if session.ctype == CopyType::SnapOpcPlus {
-            return self.cancel_generations(&from, &session, opts.force);
+            return self.cancel_generations(pair, &from, &session, opts.force);
         }
         let halted = session.state() == PairState::Halt;
         if opts.halt_stop && !halted {
@@ -1851,21 +1851,61 @@ impl<'a> Engine<'a> {
                     session.state().text()
                 )));
             }
-            self.call(&from.array, &cli::stop(&[session.sid], true), Kind::Action)?;
-            return Ok(());
+            let command = cli::stop(&[session.sid], true);
+            self.call(&from.array, &command, Kind::Action)?;
+            return self.confirm(
+                &command,
+                &[(pair, direction, Expect::TrackingStopped(session.sid))],
+            );
         }
         let equivalent = session.state() == PairState::Equivalent;
         if equivalent {
             self.script(Script::SrcPre, &from, opts.suppress)?;
         }
-        let stopped = self.call(&from.array, &cli::stop(&[session.sid], false), Kind::Action);
+        let command = cli::stop(&[session.sid], false);
+        let stopped = self.call(&from.array, &command, Kind::Action);
+        // The array's word is its session list, read once after the stop (issue 8).
+        let confirmed = match &stopped {
+            Ok(_) => self.confirm(&command, &[(pair, direction, Expect::Stopped(session.sid))]),
+            Err(_) => Ok(()),
+        };
         if equivalent {
             let post = self.script(Script::SrcPost, &from, opts.suppress);
             stopped?;
             post?;
+            confirmed?;
             return self.script(Script::DstPost, &to, opts.suppress);
         }
-        stopped.map(|_| ())
+        stopped?;
+        confirmed
+    }
+
+    /// Confirms on the REC list of the box a stop went to (one listing, every session
+    /// together) that each stopped REC session is gone; an error names the first pair whose
+    /// session is still there.
+    fn confirm_rec_stopped(
+        &mut self,
+        array: &str,
+        command: &str,
+        stopped: &[(&Pair, u32)],
+    ) -> Result<()> {
+        let listed = self.rec_sessions(array)?;
+        match stopped
+            .iter()
+            .find_map(|(pair, sid)| listed.iter().find(|s| s.sid == *sid).map(|s| (pair, s)))
+        {
+            None => Ok(()),
+            Some((pair, s)) => Err(EternusError::NotConfirmed {
+                array: array.to_string(),
+                command: command.to_string(),
+                message: format!(
+                    "pair {} still has REC session {} ({}): the array did not stop it",
+                    pair.label(),
+                    s.sid,
+                    s.state().text()
+                ),
+            }),
+        }
     }
 
     /// Stops a REC session: on the original's box; with `-b` (halt), on the other box when
@@ -1879,17 +1919,18 @@ impl<'a> Engine<'a> {
         opts: OpOptions,
     ) -> Result<()> {
         let command = cli::stop_rec(&[session.sid]);
+        let stopped = [(pair, session.sid)];
         if opts.halt_stop {
             return match self.call(&pair.orig.array, &command, Kind::Action) {
-                Ok(_) => Ok(()),
+                Ok(_) => self.confirm_rec_stopped(&pair.orig.array, &command, &stopped),
                 Err(first) => {
                     self.log.info(&format!(
                         "{}: stopping REC session {} failed ({first}); trying {}",
                         pair.orig.array, session.sid, pair.rep.array
                     ));
                     self.call(&pair.rep.array, &command, Kind::Action)
-                        .map(|_| ())
-                        .map_err(|_| first)
+                        .map_err(|_| first)?;
+                    self.confirm_rec_stopped(&pair.rep.array, &command, &stopped)
                 }
             };
         }
@@ -1897,14 +1938,20 @@ impl<'a> Engine<'a> {
         if equivalent {
             self.script(Script::SrcPre, from, opts.suppress)?;
         }
-        let stopped = self.call(&pair.orig.array, &command, Kind::Action);
+        let result = self.call(&pair.orig.array, &command, Kind::Action);
+        let confirmed = match &result {
+            Ok(_) => self.confirm_rec_stopped(&pair.orig.array, &command, &stopped),
+            Err(_) => Ok(()),
+        };
         if equivalent {
             let post = self.script(Script::SrcPost, from, opts.suppress);
-            stopped?;
+            result?;
             post?;
+            confirmed?;
             return self.script(Script::DstPost, to, opts.suppress);
         }
-        stopped.map(|_| ())
+        result?;
+        confirmed
     }
 
     /// `swsrpcancel -Xgroup` of REC pairs (no scripts in group mode): every pair checked,
@@ -1916,7 +1963,7 @@ impl<'a> Engine<'a> {
         opts: OpOptions,
         non_operation_server: bool,
     ) -> Result<()> {
-        let mut by_array: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
+        let mut by_array: BTreeMap<(String, String), Vec<(&Pair, u32)>> = BTreeMap::new();
         for (pair, session) in sessions {
             if !non_operation_server {
                 self.check_operation_server(pair)?;
@@ -1930,21 +1977,24 @@ impl<'a> Engine<'a> {
             by_array
                 .entry((pair.orig.array.clone(), pair.rep.array.clone()))
                 .or_default()
-                .push(session.sid);
+                .push((*pair, session.sid));
         }
-        for ((array, other), sids) in by_array {
+        for ((array, other), stopped) in by_array {
+            let sids: Vec<u32> = stopped.iter().map(|(_, sid)| *sid).collect();
             let command = cli::stop_rec(&sids);
-            match self.call(&array, &command, Kind::Action) {
-                Ok(_) => {}
+            let answered = match self.call(&array, &command, Kind::Action) {
+                Ok(_) => array,
                 Err(first) if opts.halt_stop => {
                     self.log.info(&format!(
                         "{array}: stopping REC sessions failed ({first}); trying {other}"
                     ));
                     self.call(&other, &command, Kind::Action)
                         .map_err(|_| first)?;
+                    other
                 }
                 Err(e) => return Err(e),
-            }
+            };
+            self.confirm_rec_stopped(&answered, &command, &stopped)?;
         }
         Ok(())
     }
@@ -1953,6 +2003,7 @@ impl<'a> Engine<'a> {
     /// older one (the older generations' images are built on the newer ones' data).
     fn cancel_generations(
         &mut self,
+        pair: &Pair,
         from: &Volume,
         session: &CopySession,
         force: bool,
@@ -1974,8 +2025,22 @@ impl<'a> Engine<'a> {
             })
             .map(|s| s.sid)
             .collect();
-        self.call(&from.array, &cli::stop(&sids, false), Kind::Action)?;
-        Ok(())
+        let command = cli::stop(&sids, false);
+        self.call(&from.array, &command, Kind::Action)?;
+        // One listing after the stop: every generation stopped must be gone.
+        let listed = self.array_sessions(&from.array)?;
+        match listed.iter().find(|s| sids.contains(&s.sid)) {
+            None => Ok(()),
+            Some(s) => Err(EternusError::NotConfirmed {
+                array: from.array.clone(),
+                command,
+                message: format!(
+                    "pair {}: SnapOPC+ session {} is still there: the array did not stop it",
+                    pair.label(),
+                    s.sid
+                ),
+            }),
+        }
     }
 
     /// `swsrpcancel -Xgroup`: every pair with a session (in order, stopping at the first
@@ -2396,6 +2461,10 @@ enum Expect {
     /// A snapshot start (QuickOPC, SnapOPC, SnapOPC+): a session. A plain OPC session may
     /// already have ended by itself (its physical copy finished), so nothing is expected.
     Snapshot { may_have_ended: bool },
+    /// `stop` (swsrpcancel): the session with this id is gone.
+    Stopped(u32),
+    /// `stop -tracking` (swsrpcancel -T): the session with this id tracks no more.
+    TrackingStopped(u32),
 }
 
 impl Expect {
@@ -2427,6 +2496,13 @@ impl Expect {
             (Expect::Resumed | Expect::Suspended, None) => {
                 Some("has no copy session any more: the array ended it".into())
             }
+            (Expect::Stopped(sid), Some(s)) if s.sid == sid => Some(format!(
+                "still has copy session {sid} ({}): the array did not stop it",
+                state(s)
+            )),
+            (Expect::TrackingStopped(sid), Some(s)) if s.sid == sid && s.tracking() => Some(
+                format!("session {sid} is still tracking: the array did not stop its tracking"),
+            ),
             (Expect::Synchronous, Some(s)) if !s.ctype.is_sync() => Some(format!(
                 "has a {} session, not a synchronous one: the array did not start it",
                 s.ctype_text()

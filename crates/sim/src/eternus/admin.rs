@@ -14,6 +14,9 @@
 //! arraysim eternus limit ARRAY SESSIONS
 //! arraysim eternus path DX1 DX2 up|down      (REC copy path; down halts its REC sessions)
 //! arraysim eternus rec-buffer ARRAY ID --use SEND|RECV --remote ARRAY2 [--disk-buffer]
+//!                    [--size-mb N] [--disk-size-mb N] [--disk-state S [--disk-code NN]]
+//! arraysim eternus rec-buffer ARRAY ID --disk-state active|warning|inactive [--disk-code NN]
+//!                                     (REC Disk buffer fault of an existing buffer)
 //! ```
 
 use std::fs;
@@ -173,16 +176,30 @@ enum Cmd {
         state: String,
     },
     /// Defines a REC buffer of ARRAY (Consistency mode) for sending to or receiving from
-    /// ARRAY2.
+    /// ARRAY2 (`--use` and `--remote`), or changes the state of the REC Disk buffer of an
+    /// existing one (`--disk-state` alone: a disk fault).
     RecBuffer {
         array: String,
         id: u32,
-        #[arg(long = "use", value_parser = ["SEND", "RECV"])]
-        use_: String,
-        #[arg(long)]
-        remote: String,
+        #[arg(long = "use", value_parser = ["SEND", "RECV"], requires = "remote")]
+        use_: Option<String>,
+        #[arg(long, requires = "use_")]
+        remote: Option<String>,
         #[arg(long)]
         disk_buffer: bool,
+        /// Size of the buffer in cache memory, MiB.
+        #[arg(long, default_value_t = rec::DEFAULT_BUFFER_MB, value_parser = clap::value_parser!(u64).range(1..))]
+        size_mb: u64,
+        /// Size of the REC Disk buffer, MiB.
+        #[arg(long, default_value_t = rec::DEFAULT_DISK_BUFFER_MB, value_parser = clap::value_parser!(u64).range(1..))]
+        disk_size_mb: u64,
+        /// State of the REC Disk buffer: warning (usable, disk fault), inactive (unusable).
+        #[arg(long, value_parser = ["active", "warning", "inactive"])]
+        disk_state: Option<String>,
+        /// The manual's code: 04 rebuild, 05 RAID fault, 06 formatting, 07 not supported
+        /// by the destination, 08 no redundancy (default 08 for warning, 05 for inactive).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(4..=8), requires = "disk_state")]
+        disk_code: Option<u8>,
     },
 }
 
@@ -463,26 +480,49 @@ pub fn admin(store: &Store, args: &[String]) -> anyhow::Result<()> {
             use_,
             remote,
             disk_buffer,
+            size_mb,
+            disk_size_mb,
+            disk_state,
+            disk_code,
         } => {
-            for name in [&array, &remote] {
+            for name in std::iter::once(&array).chain(remote.as_ref()) {
                 if model::load(store, name)?.is_none() {
                     bail!("no emulated ETERNUS array {name}");
                 }
             }
+            let disk_state = disk_state.as_deref().and_then(rec::DiskState::parse);
+            if use_.is_none() && disk_state.is_none() {
+                bail!("give --use SEND|RECV --remote ARRAY2 to define the buffer, or --disk-state");
+            }
             let now = model::now_ms(store)?;
             rec::update(store, now, |st| {
-                rec::set_buffer(
-                    st,
-                    rec::Buffer {
-                        array: array.clone(),
+                if let (Some(usage), Some(remote)) = (use_.as_deref(), remote.as_ref()) {
+                    rec::set_buffer(
+                        st,
+                        rec::Buffer {
+                            array: array.clone(),
+                            id,
+                            send: usage == "SEND",
+                            remote: remote.clone(),
+                            disk: disk_buffer,
+                            changed_ms: 0,
+                            size_mb,
+                            disk_size_mb,
+                            disk_state: rec::DiskState::Active,
+                            disk_code: 0,
+                        },
+                    );
+                }
+                match disk_state {
+                    Some(state) => rec::set_disk_state(
+                        st,
+                        &array,
                         id,
-                        send: use_ == "SEND",
-                        remote: remote.clone(),
-                        disk: disk_buffer,
-                        changed_ms: 0,
-                    },
-                );
-                Ok(())
+                        state,
+                        disk_code.unwrap_or(state.default_code()),
+                    ),
+                    None => Ok(()),
+                }
             })?;
         }
     }

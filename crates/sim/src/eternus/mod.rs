@@ -160,17 +160,29 @@ fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, C
     if rec::handles(line) {
         return rec::answer(&inv.store, name, now, clock.offset_secs, line);
     }
-    rec::settle(&inv.store, now).map_err(CliError::from)?;
     let dir = model::data_dir(&inv.store, name);
-    // Written back only when the command or the clock changed the array: a `show` of
-    // settled sessions is a read.
-    let result: Result<Option<Result<Vec<String>, CliError>>, StoreError> = inv
-        .store
-        .update_existing_if_changed(&model::rel_path(name), |array: &mut Array| {
-            array.advance(&dir, now);
-            Ok(commands::execute(array, &dir, now, clock.offset_secs, line))
-        });
-    result
-        .map_err(internal)?
-        .unwrap_or_else(|| Err(CliError::no_resource()))
+    let local = || -> Result<Vec<String>, CliError> {
+        // Written back only when the command or the clock changed the array: a `show` of
+        // settled sessions is a read.
+        let result: Result<Option<Result<Vec<String>, CliError>>, StoreError> = inv
+            .store
+            .update_existing_if_changed(&model::rel_path(name), |array: &mut Array| {
+                array.advance(&dir, now);
+                Ok(commands::execute(array, &dir, now, clock.offset_secs, line))
+            });
+        result
+            .map_err(internal)?
+            .unwrap_or_else(|| Err(CliError::no_resource()))
+    };
+    // A local session start is checked against the REC sessions of its volumes under the
+    // REC lock (taken before the array's), so no REC start slips in between.
+    if rec::exists(&inv.store) && line.starts_with("start advanced-copy") {
+        return rec::update(&inv.store, now, |st| {
+            rec::before_local_start(st, name, line)?;
+            Ok(local()?)
+        })
+        .map_err(CliError::from);
+    }
+    rec::settle(&inv.store, now).map_err(CliError::from)?;
+    local()
 }

@@ -25,8 +25,58 @@ use crate::store::{Store, StoreError};
 
 pub const FILE: &str = "eternus/rec.json";
 
-/// Capacity of one REC buffer, in tracks (64 MiB), for its usage rate.
-const BUFFER_TRACKS: u64 = 1024;
+/// Default size of a REC buffer (cache memory) and of a REC Disk buffer, in MiB.
+pub const DEFAULT_BUFFER_MB: u64 = 64;
+pub const DEFAULT_DISK_BUFFER_MB: u64 = 1024;
+
+/// How long a REC buffer is unusable after `set rec-buffer` (swsrprecbuffset): the
+/// manual's "wait about one minute", on the emulator clock.
+const UNUSABLE_MS: i64 = 60_000;
+
+fn default_buffer_mb() -> u64 {
+    DEFAULT_BUFFER_MB
+}
+
+fn default_disk_buffer_mb() -> u64 {
+    DEFAULT_DISK_BUFFER_MB
+}
+
+/// Tracks in `mb` MiB.
+fn mb_tracks(mb: u64) -> u64 {
+    mb.saturating_mul(1024 * 1024) / TRACK
+}
+
+/// State of a REC Disk buffer (manual 8.3.1.4 `DiskBuff`): `warning` is usable with a disk
+/// fault, `inactive` cannot be used; `code` is the manual's code (04..08).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiskState {
+    #[default]
+    Active,
+    Warning,
+    Inactive,
+}
+
+impl DiskState {
+    pub fn parse(text: &str) -> Option<DiskState> {
+        Some(match text {
+            "active" => DiskState::Active,
+            "warning" => DiskState::Warning,
+            "inactive" => DiskState::Inactive,
+            _ => return None,
+        })
+    }
+
+    /// The code shown when none is given: 08 (no redundancy) for a warning, 05 (RAID
+    /// fault) for an inactive disk buffer, as the manual's examples.
+    pub fn default_code(self) -> u8 {
+        match self {
+            DiskState::Active => 0,
+            DiskState::Warning => 8,
+            DiskState::Inactive => 5,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,8 +150,52 @@ pub struct Buffer {
     pub remote: String,
     #[serde(default)]
     pub disk: bool,
+    /// Emulated time of the last `set rec-buffer` (0: defined by the emulator, usable).
     #[serde(default)]
     pub changed_ms: i64,
+    /// Size of the buffer in cache memory.
+    #[serde(default = "default_buffer_mb")]
+    pub size_mb: u64,
+    /// Size of the REC Disk buffer (when `disk`).
+    #[serde(default = "default_disk_buffer_mb")]
+    pub disk_size_mb: u64,
+    #[serde(default)]
+    pub disk_state: DiskState,
+    #[serde(default)]
+    pub disk_code: u8,
+}
+
+impl Buffer {
+    /// Whether the REC Disk buffer takes data (set, and not `inactive`).
+    fn disk_usable(&self) -> bool {
+        self.disk && self.disk_state != DiskState::Inactive
+    }
+
+    /// Tracks the buffer can hold: its cache memory, plus its disk buffer when usable.
+    fn capacity(&self) -> u64 {
+        let disk = if self.disk_usable() {
+            mb_tracks(self.disk_size_mb)
+        } else {
+            0
+        };
+        mb_tracks(self.size_mb).saturating_add(disk)
+    }
+
+    /// Within the unusable minute after a `set rec-buffer`.
+    fn settling(&self, now_ms: i64) -> bool {
+        self.changed_ms > 0 && now_ms.saturating_sub(self.changed_ms) < UNUSABLE_MS
+    }
+
+    /// `DiskBuff` of `show rec-buffer` (manual 8.3.1.4).
+    fn disk_text(&self) -> String {
+        match (self.send, self.disk, self.disk_state) {
+            (false, _, _) => "---".to_string(),
+            (true, false, _) => "invalid".to_string(),
+            (true, true, DiskState::Active) => "active".to_string(),
+            (true, true, DiskState::Warning) => format!("warning(code={:02})", self.disk_code),
+            (true, true, DiskState::Inactive) => format!("inactive(code={:02})", self.disk_code),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -203,15 +297,70 @@ impl RecState {
             .find(|b| b.array == array && b.remote == remote && b.send == send)
     }
 
-    /// The halt sub-state a session shows (consistency mode saving into a REC buffer).
+    /// The halt sub-state a session shows: a consistency copy halted while equivalent
+    /// saves its writes into the REC buffer (into the disk buffer when one is usable).
+    /// One halted during its total or differential copy, or whose buffer overflowed
+    /// (phase back to copying, see [`spill`]), shows none: `halt(sync)`.
     fn buffer_use(&self, s: &RecSession) -> &'static str {
-        if s.status != Status::Halt || s.transfer != Transfer::Consistency {
+        if s.status != Status::Halt
+            || s.transfer != Transfer::Consistency
+            || s.phase != Phase::Equivalent
+        {
             return "-";
         }
         match self.buffer(&s.src_array, &s.dst_array, true) {
-            Some(b) if b.disk => "use-disk-buffer",
+            Some(b) if b.disk_usable() => "use-disk-buffer",
             Some(_) => "use-buffer",
             None => "-",
+        }
+    }
+
+    /// Tracks a SEND buffer holds: the writes its consistency copies owe while equivalent
+    /// (a total or differential copy is tracked by the copy bitmap, not buffered).
+    fn held(&self, b: &Buffer) -> u64 {
+        self.sessions
+            .iter()
+            .filter(|s| {
+                s.src_array == b.array
+                    && s.dst_array == b.remote
+                    && s.transfer == Transfer::Consistency
+                    && s.phase == Phase::Equivalent
+                    && matches!(s.status, Status::Active | Status::Halt)
+            })
+            .map(|s| s.pending.len())
+            .sum()
+    }
+
+    /// A SEND buffer within its unusable minute between the two ends of a consistency
+    /// copy (E5206: the manual says not to run REC then).
+    fn settling_buffer(&self, src: &str, dst: &str, now_ms: i64) -> Option<&Buffer> {
+        [self.buffer(src, dst, true), self.buffer(dst, src, false)]
+            .into_iter()
+            .flatten()
+            .find(|b| b.settling(now_ms))
+    }
+}
+
+/// A halted consistency copy whose REC buffer cannot hold what it owes any more
+/// overflows: it leaves the buffer and its owed tracks become a differential copy
+/// (`halt(sync)`, manual 7.4.2.4), for every halted copy of that buffer.
+fn spill(st: &mut RecState) {
+    let full: Vec<(String, String)> = st
+        .buffers
+        .iter()
+        .filter(|b| b.send && st.held(b) > b.capacity())
+        .map(|b| (b.array.clone(), b.remote.clone()))
+        .collect();
+    for s in st.sessions.iter_mut() {
+        if s.status == Status::Halt
+            && s.transfer == Transfer::Consistency
+            && s.phase == Phase::Equivalent
+            && full
+                .iter()
+                .any(|(a, r)| *a == s.src_array && *r == s.dst_array)
+        {
+            s.phase = Phase::Copying;
+            s.total = s.pending.len();
         }
     }
 }
@@ -265,7 +414,9 @@ pub fn update<R>(
 ) -> Result<R, RecError> {
     store.update(FILE, |st: &mut RecState| {
         advance(st, store, now_ms);
-        f(st)
+        let out = f(st)?;
+        spill(st);
+        Ok(out)
     })
 }
 
@@ -404,6 +555,42 @@ pub fn before_write(st: &RecState, array: &str, volume: u32) -> Result<(), CliEr
     Ok(())
 }
 
+/// Refuses a local session start (`start advanced-copy -mode ec|opc|...` on box `array`)
+/// that conflicts with a REC session, as the REC start refuses the converse: a volume is
+/// the destination of one session only (a REC destination cannot be a local copy's
+/// destination), and a REC destination not suspended (its data not consistent) cannot be
+/// a local copy's source. Both E5342, "already been set". A line the local command parser
+/// refuses anyway passes here.
+pub fn before_local_start(st: &RecState, array: &str, line: &str) -> Result<(), CliError> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let Ok(opts) = options(tokens.get(2..).unwrap_or_default()) else {
+        return Ok(());
+    };
+    let (Ok(sources), Ok(destinations)) = (
+        numbers(&opts, "source-volume-number"),
+        numbers(&opts, "destination-volume-number"),
+    ) else {
+        return Ok(());
+    };
+    for (&src, &dst) in sources.iter().zip(&destinations) {
+        let conflict = st.sessions.iter().find(|s| {
+            s.dst_array == array
+                && (s.dst == dst
+                    || (s.dst == src && matches!(s.status, Status::Active | Status::Halt)))
+        });
+        if let Some(s) = conflict {
+            return Err(CliError(
+                "E5342",
+                format!(
+                    "The copy session has already been set. (volume {} is the destination of REC session {})",
+                    s.dst, s.sid
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What a host write of `touched` on `array`/`volume` means for the REC sessions: a
 /// synchronous transfer copies it now, an asynchronous one queues it, a halted or
 /// suspended session records it.
@@ -483,7 +670,10 @@ pub fn set_path(st: &mut RecState, a: &str, b: &str, up: bool, now_ms: i64) {
                 s.phase_start_ms = now_ms;
                 s.copied = 0;
                 s.total = s.pending.len();
-                s.phase = if s.pending.is_empty() && s.transfer != Transfer::Stack {
+                // A consistency copy that kept its writes in the REC buffer resumes
+                // equivalent, sending them (manual 7.4.2.4).
+                let buffered = s.transfer == Transfer::Consistency && s.phase == Phase::Equivalent;
+                s.phase = if buffered || (s.pending.is_empty() && s.transfer != Transfer::Stack) {
                     Phase::Equivalent
                 } else {
                     Phase::Copying
@@ -503,6 +693,34 @@ pub fn set_buffer(st: &mut RecState, buffer: Buffer) {
     st.buffers.push(buffer);
     st.buffers
         .sort_by(|x, y| (&x.array, x.id).cmp(&(&y.array, y.id)));
+}
+
+/// `arraysim eternus rec-buffer ARRAY ID --disk-state S [--disk-code NN]`: a fault (or its
+/// repair) of the REC Disk buffer of an existing SEND buffer.
+pub fn set_disk_state(
+    st: &mut RecState,
+    array: &str,
+    id: u32,
+    state: DiskState,
+    code: u8,
+) -> Result<(), RecError> {
+    let Some(b) = st
+        .buffers
+        .iter_mut()
+        .find(|b| b.array == array && b.id == id)
+    else {
+        return Err(CliError("E0110", format!("no REC buffer {id} on {array}")).into());
+    };
+    if !b.send || !b.disk {
+        return Err(CliError(
+            "E0019",
+            format!("REC buffer {id} of {array} has no REC Disk buffer (a SEND buffer defined with --disk-buffer)"),
+        )
+        .into());
+    }
+    b.disk_state = state;
+    b.disk_code = if state == DiskState::Active { 0 } else { code };
+    Ok(())
 }
 
 // ----- CLI --------------------------------------------------------------------------------
@@ -546,7 +764,7 @@ pub fn answer(
             ["set", "advanced-copy"] => change(st, name, now_ms, &opts)?,
             ["show", "rec-buffer"] => {
                 check_known(&opts, &[])?;
-                show_buffers(st, store, name)?
+                show_buffers(st, store, name, now_ms)?
             }
             ["set", "rec-buffer"] => set_buffer_use(st, name, now_ms, &opts)?,
             _ => return Err(CliError("E0002", format!("Unknown command. ({line})")).into()),
@@ -615,6 +833,16 @@ fn bad_state() -> CliError {
     CliError(
         "E5321",
         "The state of the specified session is not correct.".into(),
+    )
+}
+
+fn settling(b: &Buffer) -> CliError {
+    CliError(
+        "E5206",
+        format!(
+            "The REC buffer {} of {} is not usable yet: its use was changed less than a minute ago.",
+            b.id, b.array
+        ),
     )
 }
 
@@ -792,6 +1020,11 @@ fn start(
             ),
         )
         .into());
+    }
+    if transfer == Transfer::Consistency {
+        if let Some(b) = st.settling_buffer(name, &remote.name, now_ms) {
+            return Err(settling(b).into());
+        }
     }
     let sources = numbers(opts, "source-volume-number")?;
     let destinations = numbers(opts, "destination-volume-number")?;
@@ -1023,6 +1256,11 @@ fn change(
             )
             .into());
         }
+        if transfer == Some(Transfer::Consistency) && s.transfer != Transfer::Consistency {
+            if let Some(b) = st.settling_buffer(&s.src_array, &s.dst_array, now_ms) {
+                return Err(settling(b).into());
+            }
+        }
     }
     for i in at {
         let s = &mut st.sessions[i];
@@ -1050,8 +1288,16 @@ fn change(
     Ok(Vec::new())
 }
 
-/// `show rec-buffer`: this box's REC buffers, their use and usage rate.
-fn show_buffers(st: &RecState, store: &Store, name: &str) -> Result<Vec<String>, RecError> {
+/// `show rec-buffer`: this box's REC buffers, their use and usage rates (manual 8.3.1.4):
+/// a SEND buffer's `Rate` is what its consistency copies hold over its cache memory (never
+/// 0%), what does not fit there goes to the disk buffer (`Disk-Rate`); `----` for the
+/// minute after a `set rec-buffer`.
+fn show_buffers(
+    st: &RecState,
+    store: &Store,
+    name: &str,
+    now_ms: i64,
+) -> Result<Vec<String>, RecError> {
     let mut lines = vec![
         format!(
             "{:<5} {:<4} {:<4} {:<40} {:<16} {}",
@@ -1069,27 +1315,18 @@ fn show_buffers(st: &RecState, store: &Store, name: &str) -> Result<Vec<String>,
     ];
     for b in st.buffers.iter().filter(|b| b.array == name) {
         let remote_box = load_array(store, &b.remote).map_or("-".to_string(), |a| a.box_id);
-        // The manual's examples show the new rate right after a change (not the `----` of
-        // an unusable buffer): so does the emulator (docs/compat.md "REC").
-        let rate = if b.send {
-            let held: u64 = st
-                .sessions
-                .iter()
-                .filter(|s| {
-                    s.src_array == name
-                        && s.dst_array == b.remote
-                        && s.transfer == Transfer::Consistency
-                })
-                .map(|s| s.pending.len())
-                .sum();
-            format!("{}%", (held * 100 / BUFFER_TRACKS).clamp(1, 100))
-        } else {
-            "0%".to_string()
+        let held = if b.send { st.held(b) } else { 0 };
+        let memory = mb_tracks(b.size_mb).max(1);
+        let rate = match (b.send, b.settling(now_ms)) {
+            (_, true) => "----".to_string(),
+            (true, false) => format!("{}%", (held.min(memory) * 100 / memory).max(1)),
+            (false, false) => "0%".to_string(),
         };
-        let (disk, disk_rate) = match (b.send, b.disk) {
-            (false, _) => ("---", "---"),
-            (true, true) => ("active", "0%"),
-            (true, false) => ("invalid", "---"),
+        let disk_rate = if b.send && b.disk_usable() {
+            let disk = mb_tracks(b.disk_size_mb).max(1);
+            format!("{}%", (held.saturating_sub(memory).min(disk) * 100 / disk))
+        } else {
+            "---".to_string()
         };
         lines.push(format!(
             "{:<5} {:<4} {:<4} {:<40} {:<16} {}",
@@ -1097,7 +1334,7 @@ fn show_buffers(st: &RecState, store: &Store, name: &str) -> Result<Vec<String>,
             if b.send { "SEND" } else { "RECV" },
             rate,
             remote_box,
-            disk,
+            b.disk_text(),
             disk_rate
         ));
     }
