@@ -163,6 +163,21 @@ impl Store {
         T: DeserializeOwned + Serialize,
         E: From<StoreError>,
     {
+        self.update_existing_unless_unchanged(rel, |value: &mut T| Ok((f(value)?, true)))
+    }
+
+    /// [`Store::update_existing_if_changed`] for a caller that knows when nothing changed:
+    /// `f` returns its result and whether the value may have changed; when not, nothing is
+    /// serialised or compared (a `show` of a settled array of 10,000 sessions).
+    pub fn update_existing_unless_unchanged<T, R, E>(
+        &self,
+        rel: &str,
+        f: impl FnOnce(&mut T) -> Result<(R, bool), E>,
+    ) -> Result<Option<R>, E>
+    where
+        T: DeserializeOwned + Serialize,
+        E: From<StoreError>,
+    {
         let _guard = self.lock(rel)?;
         let path = self.path(rel);
         let text = match fs::read_to_string(&path) {
@@ -174,7 +189,10 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let r = f(&mut value)?;
+        let (r, maybe_changed) = f(&mut value)?;
+        if !maybe_changed {
+            return Ok(Some(r));
+        }
         let mut after =
             serde_json::to_string_pretty(&value).map_err(|source| StoreError::Corrupt {
                 path: path.clone(),

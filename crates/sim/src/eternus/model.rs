@@ -448,7 +448,10 @@ impl Array {
     }
 
     /// Moves every background copy forward to `now_ms` and ends finished phases.
-    pub fn advance(&mut self, dir: &Path, now_ms: i64) {
+    /// Moves the background copies to `now_ms`. False when no session was copying (the
+    /// array is unchanged: an answer to a `show` need not be written back).
+    pub fn advance(&mut self, dir: &Path, now_ms: i64) -> bool {
+        let mut moved = false;
         let mut i = 0;
         while i < self.sessions.len() {
             // Settled sessions (most of a large array) are left alone, not cloned.
@@ -456,6 +459,7 @@ impl Array {
                 i += 1;
                 continue;
             }
+            moved = true;
             let mut s = self.sessions[i].clone();
             let elapsed = u64::try_from(now_ms.saturating_sub(s.phase_start_ms)).unwrap_or(0);
             let due = (u128::from(self.rate) * u128::from(elapsed) / 1000).min(u128::from(u64::MAX))
@@ -484,6 +488,7 @@ impl Array {
             self.sessions[i] = s;
             i += 1;
         }
+        moved
     }
 
     /// A host write of `data` at byte `offset` of volume `number`, with the copy-on-write,
