@@ -303,7 +303,19 @@ impl Logger {
         )
     }
 
+    /// Whether a line at `level` goes anywhere (stderr, the file or syslog): callers skip
+    /// building a message nobody reads (a query's command line at DEBUG, per vendor call).
+    pub fn enabled(&self, level: Level) -> bool {
+        let stderr_min = Level::from_u8(STDERR_LEVEL.load(Ordering::Relaxed));
+        let file_min = Level::from_u8(FILE_LEVEL.load(Ordering::Relaxed));
+        level >= stderr_min.max(self.sink.stderr_floor)
+            || (level >= file_min && (self.sink.file.is_some() || SYSLOG.get().is_some()))
+    }
+
     pub fn log(&self, level: Level, message: &str) {
+        if !self.enabled(level) {
+            return;
+        }
         let sink = self.sink.id;
         let name = self.name.as_str();
         match level {

@@ -3,14 +3,16 @@
 //! logged before it runs in the seed 000 form (`<stdin script> | <argv>`).
 
 use crate::error::CommandError;
-use crate::log::Logger;
+use crate::log::{Level, Logger};
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -238,10 +240,12 @@ impl Runner {
         log: &Logger,
         command: &VendorCommand,
     ) -> Result<Output, CommandError> {
-        let line = command.display_line();
-        match command.logging {
-            Logging::Action => log.info(&line),
-            Logging::Query => log.debug(&line),
+        let level = match command.logging {
+            Logging::Action => Level::Info,
+            Logging::Query => Level::Debug,
+        };
+        if log.enabled(level) {
+            log.log(level, &command.display_line());
         }
         if self.dry_run && command.logging == Logging::Action {
             log.info("dry run: command not executed");
@@ -321,19 +325,8 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
         },
     })?;
     let pid = Pid::from_raw(child.id() as i32);
-    if let (Some(script), Some(mut stdin)) = (command.stdin.clone(), child.stdin.take()) {
-        // A writer thread: a child that does not read its stdin must not block us.
-        thread::spawn(move || {
-            let _ = stdin.write_all(script.as_bytes());
-        });
-    }
-    let (stdout, stdout_done) = reader(child.stdout.take());
-    let (stderr, stderr_done) = reader(child.stderr.take());
-    let (done_tx, done_rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done_tx.send(child.wait());
-    });
-    let status = match wait_child(&done_rx, started, command.timeout) {
+    let mut pipes = Pipes::new(&mut child, command.stdin.as_deref());
+    let status = match pump_until_exit(&mut child, &mut pipes, started, command.timeout) {
         Waited::Exited(Ok(status)) => status,
         Waited::Exited(Err(e)) => {
             return Err(CommandError::Spawn {
@@ -342,14 +335,16 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
             })
         }
         Waited::TimedOut => {
-            kill_group(pid, &done_rx);
+            drop(pipes);
+            kill_group(pid, &mut child);
             return Err(CommandError::Timeout {
                 program,
                 seconds: command.timeout.as_secs(),
             });
         }
         Waited::Interrupted(signal) => {
-            kill_group(pid, &done_rx);
+            drop(pipes);
+            kill_group(pid, &mut child);
             return Err(CommandError::Interrupted {
                 program,
                 signal,
@@ -358,12 +353,6 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
         }
     };
     let elapsed = started.elapsed();
-    // The group may hold the pipes open after the leader exits (a grandchild left
-    // running): wait a grace period for the end, then keep what the command wrote.
-    let _ = stdout_done.recv_timeout(KILL_GRACE);
-    let _ = stderr_done.recv_timeout(KILL_GRACE);
-    let stdout = snapshot(&stdout);
-    let stderr = snapshot(&stderr);
     let code = match (status.code(), status.signal()) {
         (Some(code), _) => code,
         (None, Some(signal)) => return Err(CommandError::Signal { program, signal }),
@@ -371,8 +360,8 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
     };
     Ok(Output {
         code,
-        stdout,
-        stderr,
+        stdout: pipes.out.text(),
+        stderr: pipes.err.text(),
         elapsed,
     })
 }
@@ -383,14 +372,24 @@ enum Waited {
     Interrupted(i32),
 }
 
-/// Waits for the child until `timeout`, waking every few milliseconds to notice a signal.
-fn wait_child(
-    done: &mpsc::Receiver<std::io::Result<std::process::ExitStatus>>,
+/// How long one poll of the pipes may sleep: a signal or the timeout is noticed within it.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// Feeds stdin and reads stdout and stderr until the leader exits and both pipes are at
+/// end of file, waking every [`SLICE`] to notice a signal or the timeout. The group may
+/// hold the pipes open after the leader exits (a grandchild left running): the pipes then
+/// get [`KILL_GRACE`] more, and what the command wrote is kept.
+fn pump_until_exit(
+    child: &mut Child,
+    pipes: &mut Pipes,
     started: Instant,
     timeout: Duration,
 ) -> Waited {
-    const SLICE: Duration = Duration::from_millis(50);
-    loop {
+    // Sleep between checks of a leader whose pipes are all closed: short at first (it is
+    // normally exiting), never longer than a slice.
+    let mut nap = Duration::from_micros(50);
+    let mut looked = Instant::now();
+    let (status, exited_at) = loop {
         if let Some(signal) = crate::signals::received() {
             return Waited::Interrupted(signal);
         }
@@ -398,14 +397,183 @@ fn wait_child(
         if left.is_zero() {
             return Waited::TimedOut;
         }
-        match done.recv_timeout(left.min(SLICE)) {
-            Ok(result) => return Waited::Exited(result),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Waited::Exited(Err(std::io::Error::other("wait thread ended")))
+        // While output flows the leader is looked at once a slice only: it normally
+        // ends by closing its pipes.
+        if pipes.open() && pipes.pump(left.min(SLICE)) && looked.elapsed() < SLICE {
+            continue;
+        }
+        looked = Instant::now();
+        match child.try_wait() {
+            Ok(Some(status)) => break (status, Instant::now()),
+            Ok(None) if !pipes.open() => {
+                thread::sleep(nap.min(left));
+                nap = (nap * 2).min(SLICE);
             }
+            Ok(None) => {}
+            Err(e) => return Waited::Exited(Err(e)),
+        }
+    };
+    // The leader is gone: nobody reads stdin any more; what is left in stdout and stderr
+    // is read until end of file, or for the grace period while something it started keeps
+    // them open. A signal now ends the wait, not the finished command.
+    pipes.stdin = None;
+    while pipes.open() && crate::signals::received().is_none() {
+        let left = KILL_GRACE.saturating_sub(exited_at.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        pipes.pump(left.min(SLICE));
+    }
+    Waited::Exited(Ok(status))
+}
+
+/// Bytes read from a pipe at a time (one pipe buffer).
+const CHUNK: usize = 64 << 10;
+
+/// The pipes of a running command, served from the calling thread by one `poll` loop:
+/// the stdin script written as the command reads it (a command that never reads its
+/// stdin cannot block us), stdout and stderr read into bounded [`Capture`]s. No thread per
+/// pipe: creating threads cost more CPU than everything else the tool does per command.
+struct Pipes {
+    stdin: Option<(ChildStdin, Vec<u8>, usize)>,
+    stdout: Option<ChildStdout>,
+    stderr: Option<ChildStderr>,
+    out: Capture,
+    err: Capture,
+}
+
+impl Pipes {
+    fn new(child: &mut Child, script: Option<&str>) -> Pipes {
+        let stdin = match (child.stdin.take(), script) {
+            (Some(pipe), Some(script)) if set_nonblocking(&pipe) => {
+                Some((pipe, script.as_bytes().to_vec(), 0))
+            }
+            // A pipe that cannot be made non-blocking is written at once, then closed
+            // (the script is small against a pipe buffer).
+            (Some(mut pipe), Some(script)) => {
+                let _ = pipe.write_all(script.as_bytes());
+                None
+            }
+            _ => None,
+        };
+        Pipes {
+            stdin,
+            stdout: child.stdout.take(),
+            stderr: child.stderr.take(),
+            out: Capture::default(),
+            err: Capture::default(),
         }
     }
+
+    /// Whether a pipe is still open.
+    fn open(&self) -> bool {
+        self.stdin.is_some() || self.stdout.is_some() || self.stderr.is_some()
+    }
+
+    /// Waits up to `wait` for a pipe to be ready, then moves what it can; false when
+    /// nothing was ready.
+    fn pump(&mut self, wait: Duration) -> bool {
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
+        let ready = {
+            let mut fds = Vec::with_capacity(3);
+            let mut which = Vec::with_capacity(3);
+            if let Some((pipe, _, _)) = &self.stdin {
+                fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLOUT));
+                which.push(Stream::Stdin);
+            }
+            if let Some(pipe) = &self.stdout {
+                fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLIN));
+                which.push(Stream::Stdout);
+            }
+            if let Some(pipe) = &self.stderr {
+                fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLIN));
+                which.push(Stream::Stderr);
+            }
+            match poll(&mut fds, timeout) {
+                Ok(n) if n > 0 => fds
+                    .iter()
+                    .zip(which)
+                    .filter(|(fd, _)| fd.any().unwrap_or(true))
+                    .map(|(_, stream)| stream)
+                    .collect(),
+                // Nothing ready, or EINTR (a signal: the caller looks at it).
+                _ => Vec::new(),
+            }
+        };
+        let any = !ready.is_empty();
+        for stream in ready {
+            match stream {
+                Stream::Stdin => self.feed(),
+                Stream::Stdout => {
+                    if !read_into(self.stdout.as_mut(), &mut self.out) {
+                        self.stdout = None;
+                    }
+                }
+                Stream::Stderr => {
+                    if !read_into(self.stderr.as_mut(), &mut self.err) {
+                        self.stderr = None;
+                    }
+                }
+            }
+        }
+        any
+    }
+
+    /// Writes what the stdin pipe takes now; closes it when the script is written or the
+    /// command closed its end.
+    fn feed(&mut self) {
+        let Some((pipe, script, written)) = self.stdin.as_mut() else {
+            return;
+        };
+        loop {
+            match pipe.write(&script[*written..]) {
+                Ok(0) => break,
+                Ok(n) => {
+                    *written += n;
+                    if *written >= script.len() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(_) => break,
+            }
+        }
+        self.stdin = None;
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdin,
+    Stdout,
+    Stderr,
+}
+
+/// Reads once from a ready pipe into `capture`; false at end of file or on an error.
+fn read_into<R: Read>(pipe: Option<&mut R>, capture: &mut Capture) -> bool {
+    let Some(pipe) = pipe else { return false };
+    let mut chunk = [0u8; CHUNK];
+    loop {
+        match pipe.read(&mut chunk) {
+            Ok(0) => return false,
+            Ok(n) => {
+                capture.push(&chunk[..n]);
+                return true;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+fn set_nonblocking(pipe: &ChildStdin) -> bool {
+    let fd = pipe.as_raw_fd();
+    let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) else {
+        return false;
+    };
+    let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
+    fcntl(fd, FcntlArg::F_SETFL(flags)).is_ok()
 }
 
 /// Bytes of each stream kept from its start and from its end; the middle of a larger
@@ -459,38 +627,6 @@ impl Capture {
     }
 }
 
-type Shared = std::sync::Arc<std::sync::Mutex<Capture>>;
-
-/// Reads a pipe into a bounded [`Capture`]; the receiver gets `()` at end of file.
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> (Shared, mpsc::Receiver<()>) {
-    let capture = Shared::default();
-    let (tx, rx) = mpsc::channel();
-    let into = std::sync::Arc::clone(&capture);
-    thread::spawn(move || {
-        if let Some(mut pipe) = pipe {
-            let mut chunk = vec![0u8; 64 << 10];
-            loop {
-                match pipe.read(&mut chunk) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        if let Ok(mut c) = into.lock() {
-                            c.push(&chunk[..n]);
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => break,
-                }
-            }
-        }
-        let _ = tx.send(());
-    });
-    (capture, rx)
-}
-
-fn snapshot(capture: &Shared) -> String {
-    capture.lock().map(|c| c.text()).unwrap_or_default()
-}
-
 /// At most [`LOG_CAP`] bytes of `text` for the log: its start and end, with the size of
 /// what was left out, cut on character boundaries.
 pub fn cap_for_log(text: &str) -> std::borrow::Cow<'_, str> {
@@ -514,22 +650,50 @@ pub fn cap_for_log(text: &str) -> std::borrow::Cow<'_, str> {
     ))
 }
 
-/// SIGTERM the group, give it a grace period, then SIGKILL.
-fn kill_group(pid: Pid, done: &mpsc::Receiver<std::io::Result<std::process::ExitStatus>>) {
+/// SIGTERM the group, give the leader a grace period, then SIGKILL the group (also when
+/// the leader went at TERM: nothing it started may linger), and reap the leader.
+fn kill_group(pid: Pid, child: &mut Child) {
     let _ = killpg(pid, Signal::SIGTERM);
-    if done.recv_timeout(KILL_GRACE).is_err() {
-        let _ = killpg(pid, Signal::SIGKILL);
-        let _ = done.recv_timeout(KILL_GRACE);
-    } else {
-        // The leader is gone; make sure nothing it started lingers.
-        let _ = killpg(pid, Signal::SIGKILL);
+    let _ = reap_within(child, KILL_GRACE);
+    let _ = killpg(pid, Signal::SIGKILL);
+    let _ = reap_within(child, KILL_GRACE);
+}
+
+/// Waits up to `grace` for the leader to exit, polling its status.
+fn reap_within(child: &mut Child, grace: Duration) -> Option<std::process::ExitStatus> {
+    let until = Instant::now() + grace;
+    let mut nap = Duration::from_millis(1);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        thread::sleep(nap.min(left));
+        nap = (nap * 2).min(SLICE);
     }
 }
 
 /// The environment given to vendor processes: a fixed list, whatever the caller had, so a
 /// command behaves the same from a shell, cron or a service hook; plus what the node
-/// settings add (`[vendor] pass_env`, `set_env`).
+/// settings add (`[vendor] pass_env`, `set_env`). Computed once the settings are
+/// installed, then reused: the process's environment does not change during a run, and
+/// walking it cost a measurable part of each vendor command.
 pub fn passed_environment() -> Vec<(String, String)> {
+    static ONCE_SETTLED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    if let Some(env) = ONCE_SETTLED.get() {
+        return env.clone();
+    }
+    let env = environment_now();
+    if crate::settings::installed() {
+        let _ = ONCE_SETTLED.set(env.clone());
+    }
+    env
+}
+
+fn environment_now() -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(key, _)| {
             PASSED_ENV.contains(&key.as_str())
@@ -543,7 +707,6 @@ pub fn passed_environment() -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::Level;
 
     fn quiet() -> Logger {
         Logger::stderr_only("test", Level::Error)
@@ -574,6 +737,29 @@ mod tests {
             .strip("dscli>");
         let out = Runner::default().run(&quiet(), &cmd).expect("runs");
         assert_eq!(out.stdout, " lsflash\n");
+    }
+
+    #[test]
+    fn a_script_larger_than_a_pipe_buffer_is_fed_whole_while_output_is_read() {
+        // cat echoes as it reads: neither side may wait for the other to finish.
+        let script: String = (0..40_000).map(|i| format!("line {i}\n")).collect();
+        let cmd = VendorCommand::new("/bin/cat", vec![], Duration::from_secs(20)).stdin(&*script);
+        let out = Runner::default().run(&quiet(), &cmd).expect("runs");
+        assert_eq!(out.stdout.len(), script.len());
+        assert!(out.stdout.ends_with("line 39999\n"));
+    }
+
+    #[test]
+    fn a_command_that_never_reads_its_stdin_does_not_block_the_runner() {
+        // It fills its stdout pipe while ours to its stdin is full: a runner that writes
+        // the whole script before reading would wait for it until the timeout.
+        let script = "x".repeat(1 << 20);
+        let answer = "head -c 300000 /dev/zero | tr '\\0' a; echo; echo done";
+        let cmd = sh(answer, Duration::from_secs(20)).stdin(script);
+        let started = Instant::now();
+        let out = Runner::default().run(&quiet(), &cmd).expect("runs");
+        assert!(out.stdout.ends_with("a\ndone\n"), "{}", out.stdout.len());
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

@@ -77,42 +77,43 @@ impl ArraySemaphore {
     /// Takes a free slot, waiting up to `wait` while all are taken; fails naming the
     /// array and its bound.
     pub fn acquire(&self, wait: Duration) -> Result<Permit, Error> {
-        self.acquire_with(wait, true)
+        self.acquire_with(wait, true)?.ok_or_else(|| {
+            Error::io(
+                &self.dir,
+                std::io::Error::other("slot file vanished while being created"),
+            )
+        })
     }
 
     /// [`ArraySemaphore::acquire`] for read-only actions: `None` (no bound taken) when the
     /// slot files do not exist, rather than create them.
     pub fn acquire_existing(&self, wait: Duration) -> Result<Option<Permit>, Error> {
-        if !self.exists() {
-            return Ok(None);
-        }
-        self.acquire_with(wait, false).map(Some)
+        self.acquire_with(wait, false)
     }
 
-    fn acquire_with(&self, wait: Duration, create: bool) -> Result<Permit, Error> {
+    /// Tries the slots in turn from a start that differs per thread, opening each slot file
+    /// only when its turn comes (the first free slot ends the round: one `open` and one
+    /// `flock` per command when the array is not saturated).
+    fn acquire_with(&self, wait: Duration, create: bool) -> Result<Option<Permit>, Error> {
         if create {
-            std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+            self.create_slots()?;
         }
-        let files = (0..self.bound)
-            .map(|slot| self.open(slot, create))
-            .collect::<Result<Vec<File>, Error>>()?;
-        // Start the round at a different slot per thread, so waiters spread over the slots.
         let start = start_slot(self.bound);
         let started = Instant::now();
         let mut poll = FIRST_POLL;
-        let mut files: Vec<Option<File>> = files.into_iter().map(Some).collect();
         loop {
             for offset in 0..self.bound {
                 let slot = (start + offset) % self.bound;
-                let Some(file) = files.get(slot).and_then(Option::as_ref) else {
-                    continue;
-                };
-                match FileExt::try_lock_exclusive(file) {
-                    Ok(true) => {
-                        if let Some(file) = files.get_mut(slot).and_then(Option::take) {
-                            return Ok(Permit { _file: file, slot });
-                        }
+                let file = match self.open(slot, create) {
+                    Ok(file) => file,
+                    // Read-only and never created by a state-changing action: no bound.
+                    Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => {
+                        return Ok(None)
                     }
+                    Err(e) => return Err(Error::io(self.slot_path(slot), e)),
+                };
+                match FileExt::try_lock_exclusive(&file) {
+                    Ok(true) => return Ok(Some(Permit { _file: file, slot })),
                     Ok(false) => {}
                     Err(e) => return Err(Error::io(self.slot_path(slot), e)),
                 }
@@ -131,9 +132,27 @@ impl ArraySemaphore {
         }
     }
 
+    /// Makes the directory and every slot file (a read-only action takes a slot only when
+    /// all exist), once per process and array.
+    fn create_slots(&self) -> Result<(), Error> {
+        static MADE: std::sync::Mutex<Vec<(PathBuf, usize)>> = std::sync::Mutex::new(Vec::new());
+        let key = (self.slot_path(0), self.bound);
+        if MADE.lock().map(|made| made.contains(&key)).unwrap_or(false) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        for slot in 0..self.bound {
+            self.open(slot, true)
+                .map_err(|e| Error::io(self.slot_path(slot), e))?;
+        }
+        if let Ok(mut made) = MADE.lock() {
+            made.push(key);
+        }
+        Ok(())
+    }
+
     /// Opens a slot file: never through a symlink, mode 0600, never truncated.
-    fn open(&self, slot: usize, create: bool) -> Result<File, Error> {
-        let path = self.slot_path(slot);
+    fn open(&self, slot: usize, create: bool) -> std::io::Result<File> {
         OpenOptions::new()
             .read(true)
             .write(true)
@@ -141,8 +160,7 @@ impl ArraySemaphore {
             .truncate(false)
             .mode(0o600)
             .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))
+            .open(self.slot_path(slot))
     }
 }
 

@@ -382,6 +382,11 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 
 static CURRENT: OnceLock<Settings> = OnceLock::new();
 
+/// Whether [`install`] has run (the settings of the run are final).
+pub fn installed() -> bool {
+    CURRENT.get().is_some()
+}
+
 /// Makes `settings` the process's settings (first call wins).
 pub fn install(settings: Settings) {
     let _ = CURRENT.set(settings);

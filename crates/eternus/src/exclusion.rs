@@ -3,8 +3,11 @@
 //! - `recover.lock`: exclusive for swsrprecoverres, shared for every other command;
 //! - `config.lock`: exclusive for swsrpsetvol/swsrpdelvol, shared for the operation
 //!   commands (startsync, make, cancel, chsync, revsync); display commands skip it;
-//! - `pair-<id>.lock`: exclusive for an operation on that pair (the array serializes them
-//!   too, but the pre/post scripts must not interleave).
+//! - `pairs.lock`, one byte per pair (at the pair id): exclusive for an operation on that
+//!   pair (the array serializes them too, but the pre/post scripts must not interleave).
+//!   Byte ranges of one file rather than a file per pair: a group of 10,000 pairs took
+//!   10,000 files and as many inherited descriptors (seconds of file system work, and
+//!   EMFILE under the common `ulimit -n` of 1,024).
 //!
 //! A conflicting lock is waited for up to `ARRAYSYNC_ACM_WAITLOCK` seconds (default 10),
 //! then the command fails naming the holders. Locks are flock(2) on descriptors the
@@ -88,6 +91,52 @@ fn take(file: &File, exclusive: bool, path: &Path, dir: &Path, command: &str) ->
             )));
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Locks the byte of each pair id in `file` (ids sorted: no two commands wait on each
+/// other), waiting for a taken one like [`take`]. The locks are open-file-description
+/// locks (`F_OFD_SETLK`): like `flock`, two opens exclude each other even in one process,
+/// and the CLI session and scripts inheriting the descriptor keep them.
+fn take_pairs(file: &File, ids: &[i64], path: &Path, dir: &Path, command: &str) -> Result<()> {
+    let deadline = Instant::now() + wait_limit();
+    for &id in ids {
+        loop {
+            match lock_byte(file, id) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => return Err(EternusError::io(path, e)),
+            }
+            if Instant::now() >= deadline {
+                return Err(EternusError::Busy(format!(
+                    "{command} cannot run now: {} {} running",
+                    holders(dir),
+                    "is"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    arraysync_core::lock::inherit_by_children(file).map_err(|e| EternusError::io(path, e))
+}
+
+/// Write-locks byte `at` of `file` without waiting; false when another open holds it.
+fn lock_byte(file: &File, at: i64) -> std::io::Result<bool> {
+    use nix::errno::Errno;
+    use nix::fcntl::{fcntl, FcntlArg};
+    use nix::libc;
+    use std::os::fd::AsRawFd;
+    let range = libc::flock {
+        l_type: libc::F_WRLCK as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: at,
+        l_len: 1,
+        l_pid: 0,
+    };
+    match fcntl(file.as_raw_fd(), FcntlArg::F_OFD_SETLK(&range)) {
+        Ok(_) => Ok(true),
+        Err(Errno::EAGAIN | Errno::EACCES) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -197,10 +246,10 @@ pub fn acquire_in(
     let mut ids = pair_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    for id in ids {
-        let path = dir.join(format!("pair-{id}.lock"));
+    if !ids.is_empty() {
+        let path = dir.join("pairs.lock");
         let f = open(&path)?;
-        take(&f, true, &path, &dir, command)?;
+        take_pairs(&f, &ids, &path, &dir, command)?;
         files.push(f);
     }
     let holder = dir.join("holders").join(std::process::id().to_string());
@@ -292,5 +341,19 @@ mod tests {
         let g = acquire(&paths, "swsrpstat", Class::Display, &[]).expect("display");
         drop(g);
         assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    }
+
+    #[test]
+    fn a_large_group_takes_one_descriptor_and_excludes_each_of_its_pairs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        std::env::set_var("ARRAYSYNC_ACM_WAITLOCK", "0.1");
+        let ids: Vec<i64> = (1..=5000).collect();
+        let group = acquire(&paths, "swsrpmake", Class::Operation, &ids).expect("group");
+        assert_eq!(group._files.len(), 3, "recover, config and one pairs file");
+        assert!(acquire(&paths, "swsrpcancel", Class::Operation, &[4321]).is_err());
+        acquire(&paths, "swsrpcancel", Class::Operation, &[5001]).expect("outside the group");
+        drop(group);
+        acquire(&paths, "swsrpcancel", Class::Operation, &[4321]).expect("released");
     }
 }

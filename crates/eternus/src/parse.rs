@@ -305,11 +305,9 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
             };
             let timestamp = match r[15].as_ref() {
                 "" | "-" => None,
-                t => Some(
-                    NaiveDateTime::parse_from_str(t, "%Y/%m/%d %H:%M:%S").map_err(|_| {
-                        ParseError(format!("time stamp '{t}' is not yyyy/mm/dd hh:mm:ss"))
-                    })?,
-                ),
+                t => Some(time_stamp(t).ok_or_else(|| {
+                    ParseError(format!("time stamp '{t}' is not yyyy/mm/dd hh:mm:ss"))
+                })?),
             };
             Ok(SessionRow {
                 sid: number(&r[0], "session id")?,
@@ -477,6 +475,30 @@ pub fn rec_buffers(lines: &[String]) -> Result<Vec<RecBufferRow>, ParseError> {
     .collect()
 }
 
+/// A session time stamp, `yyyy/mm/dd hh:mm:ss`: read by position (one per session, 10,000
+/// in a large answer, where chrono's format interpreter was a tenth of swsrpstat's time),
+/// any other shape through chrono.
+fn time_stamp(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    let shaped = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'/',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shaped {
+        return NaiveDateTime::parse_from_str(text, "%Y/%m/%d %H:%M:%S").ok();
+    }
+    let field = |from: usize, to: usize| text.get(from..to)?.parse::<u32>().ok();
+    chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(field(0, 4)?).ok()?,
+        field(5, 7)?,
+        field(8, 10)?,
+    )?
+    .and_hms_opt(field(11, 13)?, field(14, 16)?, field(17, 19)?)
+}
+
 /// The values of the named columns of every row, by header name (any column order).
 fn named(lines: &[String], names: &[&str], what: &str) -> Result<Vec<Vec<u64>>, ParseError> {
     let table = table(lines)?;
@@ -589,6 +611,31 @@ pub fn pools(lines: &[String]) -> Result<Vec<PoolRow>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_stamps_read_by_position_agree_with_chrono() {
+        for text in [
+            "2026/11/28 23:04:05",
+            "1999/01/31 00:00:59",
+            "2024/02/29 12:30:00",
+            "2023/02/29 12:30:00",
+            "2024/13/01 00:00:00",
+            "2024/12/01 24:00:00",
+            "2024/1/1 1:02:03",
+            "2024-12-01 10:00:00",
+            "abcd/ef/gh ij:kl:mn",
+            "+999/01/01 00:00:00",
+            " 999/01/01 00:00:00",
+            "2024/+1/01 00:00:00",
+            "2024/01/01 00:00:+1",
+        ] {
+            assert_eq!(
+                time_stamp(text),
+                NaiveDateTime::parse_from_str(text, "%Y/%m/%d %H:%M:%S").ok(),
+                "{text}"
+            );
+        }
+    }
     use proptest::prelude::*;
 
     fn lines(text: &str) -> Vec<String> {

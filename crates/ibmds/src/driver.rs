@@ -13,7 +13,7 @@ use arraysync_core::runner::Output;
 use arraysync_core::state::Pending;
 use arraysync_core::{unsupported, Ctx, Error, Paths, Status, SyncResource};
 use chrono::{DateTime, Local};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 pub const TYPE: &str = "ibmdssnap";
@@ -53,7 +53,7 @@ pub struct Plan {
 /// killed run already removed (`pending`) are re-created.
 pub fn plan(
     config: &IbmDsConfig,
-    rows: &BTreeMap<String, Row>,
+    rows: &HashMap<String, Row>,
     pending: &BTreeMap<Pair, bool>,
 ) -> Result<Plan, IbmDsError> {
     let mut missing = Vec::new();
@@ -150,7 +150,7 @@ impl IbmDs {
     }
 
     /// One lsflash for every configured pair, keyed by pair id.
-    fn lsflash(&self, cx: &Ctx) -> Result<BTreeMap<String, Row>, Error> {
+    fn lsflash(&self, cx: &Ctx) -> Result<HashMap<String, Row>, Error> {
         let output = self.dscli(cx, command::lsflash(&self.config), true)?;
         let errors = error_messages(&output);
         if !errors.is_empty() {
@@ -259,10 +259,12 @@ impl IbmDs {
 
     fn oldest_sync(
         &self,
-        rows: &BTreeMap<String, Row>,
+        rows: &HashMap<String, Row>,
         reasons: &mut Vec<String>,
     ) -> Option<DateTime<Local>> {
         let mut oldest: Option<DateTime<Local>> = None;
+        // Pairs resynced together share their date text: parse each distinct text once.
+        let mut last: Option<(&str, Option<DateTime<Local>>)> = None;
         for pair in &self.config.pairs {
             let Some(text) = rows
                 .get(&pair.to_string())
@@ -270,7 +272,12 @@ impl IbmDs {
             else {
                 continue;
             };
-            match parse::flash_date(text) {
+            let date = match last {
+                Some((seen, date)) if seen == text => date,
+                _ => parse::flash_date(text),
+            };
+            last = Some((text, date));
+            match date {
                 Some(date) => oldest = Some(oldest.map_or(date, |o| o.min(date))),
                 None => reasons.push(format!("unreadable DateSynced '{text}' on {pair}")),
             }
@@ -370,11 +377,11 @@ impl SyncResource for IbmDs {
             if !enabled(row, "Persistent") {
                 persistent.push(id.clone());
             }
-            match row.get("State").map(String::as_str) {
+            match row.get("State") {
                 Some("Valid") => {}
                 other => invalid.push(format!("{id} ({})", other.unwrap_or("no state"))),
             }
-            if let Some(tracks) = row.get("OutOfSyncTracks").filter(|t| t.as_str() != "0") {
+            if let Some(tracks) = row.get("OutOfSyncTracks").filter(|t| *t != "0") {
                 info.push(format!(
                     "background copy in progress on {id}: {tracks} tracks to copy"
                 ));
@@ -426,7 +433,7 @@ impl SyncResource for IbmDs {
         let mut problems = Vec::new();
         for pair in &self.config.pairs {
             match rows.get(&pair.to_string()).and_then(|r| r.get("State")) {
-                Some(state) if state == "Valid" => {}
+                Some("Valid") => {}
                 Some(state) => problems.push(format!("{pair} ({state})")),
                 None => problems.push(format!("{pair} (no relationship)")),
             }
@@ -473,11 +480,12 @@ mod tests {
     }
 
     fn row(id: &str, recording: &str, ese: bool) -> (String, Row) {
-        let mut row = Row::new();
-        row.insert("ID".into(), id.into());
-        row.insert("Recording".into(), recording.into());
-        row.insert("Persistent".into(), "Enabled".into());
-        row.insert("isTgtSE".into(), if ese { "ESE" } else { "Std" }.into());
+        let row = Row::from_fields(&[
+            ("ID", id),
+            ("Recording", recording),
+            ("Persistent", "Enabled"),
+            ("isTgtSE", if ese { "ESE" } else { "Std" }),
+        ]);
         (id.to_string(), row)
     }
 

@@ -3,10 +3,44 @@
 
 use crate::error::IbmDsError;
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::Arc;
 
-/// One row of a listing, column name → value.
-pub type Row = BTreeMap<String, String>;
+/// One row of a listing, its fields looked up by column name. The header is parsed once
+/// and shared by every row, and a row keeps its line with the bounds of its fields: two
+/// allocations per row rather than a map with a copy of every column name (lsflash of
+/// thousands of pairs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    header: Arc<[String]>,
+    line: String,
+    fields: Vec<Range<usize>>,
+}
+
+impl Row {
+    /// The value of `column`, if the listing has that column.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        let index = self.header.iter().position(|name| name == column)?;
+        self.line.get(self.fields.get(index)?.clone())
+    }
+
+    /// A row made of `(column, value)` pairs (tests, fixtures).
+    pub fn from_fields(fields: &[(&str, &str)]) -> Row {
+        let header: Arc<[String]> = fields.iter().map(|(name, _)| name.to_string()).collect();
+        let mut line = String::new();
+        let mut bounds = Vec::with_capacity(fields.len());
+        for (_, value) in fields {
+            bounds.push(line.len()..line.len() + value.len());
+            line.push_str(value);
+        }
+        Row {
+            header,
+            line,
+            fields: bounds,
+        }
+    }
+}
 
 /// The "nothing matched" answer of ls commands (exit 0).
 pub const NOT_FOUND_ID: &str = "CMUC00234I";
@@ -35,16 +69,25 @@ pub fn messages(text: &str) -> Vec<Message> {
 fn message(line: &str) -> Option<Message> {
     let line = line.trim();
     let (id, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let bytes = id.as_bytes();
-    let well_formed = bytes.len() == 10
-        && (id.starts_with("CMUC") || id.starts_with("CMUN"))
-        && bytes[4..9].iter().all(u8::is_ascii_digit)
-        && matches!(bytes[9], b'I' | b'W' | b'E');
-    well_formed.then(|| Message {
+    is_message_id(id).then(|| Message {
         id: id.to_string(),
-        severity: bytes[9] as char,
+        severity: id.as_bytes()[9] as char,
         text: rest.trim().to_string(),
     })
+}
+
+/// Whether `id` is a CMU message id (`CMUC`/`CMUN` + 5 digits + I/W/E).
+fn is_message_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.len() == 10
+        && (id.starts_with("CMUC") || id.starts_with("CMUN"))
+        && bytes[4..9].iter().all(u8::is_ascii_digit)
+        && matches!(bytes[9], b'I' | b'W' | b'E')
+}
+
+/// Whether a (trimmed) line is a CMU message, without building it.
+fn is_message(line: &str) -> bool {
+    is_message_id(line.split(char::is_whitespace).next().unwrap_or(line))
 }
 
 /// The pair ids that success lines ("... pair 0001:0002 successfully ...") confirm, in
@@ -89,17 +132,17 @@ pub fn delim_table(text: &str, delimiter: char) -> Result<Vec<Row>, IbmDsError> 
         .rev()
         .find(|l| !l.trim().is_empty())
         .ok_or_else(|| IbmDsError::Output("table separator without a header line".into()))?;
-    let header: Vec<String> = header_line
+    let header: Arc<[String]> = header_line
         .split(delimiter)
         .map(|h| h.split(" (").next().unwrap_or(h).trim().to_string())
         .collect();
     let mut rows = Vec::new();
     for line in &lines[separator + 1..] {
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with("Date/Time:") || message(trimmed).is_some() {
+        if trimmed.is_empty() || trimmed.starts_with("Date/Time:") || is_message(trimmed) {
             break;
         }
-        let fields: Vec<&str> = line.split(delimiter).collect();
+        let fields = field_bounds(line, delimiter);
         if fields.len() < header.len() {
             return Err(IbmDsError::Output(format!(
                 "row has {} fields, header has {} (truncated output?): '{}'",
@@ -108,15 +151,26 @@ pub fn delim_table(text: &str, delimiter: char) -> Result<Vec<Row>, IbmDsError> 
                 trimmed
             )));
         }
-        rows.push(
-            header
-                .iter()
-                .cloned()
-                .zip(fields.iter().map(|f| f.trim().to_string()))
-                .collect(),
-        );
+        rows.push(Row {
+            header: Arc::clone(&header),
+            line: line.to_string(),
+            fields,
+        });
     }
     Ok(rows)
+}
+
+/// The byte ranges of a line's fields between delimiters, each trimmed of white space.
+fn field_bounds(line: &str, delimiter: char) -> Vec<Range<usize>> {
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    for field in line.split(delimiter) {
+        let leading = field.len() - field.trim_start().len();
+        let value = field.trim();
+        bounds.push(start + leading..start + leading + value.len());
+        start += field.len() + delimiter.len_utf8();
+    }
+    bounds
 }
 
 fn first_words(text: &str) -> String {
@@ -165,9 +219,22 @@ ID,SrcLSS,SequenceNum,Timeout,ActiveCopy,Recording,Persistent,Revertible,SourceW
             2,
             "the last row is kept without a trailing newline"
         );
-        assert_eq!(rows[1]["ID"], "0101:0102");
-        assert_eq!(rows[1]["isTgtSE"], "ESE");
-        assert_eq!(rows[1]["OutOfSyncTracks"], "1200");
+        assert_eq!(rows[1].get("ID"), Some("0101:0102"));
+        assert_eq!(rows[1].get("isTgtSE"), Some("ESE"));
+        assert_eq!(rows[1].get("OutOfSyncTracks"), Some("1200"));
+        assert_eq!(
+            rows[0].get("DateSynced"),
+            Some("Thu Sep 18 23:04:04 CEST 2014")
+        );
+        assert_eq!(rows[0].get("NoSuchColumn"), None);
+    }
+
+    #[test]
+    fn fields_are_trimmed_and_units_dropped_from_column_names() {
+        let text = "ID , cap (2^30B)\n=====\n  0001:0002 ,  12.5  \n";
+        let rows = delim_table(text, ',').expect("parses");
+        assert_eq!(rows[0].get("ID"), Some("0001:0002"));
+        assert_eq!(rows[0].get("cap"), Some("12.5"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use arraysync_core::config::{is_safe_name, Keyword, Kind, ResourceConfig};
 use arraysync_core::duration::Unit;
 use arraysync_core::ConfigError;
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -97,6 +98,7 @@ pub fn parse_devs(text: &str) -> Result<Vec<Pair>, String> {
         return Err("mandatory keyword is empty".into());
     }
     let mut pairs: Vec<Pair> = Vec::new();
+    let mut seen = Seen::default();
     for chunk in text.split(',') {
         let items: Vec<&str> = chunk.split_whitespace().collect();
         if items.is_empty() {
@@ -104,34 +106,54 @@ pub fn parse_devs(text: &str) -> Result<Vec<Pair>, String> {
         }
         for item in items {
             let pair = Pair::parse(item)?;
-            check_unique(&pairs, &pair)?;
+            if let Some(other) = seen.conflict(&pair).and_then(|at| pairs.get(at)) {
+                return Err(conflict_message(other, &pair));
+            }
+            seen.add(&pair, pairs.len());
             pairs.push(pair);
         }
     }
     Ok(pairs)
 }
 
-fn check_unique(pairs: &[Pair], pair: &Pair) -> Result<(), String> {
-    for other in pairs {
-        if other.sv == pair.sv {
-            return Err(format!(
-                "duplicate sv {} in devs ('{other}' and '{pair}')",
-                pair.sv
-            ));
-        }
-        if other.lv == pair.lv {
-            return Err(format!(
-                "duplicate lv {} in devs ('{other}' and '{pair}')",
-                pair.lv
-            ));
-        }
-        if other.lv == pair.sv || other.sv == pair.lv {
-            return Err(format!(
-                "'{other}' and '{pair}': a volume cannot be both an SV and an LV"
-            ));
-        }
+/// The SVs and LVs of the pairs read so far, by volume: one lookup per new pair instead
+/// of a pass over all the earlier ones (quadratic at thousands of pairs).
+#[derive(Default)]
+struct Seen {
+    svs: HashMap<String, usize>,
+    lvs: HashMap<String, usize>,
+}
+
+impl Seen {
+    fn add(&mut self, pair: &Pair, index: usize) {
+        self.svs.entry(pair.sv.clone()).or_insert(index);
+        self.lvs.entry(pair.lv.clone()).or_insert(index);
     }
-    Ok(())
+
+    /// The first earlier pair sharing a volume with `pair`, if any.
+    fn conflict(&self, pair: &Pair) -> Option<usize> {
+        [
+            self.svs.get(&pair.sv),
+            self.lvs.get(&pair.lv),
+            self.lvs.get(&pair.sv),
+            self.svs.get(&pair.lv),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .copied()
+    }
+}
+
+/// Why `pair` cannot follow `other` (the checks in the order of the messages).
+fn conflict_message(other: &Pair, pair: &Pair) -> String {
+    if other.sv == pair.sv {
+        format!("duplicate sv {} in devs ('{other}' and '{pair}')", pair.sv)
+    } else if other.lv == pair.lv {
+        format!("duplicate lv {} in devs ('{other}' and '{pair}')", pair.lv)
+    } else {
+        format!("'{other}' and '{pair}': a volume cannot be both an SV and an LV")
+    }
 }
 
 /// The resource's settings.

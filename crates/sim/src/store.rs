@@ -119,14 +119,15 @@ impl Store {
             .map_err(|source| StoreError::Corrupt { path, source })
     }
 
-    /// Write a JSON file atomically. Caller holds the lock.
+    /// Write a JSON file atomically. Caller holds the lock. Compact JSON: an array of
+    /// 20,000 volumes and 10,000 sessions is 40% smaller than indented, and every answer
+    /// reads it whole.
     pub fn write_json<T: Serialize>(&self, rel: &str, value: &T) -> Result<(), StoreError> {
         let path = self.path(rel);
-        let mut text =
-            serde_json::to_string_pretty(value).map_err(|source| StoreError::Corrupt {
-                path: path.clone(),
-                source,
-            })?;
+        let mut text = serde_json::to_string(value).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
         text.push('\n');
         write_atomic(&path, text.as_bytes())
     }
@@ -163,6 +164,21 @@ impl Store {
         T: DeserializeOwned + Serialize,
         E: From<StoreError>,
     {
+        self.update_existing_unless_unchanged(rel, |value: &mut T| Ok((f(value)?, true)))
+    }
+
+    /// [`Store::update_existing_if_changed`] for a caller that knows when nothing changed:
+    /// `f` returns its result and whether the value may have changed; when not, nothing is
+    /// serialised or compared (a `show` of a settled array of 10,000 sessions).
+    pub fn update_existing_unless_unchanged<T, R, E>(
+        &self,
+        rel: &str,
+        f: impl FnOnce(&mut T) -> Result<(R, bool), E>,
+    ) -> Result<Option<R>, E>
+    where
+        T: DeserializeOwned + Serialize,
+        E: From<StoreError>,
+    {
         let _guard = self.lock(rel)?;
         let path = self.path(rel);
         let text = match fs::read_to_string(&path) {
@@ -174,12 +190,14 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let r = f(&mut value)?;
-        let mut after =
-            serde_json::to_string_pretty(&value).map_err(|source| StoreError::Corrupt {
-                path: path.clone(),
-                source,
-            })?;
+        let (r, maybe_changed) = f(&mut value)?;
+        if !maybe_changed {
+            return Ok(Some(r));
+        }
+        let mut after = serde_json::to_string(&value).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
         after.push('\n');
         if after != text {
             write_atomic(&path, after.as_bytes())?;

@@ -52,6 +52,16 @@ fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError
 }
 
 /// Runs one command line on `array`; returns the answer lines.
+/// Whether `line` is one of the listings [`execute`] answers from the array without
+/// changing it (their functions take the array read-only).
+pub fn is_listing(line: &str) -> bool {
+    let tokens: Vec<&str> = line.split_whitespace().take(2).collect();
+    matches!(
+        tokens.as_slice(),
+        ["show", "boxid" | "volumes" | "advanced-copy-sessions"]
+    )
+}
+
 pub fn execute(
     array: &mut Array,
     dir: &Path,
@@ -243,15 +253,32 @@ fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
             .get(&n)
             .map_or("-".to_string(), |v| v.name.clone())
     };
+    // The SnapOPC+ generations of each source, found once: a pass over every session per
+    // row was quadratic (10,000 sessions).
+    let mut generations: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    for session in array
+        .sessions
+        .iter()
+        .filter(|s| s.ctype == CType::SnapOpcPlus)
+    {
+        generations
+            .entry(session.src)
+            .or_default()
+            .push(session.sid);
+    }
+    for sids in generations.values_mut() {
+        sids.sort_unstable();
+    }
+    let mut last_stamp: Option<(i64, String)> = None;
     for session in &array.sessions {
         let tracks = array.volumes.get(&session.src).map_or(0, |v| v.tracks());
-        let generations = array.generations(session.src);
-        let generation = match generations
-            .iter()
-            .position(|&i| array.sessions[i].sid == session.sid)
-        {
+        let of_source = generations
+            .get(&session.src)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let generation = match of_source.iter().position(|&sid| sid == session.sid) {
             Some(n) if session.ctype == CType::SnapOpcPlus => {
-                format!("{:>3}/{:>3}", n + 1, generations.len())
+                format!("{:>3}/{:>3}", n + 1, of_source.len())
             }
             _ => "-".to_string(),
         };
@@ -289,10 +316,17 @@ fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
                 (CType::Ec | CType::Rec, false) => "Read Only",
                 _ => "Full",
             };
-            let stamp = session.timestamp.map_or("-".to_string(), |t| {
-                let (local, _) = crate::clock::local_time(t.saturating_sub(offset_secs));
-                local.format("%Y/%m/%d %H:%M:%S").to_string()
-            });
+            // Sessions started together share their time stamp: format each once.
+            let stamp = match (session.timestamp, &last_stamp) {
+                (None, _) => "-".to_string(),
+                (Some(t), Some((at, text))) if *at == t => text.clone(),
+                (Some(t), _) => {
+                    let (local, _) = crate::clock::local_time(t.saturating_sub(offset_secs));
+                    let text = local.format("%Y/%m/%d %H:%M:%S").to_string();
+                    last_stamp = Some((t, text.clone()));
+                    text
+                }
+            };
             row.push_str(&format!(" {copied:>6} {update:>6} {access:<9} {stamp}"));
         }
         lines.push(row.trim_end().to_string());

@@ -162,13 +162,15 @@ fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, C
     }
     let dir = model::data_dir(&inv.store, name);
     let local = || -> Result<Vec<String>, CliError> {
-        // Written back only when the command or the clock changed the array: a `show` of
-        // settled sessions is a read.
+        // Written back only when the command or the clock changed the array: a listing of
+        // a settled array is a read, not even compared with what it was.
+        let listing = commands::is_listing(line);
         let result: Result<Option<Result<Vec<String>, CliError>>, StoreError> = inv
             .store
-            .update_existing_if_changed(&model::rel_path(name), |array: &mut Array| {
-                array.advance(&dir, now);
-                Ok(commands::execute(array, &dir, now, clock.offset_secs, line))
+            .update_existing_unless_unchanged(&model::rel_path(name), |array: &mut Array| {
+                let moved = array.advance(&dir, now);
+                let answer = commands::execute(array, &dir, now, clock.offset_secs, line);
+                Ok((answer, moved || !listing))
             });
         result
             .map_err(internal)?

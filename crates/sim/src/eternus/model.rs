@@ -459,39 +459,47 @@ impl Array {
     }
 
     /// Moves every background copy forward to `now_ms` and ends finished phases.
-    pub fn advance(&mut self, dir: &Path, now_ms: i64) {
+    /// Moves the background copies to `now_ms`. False when no session was copying (the
+    /// array is unchanged: an answer to a `show` need not be written back).
+    pub fn advance(&mut self, dir: &Path, now_ms: i64) -> bool {
+        let mut moved = false;
         let mut i = 0;
         while i < self.sessions.len() {
+            // Settled sessions (most of a large array) are left alone, not cloned.
+            if !self.sessions[i].copying() {
+                i += 1;
+                continue;
+            }
+            moved = true;
             let mut s = self.sessions[i].clone();
-            if s.copying() {
-                let elapsed = u64::try_from(now_ms.saturating_sub(s.phase_start_ms)).unwrap_or(0);
-                let due = (u128::from(self.rate) * u128::from(elapsed) / 1000)
-                    .min(u128::from(u64::MAX)) as u64;
-                let budget = due.saturating_sub(s.copied);
-                if budget > 0 && !s.pending.is_empty() {
-                    let chunk = s.pending.take_first(budget);
-                    s.copied += chunk.len();
-                    if self
-                        .copy_session_tracks(dir, s.src, s.dst, &chunk, now_ms)
-                        .is_err()
-                    {
-                        Self::fail(&mut s, now_ms);
-                    }
+            let elapsed = u64::try_from(now_ms.saturating_sub(s.phase_start_ms)).unwrap_or(0);
+            let due = (u128::from(self.rate) * u128::from(elapsed) / 1000).min(u128::from(u64::MAX))
+                as u64;
+            let budget = due.saturating_sub(s.copied);
+            if budget > 0 && !s.pending.is_empty() {
+                let chunk = s.pending.take_first(budget);
+                s.copied += chunk.len();
+                if self
+                    .copy_session_tracks(dir, s.src, s.dst, &chunk, now_ms)
+                    .is_err()
+                {
+                    Self::fail(&mut s, now_ms);
                 }
-                if s.status == Status::Active && s.pending.is_empty() {
-                    match s.ctype {
-                        CType::Opc => {
-                            self.sessions.remove(i);
-                            continue;
-                        }
-                        CType::QuickOpc => s.phase = Phase::Tracking,
-                        _ => s.phase = Phase::Equivalent,
+            }
+            if s.status == Status::Active && s.pending.is_empty() {
+                match s.ctype {
+                    CType::Opc => {
+                        self.sessions.remove(i);
+                        continue;
                     }
+                    CType::QuickOpc => s.phase = Phase::Tracking,
+                    _ => s.phase = Phase::Equivalent,
                 }
             }
             self.sessions[i] = s;
             i += 1;
         }
+        moved
     }
 
     /// A host write of `data` at byte `offset` of volume `number`, with the copy-on-write,
