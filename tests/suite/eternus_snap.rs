@@ -451,6 +451,8 @@ fn snapopc_restore_and_swsrpstat_e_examples() {
     let image = read(&env, 0);
     ok(&env, "swsrpmake -C /dev/hdisk10 /dev/hdisk20");
     write(&env, 0, 0, 1000 * 65536, 4);
+    // The percentages below are exact: real time must not add tracks between commands.
+    env.sim(&["clock", "freeze"]);
     env.sim(&["rate", "DX1", "1"]);
     assert_eq!(
         ok(&env, "swsrpmake /dev/hdisk20 /dev/hdisk10"),
@@ -504,6 +506,7 @@ fn snapopc_plus_restore_and_swsrpstat_e_examples() {
     ok(&env, "swsrpmake -P /dev/vg01@SV1 /dev/vg02@SV1");
     ok(&env, "swsrpmake -P /dev/vg01@SV1 /dev/vg03@SV1");
     write(&env, 0, 0, 1000 * 65536, 6);
+    env.sim(&["clock", "freeze"]);
     env.sim(&["rate", "DX1", "1"]);
     assert_eq!(
         ok(&env, "swsrpmake /dev/vg03@SV1 /dev/vg01@SV1"),

@@ -188,6 +188,11 @@ enum ClockCmd {
     Advance { duration: String },
     /// Set the offset back to zero.
     Reset,
+    /// Stop real time flowing into the emulated clock: only `advance` moves it (for tests
+    /// that sample a copy's progress).
+    Freeze,
+    /// Let real time flow again (the time spent frozen counts as passed).
+    Thaw,
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,14 +270,21 @@ fn run(cmd: Cmd) -> anyhow::Result<()> {
                     Clock::advance(&s, secs)?
                 }
                 ClockCmd::Reset => Clock::reset(&s)?,
+                ClockCmd::Freeze => Clock::freeze(&s)?,
+                ClockCmd::Thaw => Clock::thaw(&s)?,
             };
             let now = chrono::DateTime::<chrono::Utc>::from_timestamp(c.now(), 0)
                 .unwrap_or_default()
                 .to_rfc3339();
             outln(&format!(
-                "offset {} ({}s)\nemulated now {now}",
+                "offset {} ({}s)\nemulated now {now}{}",
                 clock::format_duration(c.offset_secs),
-                c.offset_secs
+                c.offset_secs,
+                if c.frozen_at_ms.is_some() {
+                    " (frozen: only advance moves it)"
+                } else {
+                    ""
+                }
             ));
         }
         Cmd::Rate {

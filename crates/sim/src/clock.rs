@@ -21,6 +21,12 @@ pub struct Clock {
     /// Seconds added to the real clock.
     #[serde(default)]
     pub offset_secs: i64,
+    /// While frozen (`arraysim clock freeze`), the real instant (unix ms) the emulated clock
+    /// reads in place of the real clock: only `advance` moves it, so a test that samples a
+    /// copy's progress is not at the mercy of how long a loaded machine takes between two
+    /// commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen_at_ms: Option<i64>,
 }
 
 impl Clock {
@@ -43,9 +49,39 @@ impl Clock {
         })
     }
 
+    /// Stop real time flowing into the emulated clock (idempotent: a second freeze keeps
+    /// the first instant).
+    pub fn freeze(store: &Store) -> Result<Clock, StoreError> {
+        store.update(CLOCK_FILE, |c: &mut Clock| {
+            c.frozen_at_ms
+                .get_or_insert_with(|| Utc::now().timestamp_millis());
+            Ok::<_, StoreError>(*c)
+        })
+    }
+
+    /// Let real time flow again; the time spent frozen counts as having passed.
+    pub fn thaw(store: &Store) -> Result<Clock, StoreError> {
+        store.update(CLOCK_FILE, |c: &mut Clock| {
+            c.frozen_at_ms = None;
+            Ok::<_, StoreError>(*c)
+        })
+    }
+
+    /// The real instant the emulated clock is based on, unix ms: now, or the frozen instant.
+    fn real_ms(&self) -> i64 {
+        self.frozen_at_ms
+            .unwrap_or_else(|| Utc::now().timestamp_millis())
+    }
+
     /// Emulated now, unix seconds.
     pub fn now(&self) -> i64 {
-        Utc::now().timestamp().saturating_add(self.offset_secs)
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// Emulated now, unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.real_ms()
+            .saturating_add(self.offset_secs.saturating_mul(1000))
     }
 
     /// The instant a client should be shown for a stored (emulated) timestamp.
@@ -354,7 +390,10 @@ mod tests {
 
     #[test]
     fn printed_is_stored_minus_offset() {
-        let c = Clock { offset_secs: 3600 };
+        let c = Clock {
+            offset_secs: 3600,
+            ..Clock::default()
+        };
         assert_eq!(c.printed(10_000), 6400);
         assert!(c.now() >= Utc::now().timestamp() + 3599);
     }
@@ -373,6 +412,21 @@ mod tests {
         assert_eq!(posix_tz_name("<+03>-3", 10_800).as_deref(), Some("+03"));
         assert_eq!(posix_tz_name("CET-1CEST", 0), None);
         assert_eq!(posix_tz_name("EST5EDT", -4 * 3600).as_deref(), Some("EDT"));
+    }
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_advanced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::at(dir.path().to_path_buf());
+        let frozen = Clock::freeze(&store).expect("freeze");
+        let before = frozen.now_ms();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(Clock::load(&store).expect("load").now_ms(), before);
+        assert_eq!(Clock::freeze(&store).expect("again").now_ms(), before);
+        let advanced = Clock::advance(&store, 60).expect("advance");
+        assert_eq!(advanced.now_ms(), before + 60_000);
+        let thawed = Clock::thaw(&store).expect("thaw");
+        assert!(thawed.now_ms() >= before + 60_020);
     }
 
     #[test]

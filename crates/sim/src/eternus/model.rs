@@ -914,8 +914,5 @@ pub fn list(store: &Store) -> Result<Vec<String>, StoreError> {
 
 /// Emulated now, in milliseconds.
 pub fn now_ms(store: &Store) -> Result<i64, StoreError> {
-    let clock = crate::clock::Clock::load(store)?;
-    Ok(chrono::Utc::now()
-        .timestamp_millis()
-        .saturating_add(clock.offset_secs.saturating_mul(1000)))
+    Ok(crate::clock::Clock::load(store)?.now_ms())
 }
