@@ -556,7 +556,7 @@ fn acmcapture_example_collects_lists_and_config_but_no_secrets() {
 
 /// Another process holding a shared lock as a running ACM command does (`flock -s`, in its
 /// own process group, killed whole on drop).
-struct LockHolder(std::process::Child);
+struct LockHolder(std::process::Child, std::path::PathBuf);
 
 impl LockHolder {
     fn shared(lock: &std::path::Path) -> LockHolder {
@@ -566,17 +566,30 @@ impl LockHolder {
             .process_group(0)
             .spawn()
             .expect("flock");
-        LockHolder(child)
+        LockHolder(child, lock.to_path_buf())
     }
 }
 
 impl Drop for LockHolder {
+    /// Kills the holder and returns once the lock is free: `sleep` shares the lock and
+    /// may end after `flock` was reaped, and the commands under test do not wait for it.
     fn drop(&mut self) {
         let group = format!("-{}", self.0.id());
         let _ = std::process::Command::new("kill")
             .args(["-KILL", "--", &group])
             .status();
         let _ = self.0.wait();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            let free = std::process::Command::new("flock")
+                .args(["-n", "-x", &self.1.display().to_string(), "true"])
+                .status()
+                .is_ok_and(|s| s.success());
+            if free {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 
