@@ -3,6 +3,8 @@
 # swsrp-remote), and one pair with its pre/post scripts on both servers. Each row is
 # followed by the sessions opened to other servers (target: one per server per command).
 bench_servers() {
+    # Also defined by 40-eternus.sh; set here too so `scripts/bench servers` runs alone.
+    : "${ETERNUS_CHANGING:=^(start|stop|set|create|delete) }"
     local n=256
     export ARRAYSYNC_ACM_WAITLOCK=30
     new_root
