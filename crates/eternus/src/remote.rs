@@ -29,7 +29,7 @@ use crate::replication::Engine;
 use crate::repo::{CopyDirection, OpServer, Pair};
 use crate::scripts::{self, Script};
 use crate::servers::{Server, ServerTable};
-use crate::transport::Options;
+use crate::transport::{reap_or_kill, Options};
 use arraysync_core::log::Logger;
 use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use arraysync_core::Paths;
@@ -551,19 +551,8 @@ impl RemoteSession {
                 let _ = stdin.write_all(format!("{line}\n").as_bytes());
             }
         }
-        if let Some(mut child) = self.child.take() {
-            let deadline = Instant::now() + Duration::from_secs(5);
-            loop {
-                match child.try_wait() {
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) if Instant::now() >= deadline => {
-                        let _ = killpg(self.pid, Signal::SIGKILL);
-                        let _ = child.wait();
-                        break;
-                    }
-                    Ok(None) => thread::sleep(Duration::from_millis(2)),
-                }
-            }
+        if let Some(child) = self.child.take() {
+            reap_or_kill(child, self.pid);
         }
     }
 }

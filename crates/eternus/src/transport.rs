@@ -328,19 +328,8 @@ impl Session {
         if let Some(mut stdin) = self.stdin.take() {
             let _ = stdin.write_all(format!("{}\n", cli::EXIT).as_bytes());
         }
-        if let Some(mut child) = self.child.take() {
-            let deadline = Instant::now() + Duration::from_secs(5);
-            loop {
-                match child.try_wait() {
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) if Instant::now() >= deadline => {
-                        let _ = killpg(self.pid, Signal::SIGKILL);
-                        let _ = child.wait();
-                        break;
-                    }
-                    Ok(None) => thread::sleep(Duration::from_millis(2)),
-                }
-            }
+        if let Some(child) = self.child.take() {
+            reap_or_kill(child, self.pid);
         }
     }
 }
@@ -349,6 +338,23 @@ impl Drop for Session {
     fn drop(&mut self) {
         if self.child.is_some() {
             self.finish();
+        }
+    }
+}
+
+/// Waits up to 5 s for a session process told to end, then kills its process group: a
+/// session (CLI or far server) that lingers must not outlive the command.
+pub(crate) fn reap_or_kill(mut child: Child, pid: Pid) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = killpg(pid, Signal::SIGKILL);
+                let _ = child.wait();
+                return;
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(2)),
         }
     }
 }
