@@ -7,7 +7,7 @@ use super::model::{Array, CType, CliError, Phase, Session, Status};
 use super::ranges::Ranges;
 
 /// Splits `-key value` options; a lone `-flag` gets an empty value.
-fn options(tokens: &[&str]) -> Result<Vec<(String, String)>, CliError> {
+pub(super) fn options(tokens: &[&str]) -> Result<Vec<(String, String)>, CliError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -28,7 +28,7 @@ fn options(tokens: &[&str]) -> Result<Vec<(String, String)>, CliError> {
     Ok(out)
 }
 
-fn get<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn get<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {
     opts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 

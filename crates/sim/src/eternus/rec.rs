@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::commands::{get, options};
 use super::model::{self, CliError, Phase, Status, TRACK};
 use super::ranges::Ranges;
 use crate::store::{Store, StoreError};
@@ -779,31 +780,6 @@ pub fn answer(
         return run(&mut RecState::default()).map_err(CliError::from);
     }
     update(store, now_ms, run).map_err(CliError::from)
-}
-
-fn options(tokens: &[&str]) -> Result<Vec<(String, String)>, CliError> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let Some(key) = tokens[i].strip_prefix('-') else {
-            return Err(CliError("E0001", format!("Bad value. ({})", tokens[i])));
-        };
-        match tokens.get(i + 1).filter(|v| !v.starts_with('-')) {
-            Some(v) => {
-                out.push((key.to_string(), v.to_string()));
-                i += 2;
-            }
-            None => {
-                out.push((key.to_string(), String::new()));
-                i += 1;
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn get<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    opts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
