@@ -29,7 +29,7 @@ use crate::replication::Engine;
 use crate::repo::{CopyDirection, OpServer, Pair};
 use crate::scripts::{self, Script};
 use crate::servers::{Server, ServerTable};
-use crate::transport::{reap_or_kill, Options};
+use crate::transport::{collect, reap_or_kill, Options};
 use arraysync_core::log::Logger;
 use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use arraysync_core::Paths;
@@ -584,21 +584,6 @@ fn read_lines<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
         }
     });
     rx
-}
-
-fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Capture>>) {
-    thread::spawn(move || {
-        let Some(mut pipe) = pipe else { return };
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = pipe.read(&mut buffer) {
-            if n == 0 {
-                return;
-            }
-            if let Ok(mut all) = into.lock() {
-                all.push(&buffer[..n]);
-            }
-        }
-    });
 }
 
 /// The sessions of one command run: at most one per declared server, opened on first use

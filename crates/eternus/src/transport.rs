@@ -378,7 +378,8 @@ fn chunks<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
     rx
 }
 
-fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Capture>>) {
+/// Appends everything a pipe yields to `into` (a session's stderr, kept for errors).
+pub(crate) fn collect<R: Read + Send + 'static>(pipe: Option<R>, into: Arc<Mutex<Capture>>) {
     thread::spawn(move || {
         let Some(mut pipe) = pipe else { return };
         let mut buffer = [0u8; 4096];
