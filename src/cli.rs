@@ -470,7 +470,7 @@ impl Program<'_> {
             arraysync_core::metrics::render(
                 &plain,
                 |service, rid| metrics_extra(paths, pairs, service, rid),
-                chrono::Local::now(),
+                arraysync_core::clock::now(),
             )
         };
         let dir = match &self.textfile {

@@ -111,7 +111,7 @@ pub fn print_status(reports: &[ServiceReport], format: Format) -> i32 {
 /// `check`: one summary line with performance data (Nagios plugin guidelines), or JSON;
 /// the Nagios exit code either way.
 pub fn check(reports: &[(Service, ServiceReport)], format: Format) -> i32 {
-    let now = chrono::Local::now();
+    let now = arraysync_core::clock::now();
     let unknown = reports
         .iter()
         .flat_map(|(_, r)| &r.resources)

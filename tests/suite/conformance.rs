@@ -159,6 +159,55 @@ pub fn status_warns_once_sync_max_delay_has_passed(fixture: &dyn Fixture) {
         .stdout_has("ARRAYSYNC WARNING");
 }
 
+/// One clock for host and arrays (`arraysim clock`, docs/operating.md "One clock"): after
+/// an advance, the last sync the array reports stays the instant it was, its age has grown
+/// by the advance, and the host's own log lines are as much later.
+pub fn dates_stay_put_when_the_world_clock_advances(fixture: &dyn Fixture) {
+    let env = TestEnv::new();
+    fixture.setup(&env);
+    env.syncresync(&["-s", SVC]).ok();
+    let last_sync = |env: &TestEnv| -> chrono::DateTime<chrono::FixedOffset> {
+        let status = status_json(env);
+        let text = status["resources"][0]["last_sync"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no last sync: {status:#}"))
+            .to_string();
+        chrono::DateTime::parse_from_rfc3339(&text).expect("rfc3339 last_sync")
+    };
+    let before = last_sync(&env);
+    env.sim(&["clock", "advance", "2d"]);
+    assert_eq!(last_sync(&env), before, "the last sync moved");
+    let stdout = env.arraysync(&["-s", SVC, "check"]).stdout;
+    let age: i64 = stdout
+        .split("age'=")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no age perfdata: {stdout}"));
+    assert!(
+        (172_800..172_800 + 3_600).contains(&age),
+        "age {age} s after a 2-day advance: {stdout}"
+    );
+    env.syncresync(&["-s", SVC]).ok();
+    let log = env.log(SVC);
+    let stamp = log
+        .lines()
+        .rev()
+        .filter_map(|l| l.get(..19))
+        .find(|head| head.as_bytes().get(4) == Some(&b'-') && head.starts_with("20"))
+        .unwrap_or_default();
+    let logged = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S")
+        .unwrap_or_else(|e| panic!("log line stamp {stamp:?}: {e}"));
+    let ahead = logged - before.naive_local();
+    assert!(
+        ahead >= chrono::Duration::days(2),
+        "the host's log line {stamp} is not two days after the last sync {before}"
+    );
+    // A resync never makes the last sync older (it stays for a type whose point in time is
+    // taken at activation, symclone, and moves on for the others).
+    assert!(last_sync(&env) >= before);
+}
+
 pub fn damaged_pair_is_reported_by_name(fixture: &dyn Fixture) {
     let env = TestEnv::new();
     fixture.setup(&env);
@@ -325,6 +374,7 @@ macro_rules! conformance {
                 second_resync_is_refused_by_min_delay_until_forced,
                 resync_is_refused_while_the_service_is_up,
                 status_warns_once_sync_max_delay_has_passed,
+                dates_stay_put_when_the_world_clock_advances,
                 damaged_pair_is_reported_by_name,
                 hung_vendor_cli_is_killed_at_the_timeout_and_the_lock_released,
                 concurrent_run_waits_then_names_the_holder,

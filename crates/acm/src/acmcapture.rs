@@ -83,7 +83,7 @@ fn capture(cx: &Cx, out_dir: &Path, work: &Path) -> Result<PathBuf, AcmError> {
     let name = format!(
         "acmcapture_{}_{}.tar.gz",
         host_name(),
-        chrono::Local::now().format("%Y%m%d_%H%M%S")
+        arraysync_core::clock::now().format("%Y%m%d_%H%M%S")
     );
     let output = out_dir.join(&name);
     if output.exists() {

@@ -27,7 +27,9 @@ pub fn spec() -> Spec {
 }
 
 pub fn time_now() -> String {
-    chrono::Local::now().format("%y/%m/%d %H:%M:%S").to_string()
+    arraysync_core::clock::now()
+        .format("%y/%m/%d %H:%M:%S")
+        .to_string()
 }
 
 pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {

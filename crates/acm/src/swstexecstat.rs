@@ -54,7 +54,7 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         ]
     };
     let mut table = Table::new(header);
-    let now = chrono::Local::now().timestamp();
+    let now = arraysync_core::clock::timestamp();
     for tv in &data.tvs {
         let state = data
             .list

@@ -7,6 +7,7 @@
 //! commands (no rerun overlaps a SIGKILLed run's command), bounded output capture.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod duration;
 pub mod error;

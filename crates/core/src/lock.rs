@@ -57,7 +57,8 @@ fn report_lock_wait(service: &str, elapsed: Duration, wait: Duration, reported: 
         *reported = elapsed;
         let probe: crate::poll::Probe<()> =
             crate::poll::Probe::Waiting(format!("the lock of service {service}"));
-        tracing::info!("{}", crate::poll::progress_line(&probe, elapsed, wait));
+        let line = crate::poll::progress_line(&probe, elapsed, wait);
+        tracing::info!(progress = true, "{line}");
     }
 }
 
@@ -75,6 +76,7 @@ impl ServiceLock {
             safefs::open_rw_create(&path, safefs::FILE_MODE).map_err(|e| Error::io(&path, e))?;
         let started = Instant::now();
         let mut reported = Duration::ZERO;
+        let _line = crate::log::ProgressScope;
         loop {
             match FileExt::try_lock_exclusive(&file) {
                 Ok(true) => break,
@@ -98,7 +100,7 @@ impl ServiceLock {
         let holder = Holder {
             pid: std::process::id(),
             action: action.to_string(),
-            since: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            since: crate::clock::now().format("%Y-%m-%d %H:%M:%S").to_string(),
         };
         let text = serde_json::to_string(&holder).unwrap_or_default();
         file.set_len(0)

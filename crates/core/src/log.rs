@@ -13,13 +13,18 @@
 //! Levels: the file gets INFO and up (DEBUG too with `--debug`); stderr gets the level
 //! chosen by [`stderr_level`] (INFO at a terminal, WARNING otherwise, ERROR with
 //! `--quiet`, DEBUG with `--debug`), and never less than the logger's own floor.
+//!
+//! Progress lines of a wait ([`Logger::progress`], `progress = true` on a plain event) are
+//! ordinary INFO lines in the file; on a terminal's stderr they update one line in place
+//! (carriage return, erase line), which the next other line, or the end of the wait
+//! ([`end_progress_line`]), closes with a newline, so the last count stays on screen.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Instant;
 use tracing::field::{Field, Visit};
@@ -338,6 +343,14 @@ impl Logger {
     pub fn info(&self, message: &str) {
         self.log(Level::Info, message);
     }
+    /// An INFO line reporting the progress of a wait (see the module docs).
+    pub fn progress(&self, message: &str) {
+        if !self.enabled(Level::Info) {
+            return;
+        }
+        let (sink, name) = (self.sink.id, self.name.as_str());
+        tracing::info!(target: TARGET, logger = name, sink, progress = true, "{message}");
+    }
     pub fn warning(&self, message: &str) {
         self.log(Level::Warning, message);
     }
@@ -380,11 +393,20 @@ struct Fields {
     sink: Option<u64>,
     kind: Option<String>,
     what: Option<String>,
+    /// A progress line of a wait.
+    progress: bool,
     /// Other fields, `key=value`, appended to the message.
     extra: Vec<String>,
 }
 
 impl Visit for Fields {
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        match field.name() {
+            "progress" => self.progress = value,
+            name => self.extra.push(format!("{name}={value}")),
+        }
+    }
+
     fn record_u64(&mut self, field: &Field, value: u64) {
         match field.name() {
             "sink" => self.sink = Some(value),
@@ -424,8 +446,55 @@ struct SpanInfo {
 /// The formatting layer: seed-format lines to the sink's file and to stderr.
 pub struct SeedLayer;
 
+/// Whether the last thing written to stderr is a progress line still open (no newline).
+static PROGRESS_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Whether stderr is a terminal (asked once: it does not change during a run).
+fn stderr_is_terminal() -> bool {
+    static TERMINAL: OnceLock<bool> = OnceLock::new();
+    *TERMINAL.get_or_init(|| std::io::stderr().is_terminal())
+}
+
+/// What goes to stderr for one formatted `line`: on a terminal a progress line replaces
+/// the open one in place and stays open; any other line first closes an open one.
+fn stderr_bytes(line: &str, progress: bool, terminal: bool, open: &AtomicBool) -> String {
+    if progress && terminal {
+        open.store(true, Ordering::Relaxed);
+        return format!("\r\x1b[K{}", line.trim_end_matches('\n'));
+    }
+    if open.swap(false, Ordering::Relaxed) {
+        return format!("\n{line}");
+    }
+    line.to_string()
+}
+
+/// Ends an open progress line with a newline (a wait is over); nothing otherwise.
+pub fn end_progress_line() {
+    if PROGRESS_OPEN.swap(false, Ordering::Relaxed) {
+        let _ = std::io::stderr().write_all(b"\n");
+    }
+}
+
+/// Held for the length of a wait that reports progress: however the wait ends (ready,
+/// timed out, failed, interrupted), an open progress line is closed.
+#[derive(Debug, Default)]
+pub struct ProgressScope;
+
+impl Drop for ProgressScope {
+    fn drop(&mut self) {
+        end_progress_line();
+    }
+}
+
 impl SeedLayer {
-    fn write(&self, name: &str, sink: Option<Arc<Sink>>, level: Level, message: &str) {
+    fn write(
+        &self,
+        name: &str,
+        sink: Option<Arc<Sink>>,
+        level: Level,
+        message: &str,
+        progress: bool,
+    ) {
         let stderr_min = Level::from_u8(STDERR_LEVEL.load(Ordering::Relaxed));
         let file_min = Level::from_u8(FILE_LEVEL.load(Ordering::Relaxed));
         let floor = sink.as_ref().map_or(Level::Debug, |s| s.stderr_floor);
@@ -440,7 +509,7 @@ impl SeedLayer {
             Some(sink) => mask_secrets(message, &sink.secrets),
             None => message.to_string(),
         };
-        let line = format_line(chrono::Local::now(), name, level, &masked);
+        let line = format_line(crate::clock::now(), name, level, &masked);
         if let (true, Some(file)) = (to_file, file) {
             if let Ok(mut file) = file.lock() {
                 // A full disk must not turn a successful array action into a failure.
@@ -448,7 +517,9 @@ impl SeedLayer {
             }
         }
         if to_stderr {
-            let _ = std::io::stderr().write_all(line.as_bytes());
+            let mut stderr = std::io::stderr().lock();
+            let bytes = stderr_bytes(&line, progress, stderr_is_terminal(), &PROGRESS_OPEN);
+            let _ = stderr.write_all(bytes.as_bytes());
         }
         if to_syslog_too {
             to_syslog(name, level, &masked);
@@ -504,7 +575,8 @@ where
             message.push_str(&extra);
         }
         let level = Level::of(event.metadata().level());
-        self.write(&name, sink.and_then(sink_by_id), level, &message);
+        let sink = sink.and_then(sink_by_id);
+        self.write(&name, sink, level, &message, fields.progress);
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
@@ -530,6 +602,7 @@ where
             info.sink.and_then(sink_by_id),
             Level::Debug,
             &message,
+            false,
         );
     }
 }
@@ -595,6 +668,30 @@ mod tests {
             "<12>syncresync[42]: SVC.SYNC#1 - WARNING - stderr"
         );
         assert!(connect_syslog(&dir.path().join("absent")).is_none());
+    }
+
+    #[test]
+    fn progress_lines_update_one_terminal_line_and_the_next_line_closes_it() {
+        let open = AtomicBool::new(false);
+        let line = |text: &str| format!("2026-11-29 02:00:00,000 - S - INFO - {text}\n");
+        let first = stderr_bytes(&line("1/8 pairs copied"), true, true, &open);
+        assert_eq!(
+            first,
+            format!("\r\x1b[K{}", line("1/8 pairs copied").trim_end())
+        );
+        let second = stderr_bytes(&line("5/8 pairs copied"), true, true, &open);
+        assert!(second.starts_with("\r\x1b[K") && !second.ends_with('\n'));
+        assert_eq!(
+            stderr_bytes(&line("done"), false, true, &open),
+            format!("\n{}", line("done"))
+        );
+        assert_eq!(
+            stderr_bytes(&line("next"), false, true, &open),
+            line("next")
+        );
+        // Not a terminal (cron, a pipe): every progress line is a line of its own.
+        assert_eq!(stderr_bytes(&line("2/8"), true, false, &open), line("2/8"));
+        assert!(!open.load(Ordering::Relaxed));
     }
 
     #[test]

@@ -28,18 +28,20 @@ pub struct LastAction {
 }
 
 impl LastAction {
-    /// The record of an action that started at `started` and ends now.
+    /// The record of an action that started at `started` (wall clock, for the record) and
+    /// has run for `elapsed` (measured on the monotonic clock, which no clock step or
+    /// emulated clock advance stretches).
     pub fn finished(
         action: &str,
         started: DateTime<Local>,
+        elapsed: Duration,
         success: bool,
         vendor_calls: u64,
     ) -> LastAction {
-        let elapsed = Local::now().signed_duration_since(started);
         LastAction {
             action: action.to_string(),
             started,
-            duration_seconds: elapsed.num_milliseconds().max(0) as f64 / 1000.0,
+            duration_seconds: elapsed.as_millis() as f64 / 1000.0,
             success,
             vendor_calls,
         }

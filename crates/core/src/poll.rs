@@ -103,16 +103,24 @@ pub fn wait_until<T, E>(
     backoff: Backoff,
     probe: impl FnMut(u32) -> Result<Probe<T>, E>,
 ) -> Result<T, WaitError<E>> {
-    wait_with_progress(timeout, backoff, |line| tracing::info!("{line}"), probe)
+    wait_with_progress(
+        timeout,
+        backoff,
+        |line| tracing::info!(progress = true, "{line}"),
+        probe,
+    )
 }
 
-/// [`wait_until`] with the progress lines given to `progress` (a driver's own logger).
+/// [`wait_until`] with the progress lines given to `progress` (a driver's own logger, its
+/// [`crate::log::Logger::progress`]). However the wait ends, a progress line left open on
+/// a terminal is closed.
 pub fn wait_with_progress<T, E>(
     timeout: Duration,
     backoff: Backoff,
     mut progress: impl FnMut(&str),
     mut probe: impl FnMut(u32) -> Result<Probe<T>, E>,
 ) -> Result<T, WaitError<E>> {
+    let _line = crate::log::ProgressScope;
     let started = Instant::now();
     let deadline = started + timeout;
     let mut attempt = 0u32;

@@ -154,7 +154,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn now(&self) -> DateTime<Local> {
-        Local::now()
+        crate::clock::now()
     }
 
     pub fn dry_run(&self) -> bool {

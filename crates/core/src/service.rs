@@ -208,7 +208,7 @@ impl Service {
         }
         if action.is_refresh() && !opts.force {
             for loaded in &selected {
-                self.check_min_delay(paths, loaded, Local::now(), log)?;
+                self.check_min_delay(paths, loaded, crate::clock::now(), log)?;
             }
         }
         let env = trigger_env(self.name(), action, None);
@@ -278,7 +278,8 @@ impl Service {
         if !runner.dry_run {
             state.check_writable()?;
         }
-        let started = Local::now();
+        let started = crate::clock::now();
+        let stopwatch = std::time::Instant::now();
         let calls_before = crate::runner::vendor_calls();
         let result = action.call(loaded.resource.as_ref(), &cx);
         if !runner.dry_run {
@@ -286,6 +287,7 @@ impl Service {
             let _ = crate::metrics::LastAction::finished(
                 action.method(),
                 started,
+                stopwatch.elapsed(),
                 result.is_ok(),
                 crate::runner::vendor_calls().saturating_sub(calls_before),
             )
@@ -295,7 +297,9 @@ impl Service {
         if action.is_refresh() && !runner.dry_run {
             // Advisory (sync_min_delay only): atomic, not worth two fsyncs per resync.
             state
-                .update_with(Durability::Atomic, |s| s.last_resync = Some(Local::now()))
+                .update_with(Durability::Atomic, |s| {
+                    s.last_resync = Some(crate::clock::now())
+                })
                 .map_err(|e| {
                     Error::Failed(format!(
                         "{action} was done on the array, but recording its time failed: {e}; \

@@ -40,7 +40,7 @@ fn msg(id: &'static str, text: impl Into<String>) -> EternusError {
 }
 
 fn now() -> i64 {
-    chrono::Local::now().timestamp()
+    arraysync_core::clock::timestamp()
 }
 
 /// Which generation an operation names (`-g`, `-v`, or the latest).

@@ -135,7 +135,7 @@ impl Eternus {
         let waited = wait_with_progress(
             timeout,
             Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
-            |line| cx.log.info(line),
+            |line| cx.log.progress(line),
             |_| {
                 engine.forget_sessions();
                 let states = engine.pair_sessions(&pairs)?;
@@ -459,7 +459,7 @@ fn pair_status(
             )),
         ),
         PairState::Equivalent => (
-            Some(Local::now()),
+            Some(arraysync_core::clock::now()),
             None,
             Some(format!("{}: equivalent (not suspended)", pair.label())),
         ),

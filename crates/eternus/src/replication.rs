@@ -1627,7 +1627,7 @@ impl<'a> Engine<'a> {
 
     /// Records the replicas made, in one transaction.
     fn record_made_all(&mut self, ids: &[i64]) -> Result<()> {
-        let now = chrono::Local::now().timestamp();
+        let now = arraysync_core::clock::timestamp();
         self.repo
             .write(|tx| ids.iter().try_for_each(|id| tx.set_last_made(*id, now)))
     }

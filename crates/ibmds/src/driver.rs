@@ -241,7 +241,7 @@ impl IbmDs {
                     action: action.into(),
                     step: PENDING_MKFLASH.into(),
                     items,
-                    since: Local::now(),
+                    since: arraysync_core::clock::now(),
                 })
             })?;
         }

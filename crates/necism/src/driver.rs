@@ -774,7 +774,7 @@ impl NecIsm {
     fn refresh(&self, cx: &Ctx, action: &str) -> Result<(), Error> {
         self.prerequisites(RESYNC_PROGRAMS)?;
         let pending = self.resume(cx)?;
-        let since = pending.since.unwrap_or_else(Local::now);
+        let since = pending.since.unwrap_or_else(arraysync_core::clock::now);
         let pairs = &self.config.pairs;
         let found = {
             let settled = |index: usize, record: &SnapRecord| {

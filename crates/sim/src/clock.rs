@@ -2,10 +2,12 @@
 //!
 //! Emulated now = real now + offset; the offset lives in `clock.json` in the state directory
 //! and only grows (`arraysim clock advance 25h`), except for an explicit `clock reset`.
-//! Arrays store timestamps in emulated time (unix seconds). Dates printed to clients are
-//! shifted back by the current offset (printed = stored − offset): after an advance, the
-//! array's past events look older to a host whose clock is real, and background copies
-//! (computed from stored timestamps) have progressed by the advanced amount.
+//! Arrays store timestamps in emulated time (unix seconds) and print them as stored; the
+//! dscli banner shows the emulated now. It is the one clock of the emulated world: the
+//! arraysync programs running under the same root read this file for their own now
+//! (`arraysync_core::clock`), so after an advance the array's past events are older by the
+//! advanced amount for everybody, nothing moves back in time, and background copies
+//! (computed from stored timestamps) have progressed by as much.
 
 use std::path::{Path, PathBuf};
 
@@ -82,11 +84,6 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         self.real_ms()
             .saturating_add(self.offset_secs.saturating_mul(1000))
-    }
-
-    /// The instant a client should be shown for a stored (emulated) timestamp.
-    pub fn printed(&self, stored: i64) -> i64 {
-        stored.saturating_sub(self.offset_secs)
     }
 }
 
@@ -389,12 +386,11 @@ mod tests {
     }
 
     #[test]
-    fn printed_is_stored_minus_offset() {
+    fn now_is_the_real_clock_plus_the_offset() {
         let c = Clock {
             offset_secs: 3600,
             ..Clock::default()
         };
-        assert_eq!(c.printed(10_000), 6400);
         assert!(c.now() >= Utc::now().timestamp() + 3599);
     }
 

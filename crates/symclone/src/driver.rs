@@ -590,7 +590,7 @@ impl SymClone {
         let secs = timeout.as_secs();
         cx.log
             .info(&format!("waiting for {what} state (max {secs} secs)"));
-        let progress = |line: &str| cx.log.info(line);
+        let progress = |line: &str| cx.log.progress(line);
         let result = poll::wait_with_progress(timeout, POLL_BACKOFF, progress, |_| {
             let views = self.query(cx)?;
             let lagging: Vec<&PairView> = views.iter().filter(|v| !done(v.class(kind))).collect();

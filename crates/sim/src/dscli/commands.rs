@@ -394,14 +394,7 @@ fn enabled(b: bool) -> String {
     if b { "Enabled" } else { "Disabled" }.to_string()
 }
 
-fn column(
-    r: &Relation,
-    col: &str,
-    now: i64,
-    rate: u64,
-    clock: &crate::clock::Clock,
-    fullid: Option<&str>,
-) -> String {
+fn column(r: &Relation, col: &str, now: i64, rate: u64, fullid: Option<&str>) -> String {
     match col {
         "ID" => match fullid {
             Some(d) => format!("{d}/{}:{d}/{}", r.src, r.tgt),
@@ -418,8 +411,8 @@ fn column(
         "TargetWriteEnabled" => enabled(r.target_write),
         "BackgroundCopy" => enabled(r.background_copy),
         "OutOfSyncTracks" => r.oos(now, rate).to_string(),
-        "DateCreated" => super::format::long_date(clock.printed(r.created)),
-        "DateSynced" => super::format::long_date(clock.printed(r.synced)),
+        "DateCreated" => super::format::long_date(r.created),
+        "DateSynced" => super::format::long_date(r.synced),
         "State" => r.state_text().to_string(),
         "isTgtSE" => if r.tgt_se { "ESE" } else { "Std" }.to_string(),
         _ => "-".to_string(),
@@ -534,7 +527,7 @@ pub fn list(s: &mut Session<'_>, remote: bool, tokens: &[String]) -> i32 {
         })
         .map(|r| {
             cols.iter()
-                .map(|col| column(r, col, now, rate, &s.clock, fullid))
+                .map(|col| column(r, col, now, rate, fullid))
                 .collect()
         })
         .collect();

@@ -195,7 +195,7 @@ impl Session<'_> {
     }
 
     pub fn banner_line(&self, dev: &str) -> String {
-        let now = self.clock.printed(self.clock.now());
+        let now = self.clock.now();
         msg::banner(&format::banner_date(now), dev)
     }
 

@@ -66,7 +66,6 @@ pub fn execute(
     array: &mut Array,
     dir: &Path,
     now_ms: i64,
-    offset_secs: i64,
     line: &str,
 ) -> Result<Vec<String>, CliError> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
@@ -79,11 +78,7 @@ pub fn execute(
         ["show", "advanced-copy-sessions", rest @ ..] => {
             let opts = options(rest)?;
             check_known(&opts, &["detail"])?;
-            Ok(show_sessions(
-                array,
-                get(&opts, "detail").is_some(),
-                offset_secs,
-            ))
+            Ok(show_sessions(array, get(&opts, "detail").is_some()))
         }
         ["start", "advanced-copy", rest @ ..] => start(array, dir, now_ms, &options(rest)?),
         ["stop", "advanced-copy", rest @ ..] => stop(array, &options(rest)?),
@@ -207,7 +202,7 @@ fn starts() -> Vec<usize> {
         .collect()
 }
 
-fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
+fn show_sessions(array: &Array, detail: bool) -> Vec<String> {
     let columns = if detail { 16 } else { 12 };
     let s = starts();
     let (mut h1, mut h2) = (String::new(), String::new());
@@ -321,7 +316,7 @@ fn show_sessions(array: &Array, detail: bool, offset_secs: i64) -> Vec<String> {
                 (None, _) => "-".to_string(),
                 (Some(t), Some((at, text))) if *at == t => text.clone(),
                 (Some(t), _) => {
-                    let (local, _) = crate::clock::local_time(t.saturating_sub(offset_secs));
+                    let (local, _) = crate::clock::local_time(t);
                     let text = local.format("%Y/%m/%d %H:%M:%S").to_string();
                     last_stamp = Some((t, text.clone()));
                     text

@@ -21,7 +21,6 @@ pub mod rec;
 
 use std::io::BufRead;
 
-use crate::clock::Clock;
 use crate::faults::Scope;
 use crate::invocation::{errln, out, Invocation};
 use crate::store::StoreError;
@@ -153,12 +152,11 @@ fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, C
     }
     let line = line.as_str();
     let internal = |e: StoreError| CliError("E0001", e.to_string());
-    let clock = Clock::load(&inv.store).map_err(internal)?;
     let now = model::now_ms(&inv.store).map_err(internal)?;
     // REC commands span two boxes (docs/eternus.md "REC"); any other command first
     // settles the REC transfers, which may read or write this box's volumes.
     if rec::handles(line) {
-        return rec::answer(&inv.store, name, now, clock.offset_secs, line);
+        return rec::answer(&inv.store, name, now, line);
     }
     let dir = model::data_dir(&inv.store, name);
     let local = || -> Result<Vec<String>, CliError> {
@@ -169,7 +167,7 @@ fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, C
             .store
             .update_existing_unless_unchanged(&model::rel_path(name), |array: &mut Array| {
                 let moved = array.advance(&dir, now);
-                let answer = commands::execute(array, &dir, now, clock.offset_secs, line);
+                let answer = commands::execute(array, &dir, now, line);
                 Ok((answer, moved || !listing))
             });
         result

@@ -736,20 +736,14 @@ pub fn handles(line: &str) -> bool {
 }
 
 /// Answers a REC command line on box `name`.
-pub fn answer(
-    store: &Store,
-    name: &str,
-    now_ms: i64,
-    offset_secs: i64,
-    line: &str,
-) -> Result<Vec<String>, CliError> {
+pub fn answer(store: &Store, name: &str, now_ms: i64, line: &str) -> Result<Vec<String>, CliError> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
     let opts = options(tokens.get(2..).unwrap_or_default())?;
     let run = |st: &mut RecState| -> Result<Vec<String>, RecError> {
         let out = match tokens.get(..2).unwrap_or_default() {
             ["show", "advanced-copy-sessions"] => {
                 check_known(&opts, &["type", "detail"])?;
-                show(st, name, offset_secs)
+                show(st, name)
             }
             ["start", "advanced-copy"] => start(st, store, name, now_ms, &opts)?,
             ["suspend", "advanced-copy"] => suspend(st, store, name, now_ms, &opts)?,
@@ -861,7 +855,7 @@ const HEADS: [(&str, usize); 15] = [
 ];
 
 /// `show advanced-copy-sessions -type rec`: the REC sessions this box is an end of.
-fn show(st: &RecState, name: &str, offset_secs: i64) -> Vec<String> {
+fn show(st: &RecState, name: &str) -> Vec<String> {
     let row = |cells: Vec<String>| {
         cells
             .iter()
@@ -882,7 +876,7 @@ fn show(st: &RecState, name: &str, offset_secs: i64) -> Vec<String> {
     ];
     for s in st.sessions.iter().filter(|s| s.on(name)) {
         let stamp = s.timestamp.map_or("-".to_string(), |t| {
-            let (local, _) = crate::clock::local_time(t.saturating_sub(offset_secs));
+            let (local, _) = crate::clock::local_time(t);
             local.format("%Y/%m/%d %H:%M:%S").to_string()
         });
         let copied = match (s.status, s.phase) {

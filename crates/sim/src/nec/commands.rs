@@ -224,13 +224,12 @@ fn create(inv: &mut Invocation, prog: &'static str, a: &Args) -> Outcome {
     injected(inv, prog, &[bv.clone(), sv.clone()])?;
     host_ready(inv, prog)?;
     let array = locate(inv, prog, &bv)?;
-    let clock = clock(inv, prog)?;
-    let now = clock.now();
+    let now = clock(inv, prog)?.now();
     let arr = change(inv, prog, &array, now, |arr| {
         arr.create(&bv, &sv, now)?;
         Ok(arr.clone())
     })?;
-    Ok(done(prog, &format::created(&arr, &bv, &sv, &clock)))
+    Ok(done(prog, &format::created(&arr, &bv, &sv)))
 }
 
 fn link(inv: &mut Invocation, prog: &'static str, a: &Args) -> Outcome {
@@ -263,8 +262,8 @@ fn query(inv: &mut Invocation, prog: &'static str, a: &Args) -> Outcome {
     injected(inv, prog, &names)?;
     host_ready(inv, prog)?;
     let array = locate(inv, prog, &target)?;
-    let clock = clock(inv, prog)?;
-    let arr = read(inv, prog, &array, clock.now())?;
+    let now = clock(inv, prog)?.now();
+    let arr = read(inv, prog, &array, now)?;
     let check = |name: &str, role: Role| {
         arr.volume(name, role)
             .map(|_| ())
@@ -277,14 +276,14 @@ fn query(inv: &mut Invocation, prog: &'static str, a: &Args) -> Outcome {
                 check(sv, Role::Sv)?;
             }
             Ok(if a.has("-detail") {
-                format::query_bv_detail(&arr, bv, only.as_deref(), &clock)
+                format::query_bv_detail(&arr, bv, only.as_deref())
             } else {
-                format::query_bv(&arr, bv, only.as_deref(), &clock)
+                format::query_bv(&arr, bv, only.as_deref())
             })
         }
         (None, Some(sv)) => {
             check(sv, Role::Sv)?;
-            Ok(format::query_sv(&arr, sv, &clock))
+            Ok(format::query_sv(&arr, sv))
         }
         (None, None) => Err(bad_usage("-sv or -bv is required".into())),
     }

@@ -7,11 +7,11 @@
 //! SV without a snapshot (`snap/nosnap`, no timestamp) are this emulator's choices.
 
 use super::model::{Array, Role, Volume};
-use crate::clock::{self, Clock};
+use crate::clock;
 
-/// `2014/09/18 05:15:04`, shifted back by the clock offset like every printed date.
-pub fn time(clock: &Clock, stored: i64) -> String {
-    let (naive, _) = clock::local_time(clock.printed(stored));
+/// `2014/09/18 05:15:04`, in the emulated clock's frame like every printed date.
+pub fn time(stored: i64) -> String {
+    let (naive, _) = clock::local_time(stored);
     naive.format("%Y/%m/%d %H:%M:%S").to_string()
 }
 
@@ -24,7 +24,7 @@ pub fn bv_information(name: &str, volume: &Volume) -> String {
 }
 
 /// `  LX:test_src_0000_SV0014    ( -1) snap/active   [2014/03/24 11:16:16] link`.
-pub fn sv_line(array: &Array, name: &str, clock: &Clock) -> String {
+pub fn sv_line(array: &Array, name: &str) -> String {
     let Some(volume) = array.volumes.get(name) else {
         return String::new();
     };
@@ -37,10 +37,7 @@ pub fn sv_line(array: &Array, name: &str, clock: &Clock) -> String {
         .generation(name)
         .map_or("  -".to_string(), |g| format!("{g:>3}"));
     let (state, stamp) = match &volume.snap {
-        Some(snap) => (
-            snap.state.as_str(),
-            format!("[{}]", time(clock, snap.since)),
-        ),
+        Some(snap) => (snap.state.as_str(), format!("[{}]", time(snap.since))),
         None => ("snap/nosnap", "-".to_string()),
     };
     format!(
@@ -50,7 +47,7 @@ pub fn sv_line(array: &Array, name: &str, clock: &Clock) -> String {
 }
 
 /// `iSMsc_query -sv SV -svflg ld`: the BV block, then the SV's line.
-pub fn query_sv(array: &Array, sv: &str, clock: &Clock) -> String {
+pub fn query_sv(array: &Array, sv: &str) -> String {
     let mut out = String::new();
     if let Some((bv, volume)) = array
         .volumes
@@ -61,13 +58,13 @@ pub fn query_sv(array: &Array, sv: &str, clock: &Clock) -> String {
         out.push_str(&bv_information(bv, volume));
     }
     out.push_str("\nSV Information\n");
-    out.push_str(&sv_line(array, sv, clock));
+    out.push_str(&sv_line(array, sv));
     out.push('\n');
     out
 }
 
 /// `iSMsc_query -bv BV -bvflg ld [-sv SV -svflg ld]`: the BV block, then SV lines.
-pub fn query_bv(array: &Array, bv: &str, only: Option<&str>, clock: &Clock) -> String {
+pub fn query_bv(array: &Array, bv: &str, only: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(volume) = array.volumes.get(bv) {
         out.push_str(&bv_information(bv, volume));
@@ -77,7 +74,7 @@ pub fn query_bv(array: &Array, bv: &str, only: Option<&str>, clock: &Clock) -> S
         .svs_of(bv)
         .filter(|(n, _)| only.is_none_or(|o| o == n.as_str()))
     {
-        out.push_str(&sv_line(array, name, clock));
+        out.push_str(&sv_line(array, name));
         out.push('\n');
     }
     out
@@ -85,7 +82,7 @@ pub fn query_bv(array: &Array, bv: &str, only: Option<&str>, clock: &Clock) -> S
 
 /// `iSMsc_query -bv BV -bvflg ld -detail`: the BV block, then one record per SV (with
 /// its linked LV).
-pub fn query_bv_detail(array: &Array, bv: &str, only: Option<&str>, clock: &Clock) -> String {
+pub fn query_bv_detail(array: &Array, bv: &str, only: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(volume) = array.volumes.get(bv) {
         out.push_str(&bv_information(bv, volume));
@@ -95,19 +92,19 @@ pub fn query_bv_detail(array: &Array, bv: &str, only: Option<&str>, clock: &Cloc
         .svs_of(bv)
         .filter(|(n, _)| only.is_none_or(|o| o == n.as_str()))
     {
-        out.push_str(&sv_detail(array, name, volume, clock));
+        out.push_str(&sv_detail(array, name, volume));
     }
     out
 }
 
-fn sv_detail(array: &Array, name: &str, volume: &Volume, clock: &Clock) -> String {
+fn sv_detail(array: &Array, name: &str, volume: &Volume) -> String {
     let generation = array
         .generation(name)
         .map_or("-".to_string(), |g| format!("{g}(normal)"));
     let (state, created) = match &volume.snap {
         Some(snap) => (
-            format!("{} [{}]", snap.state, time(clock, snap.since)),
-            time(clock, snap.since),
+            format!("{} [{}]", snap.state, time(snap.since)),
+            time(snap.since),
         ),
         None => ("snap/nosnap".to_string(), "-".to_string()),
     };
@@ -173,7 +170,7 @@ pub fn linkinfo(array: &Array, name: &str) -> String {
 }
 
 /// The BV/SV block `iSMsc_create` prints after its success line (seed 001).
-pub fn created(array: &Array, bv: &str, sv: &str, clock: &Clock) -> String {
+pub fn created(array: &Array, bv: &str, sv: &str) -> String {
     let os = |name: &str| {
         array
             .volumes
@@ -189,7 +186,7 @@ pub fn created(array: &Array, bv: &str, sv: &str, clock: &Clock) -> String {
         .get(sv)
         .and_then(|v| v.snap.as_ref())
         .map_or("-".to_string(), |s| {
-            format!("{} [{}]", s.state, time(clock, s.since))
+            format!("{} [{}]", s.state, time(s.since))
         });
     format!(
         "   {:<22} {}\n      Special File : -\n   {:<22} {}\n      Generation : {generation}\n      Status     : {status}\n",
@@ -215,7 +212,7 @@ mod tests {
     use super::*;
     use crate::nec::model::Volume;
 
-    fn seed_array() -> (Array, Clock) {
+    fn seed_array() -> Array {
         let mut a = Array::new("D1_10");
         a.volumes
             .insert("SOURCE_0001".into(), Volume::new(Role::Bv));
@@ -227,31 +224,31 @@ mod tests {
         // 2014-09-18 05:15:04 UTC
         a.create("SOURCE_0001", "SOURCE_0001_SV006D", 1_411_017_304)
             .expect("create");
-        (a, Clock::default())
+        a
     }
 
     #[test]
     fn create_block_matches_seed_001() {
-        let (a, clock) = seed_array();
+        let a = seed_array();
         // The seed's block; the time is printed in the local zone (2014/09/18 05:15:04 UTC).
-        let when = time(&clock, 1_411_017_304);
+        let when = time(1_411_017_304);
         assert_eq!(
-            created(&a, "SOURCE_0001", "SOURCE_0001_SV006D", &clock),
+            created(&a, "SOURCE_0001", "SOURCE_0001_SV006D"),
             format!("   BV:SOURCE_0001         LX\n      Special File : -\n   SV:SOURCE_0001_SV006D  LX\n      Generation : -1\n      Status     : snap/active [{when}]\n")
         );
     }
 
     #[test]
     fn sv_line_matches_the_reference_layout() {
-        let (mut a, clock) = seed_array();
-        let when = time(&clock, 1_411_017_304);
+        let mut a = seed_array();
+        let when = time(1_411_017_304);
         assert_eq!(
-            sv_line(&a, "SOURCE_0001_SV006D", &clock),
+            sv_line(&a, "SOURCE_0001_SV006D"),
             format!("  LX:SOURCE_0001_SV006D       ( -1) snap/active   [{when}] unlink")
         );
         a.link("SOURCE_0001_LV00A6", "SOURCE_0001_SV006D")
             .expect("link");
-        assert!(sv_line(&a, "SOURCE_0001_SV006D", &clock).ends_with("] link"));
+        assert!(sv_line(&a, "SOURCE_0001_SV006D").ends_with("] link"));
         let info = linkinfo(&a, "SOURCE_0001_SV006D");
         assert!(
             info.contains("   State       : link (SOURCE_0001_LV00A6)\n"),
@@ -261,7 +258,7 @@ mod tests {
             info.ends_with("LV:SOURCE_0001_LV00A6  LX link (SOURCE_0001_SV006D)  rw\n"),
             "{info}"
         );
-        let detail = query_bv_detail(&a, "SOURCE_0001", None, &clock);
+        let detail = query_bv_detail(&a, "SOURCE_0001", None);
         assert!(
             detail.contains(&format!("Snap State               : snap/active [{when}]")),
             "{detail}"

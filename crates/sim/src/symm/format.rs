@@ -88,9 +88,9 @@ pub fn prompt(op: Op, scope: &Scope) -> String {
     }
 }
 
-/// `Thu Feb 25 10:20:56 2010` in the host's local time, shifted back by the clock offset.
-pub fn date(clock: &Clock, stored: i64) -> String {
-    let (time, _zone) = local_time(clock.printed(stored));
+/// `Thu Feb 25 10:20:56 2010` in the host's local time, in the emulated clock's frame.
+pub fn date(stored: i64) -> String {
+    let (time, _zone) = local_time(stored);
     time.format("%a %b %e %H:%M:%S %Y").to_string()
 }
 
@@ -226,7 +226,7 @@ pub fn device_record(
             s.percent(now, symm.rate),
             written(&s.src),
             written(&s.tgt),
-            date(clock, s.last_action)
+            date(s.last_action)
         ));
     }
     text
@@ -265,7 +265,7 @@ pub fn device_xml(symm: &Symm, clock: &Clock, devs: &[String]) -> String {
                 s.tgt,
                 s.state(now, symm.rate),
                 s.percent(now, symm.rate),
-                date(clock, s.last_action)
+                date(s.last_action)
             ));
         }
         text.push_str("    </Device>\n");
