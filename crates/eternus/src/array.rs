@@ -119,7 +119,16 @@ impl ArrayConf {
 
     /// The argv of one session: `ssh -T -o BatchMode=yes ... -i ID -l USER ADDRESS`, or the prefix.
     pub fn argv(&self) -> (PathBuf, Vec<String>) {
-        match &self.access {
+        self.access.argv(None)
+    }
+}
+
+impl Access {
+    /// The argv that opens a session: `ssh -T -o BatchMode=yes -o ConnectTimeout=10 -i ID
+    /// -l USER ADDRESS [REMOTE]` (no terminal, never a password prompt), or the prefix
+    /// followed by `remote` (the program to run at the far end, if any).
+    pub fn argv(&self, remote: Option<&str>) -> (PathBuf, Vec<String>) {
+        let (program, mut args) = match self {
             Access::Ssh {
                 ssh,
                 address,
@@ -141,7 +150,9 @@ impl ArrayConf {
                 ],
             ),
             Access::Prefix { program, args } => (program.clone(), args.clone()),
-        }
+        };
+        args.extend(remote.map(str::to_string));
+        (program, args)
     }
 }
 

@@ -510,18 +510,7 @@ impl RemoteSession {
     }
 
     fn stderr_suffix(&self) -> String {
-        // ssh prints its reason just before exiting: give the reader a moment.
-        thread::sleep(Duration::from_millis(20));
-        let text = self
-            .err
-            .lock()
-            .map(|e| cap_for_log(e.text().trim()).into_owned())
-            .unwrap_or_default();
-        if text.is_empty() {
-            String::new()
-        } else {
-            format!(": {text}")
-        }
+        crate::transport::stderr_suffix(&self.err)
     }
 
     fn fail(&self, message: String) -> EternusError {

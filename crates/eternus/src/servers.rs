@@ -34,18 +34,9 @@ pub const DEFAULT_AGENT: &str = "/opt/FJSVswsrp/bin/swsrp-remote";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const KEYS: &[&str] = &["address", "user", "identity", "agent", "timeout", "command"];
 
-/// How a session to one server is opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    Ssh {
-        ssh: PathBuf,
-        address: String,
-        user: String,
-        identity: PathBuf,
-    },
-    /// An argv prefix run in place of `ssh ... user@address` (the emulator).
-    Prefix { program: PathBuf, args: Vec<String> },
-}
+/// How a session to one server is opened: ssh, or an argv prefix run in place of
+/// `ssh ... user@address` (the emulator); the same choice as an array's CLI session.
+pub type Reach = crate::array::Access;
 
 /// One declared Managed Server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,34 +55,7 @@ impl Server {
     /// The argv of one session: `ssh -T -o BatchMode=yes ... -i ID -l USER ADDRESS AGENT`,
     /// or the prefix followed by the agent.
     pub fn argv(&self) -> (PathBuf, Vec<String>) {
-        match &self.reach {
-            Reach::Ssh {
-                ssh,
-                address,
-                user,
-                identity,
-            } => (
-                ssh.clone(),
-                vec![
-                    "-T".into(),
-                    "-o".into(),
-                    "BatchMode=yes".into(),
-                    "-o".into(),
-                    "ConnectTimeout=10".into(),
-                    "-i".into(),
-                    identity.display().to_string(),
-                    "-l".into(),
-                    user.clone(),
-                    address.clone(),
-                    self.agent.clone(),
-                ],
-            ),
-            Reach::Prefix { program, args } => {
-                let mut args = args.clone();
-                args.push(self.agent.clone());
-                (program.clone(), args)
-            }
-        }
+        self.reach.argv(Some(&self.agent))
     }
 
     /// Where the server is reached, for listings: `root@10.1.1.20` or the prefix.

@@ -287,18 +287,7 @@ impl Session {
     }
 
     fn stderr_suffix(&self) -> String {
-        // Give the stderr reader a moment: ssh prints its reason just before exiting.
-        thread::sleep(Duration::from_millis(20));
-        let text = self
-            .err
-            .lock()
-            .map(|e| cap_for_log(e.text().trim()).into_owned())
-            .unwrap_or_default();
-        if text.is_empty() {
-            String::new()
-        } else {
-            format!(": {text}")
-        }
+        stderr_suffix(&self.err)
     }
 
     fn failure(&self, message: String) -> EternusError {
@@ -376,6 +365,21 @@ fn chunks<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
         }
     });
     rx
+}
+
+/// `: <what the session printed on stderr>` for an error message, or nothing. ssh prints
+/// its reason just before exiting: the stderr reader is given a moment first.
+pub(crate) fn stderr_suffix(err: &Mutex<Capture>) -> String {
+    thread::sleep(Duration::from_millis(20));
+    let text = err
+        .lock()
+        .map(|e| cap_for_log(e.text().trim()).into_owned())
+        .unwrap_or_default();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
 }
 
 /// Appends everything a pipe yields to `into` (a session's stderr, kept for errors).
