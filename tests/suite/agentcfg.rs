@@ -4,23 +4,10 @@
 //! (repositories and configuration in, secrets out), the exclusion with other ACM
 //! commands and the root rule.
 
+use super::acm::{acm_with, bin, succeeded};
 use super::env::{Run, TestEnv};
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
-
-fn bin(name: &str) -> &'static str {
-    match name {
-        "stgcmmodnode" => env!("CARGO_BIN_EXE_stgcmmodnode"),
-        "stgenvdisp" => env!("CARGO_BIN_EXE_stgenvdisp"),
-        "stgmgrinfoset" => env!("CARGO_BIN_EXE_stgmgrinfoset"),
-        "stgmgrinfobkup" => env!("CARGO_BIN_EXE_stgmgrinfobkup"),
-        "stgmgrinfodisp" => env!("CARGO_BIN_EXE_stgmgrinfodisp"),
-        "acmcapture" => env!("CARGO_BIN_EXE_acmcapture"),
-        "swstsvrset" => env!("CARGO_BIN_EXE_swstsvrset"),
-        "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
-        other => panic!("not an agent command: {other}"),
-    }
-}
 
 const ALL: &[&str] = &[
     "stgcmmodnode",
@@ -36,33 +23,13 @@ const MGRINFO: &str = "/etc/opt/FJSVswstf/data/stgmgrinfo.ini";
 
 /// Runs a command line split on whitespace; the root prefix written `$ROOT` is expanded.
 fn acm(env: &TestEnv, line: &str) -> Run {
-    let root = env.root.display().to_string();
-    let words: Vec<String> = line
-        .split_whitespace()
-        .map(|w| w.replace("$ROOT", &root))
-        .collect();
-    let output = env
-        .command(bin(&words[0]))
-        .args(&words[1..])
-        .env("ARRAYSYNC_ACM_WAITLOCK", "0")
-        .output()
-        .expect("spawn");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let line = line.replace("$ROOT", &env.root.display().to_string());
+    acm_with(env, &line, &[("ARRAYSYNC_ACM_WAITLOCK", "0")])
 }
 
 #[track_caller]
 fn ok(env: &TestEnv, line: &str) -> String {
-    let run = acm(env, line);
-    assert_eq!(
-        run.code, 0,
-        "{line}\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-    run.stdout
+    succeeded(line, acm(env, line))
 }
 
 /// The command's stdout must be `expected` (`yy/mm/dd hh:mm:ss` times replaced by `[T]`).

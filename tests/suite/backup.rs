@@ -3,41 +3,11 @@
 //! `-r`; the oldest generation after rotation), pre-processing failure, device map files,
 //! the management list's save/restore and resource match, bad input and the root rule.
 
-use super::env::{Run, TestEnv};
+use super::acm::{acm, bin, ok, redact_dates};
+use super::env::TestEnv;
 use std::os::unix::fs::PermissionsExt;
 
 const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
-
-fn bin(name: &str) -> &'static str {
-    match name {
-        "swstsvrset" => env!("CARGO_BIN_EXE_swstsvrset"),
-        "swstsvrdisp" => env!("CARGO_BIN_EXE_swstsvrdisp"),
-        "swstdevinfoset" => env!("CARGO_BIN_EXE_swstdevinfoset"),
-        "swstdevdisp" => env!("CARGO_BIN_EXE_swstdevdisp"),
-        "swstbkpolset" => env!("CARGO_BIN_EXE_swstbkpolset"),
-        "swstbkpoldisp" => env!("CARGO_BIN_EXE_swstbkpoldisp"),
-        "swstbkpoldel" => env!("CARGO_BIN_EXE_swstbkpoldel"),
-        "swstbackup" => env!("CARGO_BIN_EXE_swstbackup"),
-        "swstbackstat" => env!("CARGO_BIN_EXE_swstbackstat"),
-        "swstrestore" => env!("CARGO_BIN_EXE_swstrestore"),
-        "swstcancelrest" => env!("CARGO_BIN_EXE_swstcancelrest"),
-        "swstreststat" => env!("CARGO_BIN_EXE_swstreststat"),
-        "swsthistdisp" => env!("CARGO_BIN_EXE_swsthistdisp"),
-        "swsthistdel" => env!("CARGO_BIN_EXE_swsthistdel"),
-        "swststartsync" => env!("CARGO_BIN_EXE_swststartsync"),
-        "swstcancelsync" => env!("CARGO_BIN_EXE_swstcancelsync"),
-        "swstsyncstat" => env!("CARGO_BIN_EXE_swstsyncstat"),
-        "swstexecstat" => env!("CARGO_BIN_EXE_swstexecstat"),
-        "swstcanceltrk" => env!("CARGO_BIN_EXE_swstcanceltrk"),
-        "swsttrkstat" => env!("CARGO_BIN_EXE_swsttrkstat"),
-        "swstsrsemtch" => env!("CARGO_BIN_EXE_swstsrsemtch"),
-        "swstsrsemth" => env!("CARGO_BIN_EXE_swstsrsemth"),
-        "swstresback" => env!("CARGO_BIN_EXE_swstresback"),
-        "swstresrst" => env!("CARGO_BIN_EXE_swstresrst"),
-        "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
-        other => panic!("not a backup command: {other}"),
-    }
-}
 
 const ALL: &[&str] = &[
     "swstsvrset",
@@ -66,61 +36,11 @@ const ALL: &[&str] = &[
     "swstresrst",
 ];
 
-/// Runs a command line (`swstbackup -T /dev/vg01`), split on whitespace.
-fn acm(env: &TestEnv, line: &str) -> Run {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let output = env
-        .command(bin(words[0]))
-        .args(&words[1..])
-        .env("ARRAYSYNC_ACM_WAITLOCK", "2")
-        .env("ARRAYSYNC_ETERNUS_RETRY_MS", "50")
-        .output()
-        .expect("spawn");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-#[track_caller]
-fn ok(env: &TestEnv, line: &str) -> String {
-    let run = acm(env, line);
-    assert_eq!(
-        run.code, 0,
-        "{line}\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-    run.stdout
-}
-
 /// The command's stdout must be `expected` (dates replaced by `[DATE]`).
 #[track_caller]
 fn transcript(env: &TestEnv, line: &str, expected: &str) {
     let out = redact_dates(&ok(env, line));
     assert_eq!(out, expected, "{line}");
-}
-
-fn redact_dates(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let words: Vec<&str> = line.split(' ').collect();
-        let mut kept = Vec::new();
-        let mut i = 0;
-        while i < words.len() {
-            let w = words[i].as_bytes();
-            if w.len() == 10 && w[4] == b'/' && w[7] == b'/' && w[0].is_ascii_digit() {
-                kept.push("[DATE]");
-                i += 2;
-                continue;
-            }
-            kept.push(words[i]);
-            i += 1;
-        }
-        out.push_str(&kept.join(" "));
-        out.push('\n');
-    }
-    out
 }
 
 fn install_scripts(env: &TestEnv, text: &str) {

@@ -261,13 +261,7 @@ pub fn concurrent_run_waits_then_names_the_holder(fixture: &dyn Fixture) {
     args.extend(fixture.hang_resync());
     args.push("--hang");
     env.sim(&args);
-    let mut first = env
-        .command(env!("CARGO_BIN_EXE_syncresync"))
-        .args(["-s", SVC])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut first = env.spawn_quiet(env!("CARGO_BIN_EXE_syncresync"), &["-s", SVC]);
     let lock = env.path(&format!("/var/lib/arraysync/lock/{SVC}.lock"));
     let deadline = Instant::now() + Duration::from_secs(15);
     while std::fs::read_to_string(&lock).map_or(true, |t| !t.contains("pid")) {

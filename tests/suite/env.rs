@@ -229,6 +229,44 @@ impl TestEnv {
         self.sim(&["calls", "--clear"]);
     }
 
+    /// Makes `prog`'s `command` hang until killed (the emulator's fault injection).
+    pub fn hang(&self, prog: &str, command: &str) {
+        self.sim(&[
+            "fault",
+            "add",
+            "--prog",
+            prog,
+            "--command",
+            command,
+            "--hang",
+        ]);
+    }
+
+    /// Starts `program` in the background in this sandbox, its output discarded.
+    pub fn spawn_quiet(&self, program: &str, args: &[&str]) -> std::process::Child {
+        self.command(program)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn")
+    }
+
+    /// Waits up to `secs` until the call log shows `prog` started a command beginning
+    /// with `prefix`; fails with `what` otherwise.
+    #[track_caller]
+    pub fn wait_for_command(&self, prog: &str, prefix: &str, secs: u64, what: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while !self
+            .commands(Some(prog))
+            .iter()
+            .any(|c| c.starts_with(prefix))
+        {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Rewrites a keyword of a service file section (adds it when absent).
     pub fn set_keyword(&self, service: &str, section: &str, key: &str, value: &str) {
         let text = self.service_conf(service);

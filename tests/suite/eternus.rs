@@ -2,49 +2,13 @@
 //! replicas while writes continue, restore), the QuickOPC byte counter, pre-processing
 //! failure, bad input, and the conformance suite for the `eternus` resource type.
 
+use super::acm::redact_dates;
+pub(super) use super::acm::{acm, ok};
 use super::conformance::{Fixture, SVC};
-use super::env::{Run, TestEnv};
+use super::env::TestEnv;
 use std::os::unix::fs::PermissionsExt;
 
 const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
-
-/// Runs an ACM command line (`swsrpmake -T /dev/a /dev/b`), split on whitespace.
-pub(super) fn acm(env: &TestEnv, line: &str) -> Run {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let bin = match words[0] {
-        "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
-        "swsrpvolinfo" => env!("CARGO_BIN_EXE_swsrpvolinfo"),
-        "swsrpdelvol" => env!("CARGO_BIN_EXE_swsrpdelvol"),
-        "swsrpstartsync" => env!("CARGO_BIN_EXE_swsrpstartsync"),
-        "swsrpmake" => env!("CARGO_BIN_EXE_swsrpmake"),
-        "swsrpstat" => env!("CARGO_BIN_EXE_swsrpstat"),
-        "swsrpcancel" => env!("CARGO_BIN_EXE_swsrpcancel"),
-        other => {
-            super::eternus_repl::bin(other).unwrap_or_else(|| panic!("not an ACM command: {other}"))
-        }
-    };
-    let mut cmd = env.command(bin);
-    cmd.args(&words[1..])
-        .env("ARRAYSYNC_ACM_WAITLOCK", "2")
-        .env("ARRAYSYNC_ETERNUS_RETRY_MS", "50");
-    let output = cmd.output().expect("spawn");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-#[track_caller]
-pub(super) fn ok(env: &TestEnv, line: &str) -> String {
-    let run = acm(env, line);
-    assert_eq!(
-        run.code, 0,
-        "{line}\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-    run.stdout
-}
 
 pub(super) fn install_scripts(env: &TestEnv, text: &str) {
     for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
@@ -83,34 +47,6 @@ pub(super) fn world(env: &TestEnv, server: &str, volumes: &[(&str, Option<&str>,
     }
     env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
     install_scripts(env, CUSTOMIZED);
-}
-
-/// Dates depend on the clock: replaced by `[DATE]` before comparing.
-fn redact_dates(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            let words: Vec<&str> = l.split(' ').collect();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < words.len() {
-                let w = words[i];
-                if w.len() == 10
-                    && w.as_bytes()[4] == b'/'
-                    && w.as_bytes()[7] == b'/'
-                    && w.chars().next().is_some_and(|c| c.is_ascii_digit())
-                {
-                    out.push("[DATE]");
-                    i += 2;
-                    continue;
-                }
-                out.push(w);
-                i += 1;
-            }
-            out.join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
 }
 
 // ----- transcripts: seed 004 chapter 8.3 ------------------------------------------------
@@ -785,34 +721,17 @@ fn corrupt_or_locked_repository_is_a_clear_error() {
 fn concurrent_config_change_is_excluded_while_an_operation_runs() {
     let env = TestEnv::new();
     pair_world(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.hang("eternus-cli", "start");
+    let mut make = env.spawn_quiet(
+        env!("CARGO_BIN_EXE_swsrpmake"),
+        &["/dev/hdisk10", "/dev/hdisk20"],
+    );
+    env.wait_for_command(
         "eternus-cli",
-        "--command",
         "start",
-        "--hang",
-    ]);
-    let mut make = env
-        .command(env!("CARGO_BIN_EXE_swsrpmake"))
-        .args(["/dev/hdisk10", "/dev/hdisk20"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !env
-        .commands(Some("eternus-cli"))
-        .iter()
-        .any(|c| c.starts_with("start"))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "swsrpmake never reached the array"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+        15,
+        "swsrpmake never reached the array",
+    );
     let run = acm(&env, "swsrpdelvol /dev/hdisk10 /dev/hdisk20");
     let _ = make.kill();
     let _ = make.wait();

@@ -7,17 +7,6 @@
 use super::env::{arraysim_bin, Run, TestEnv};
 use super::eternus::{acm, install_scripts, ok};
 
-/// The binaries of the commands this part adds.
-pub(super) fn bin(name: &str) -> Option<&'static str> {
-    match name {
-        "swsrpchsync" => Some(env!("CARGO_BIN_EXE_swsrpchsync")),
-        "swsrpchsnc" => Some(env!("CARGO_BIN_EXE_swsrpchsnc")),
-        "swsrprecbuffstat" => Some(env!("CARGO_BIN_EXE_swsrprecbuffstat")),
-        "swsrprecbuffset" => Some(env!("CARGO_BIN_EXE_swsrprecbuffset")),
-        _ => None,
-    }
-}
-
 const DX1_BOX: &str = "00ETERNUSDXM##ET44S20A##DX1#############";
 const DX2_BOX: &str = "00ETERNUSDXM##ET44S20A##DX2#############";
 

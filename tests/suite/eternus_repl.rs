@@ -7,17 +7,6 @@ use super::env::TestEnv;
 use super::eternus::{acm, group_world, ok, pair_world, read, world, write};
 use std::os::unix::fs::PermissionsExt;
 
-/// The binaries of the commands this part adds (the first part's are mapped in eternus.rs).
-pub(super) fn bin(name: &str) -> Option<&'static str> {
-    match name {
-        "swsrprevsync" => Some(env!("CARGO_BIN_EXE_swsrprevsync")),
-        "swsrprecoverres" => Some(env!("CARGO_BIN_EXE_swsrprecoverres")),
-        "swstestupdate" => Some(env!("CARGO_BIN_EXE_swstestupdate")),
-        "swstsdv" => Some(env!("CARGO_BIN_EXE_swstsdv")),
-        other => super::eternus_rec::bin(other),
-    }
-}
-
 fn script(env: &TestEnv, name: &str, text: &str) {
     let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
     env.write(&path, text);
@@ -455,34 +444,14 @@ fn the_ec_resource_starts_and_suspends_a_group_in_one_command_each() {
 fn the_resource_takes_the_command_exclusion_locks() {
     let env = TestEnv::new();
     resource_group(&env, "quickopc");
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.hang("eternus-cli", "start");
+    let mut resync = env.spawn_quiet(env!("CARGO_BIN_EXE_syncresync"), &["-s", "grp"]);
+    env.wait_for_command(
         "eternus-cli",
-        "--command",
         "start",
-        "--hang",
-    ]);
-    let mut resync = env
-        .command(env!("CARGO_BIN_EXE_syncresync"))
-        .args(["-s", "grp"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !env
-        .commands(Some("eternus-cli"))
-        .iter()
-        .any(|c| c.starts_with("start"))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the resource never reached the array"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+        20,
+        "the resource never reached the array",
+    );
     let delvol = acm(&env, "swsrpdelvol /dev/hdisk10 /dev/hdisk11");
     let make = acm(&env, "swsrpmake -T /dev/hdisk12 /dev/hdisk13");
     let _ = resync.kill();
@@ -582,34 +551,17 @@ fn interrupted_make(env: &TestEnv) -> (std::path::PathBuf, std::path::PathBuf) {
         "RepDst.post",
         &format!("#!/bin/sh\necho \"$1\" > '{}'\n", dst.display()),
     );
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.hang("eternus-cli", "start");
+    let mut make = env.spawn_quiet(
+        env!("CARGO_BIN_EXE_swsrpmake"),
+        &["/dev/hdisk10", "/dev/hdisk20"],
+    );
+    env.wait_for_command(
         "eternus-cli",
-        "--command",
         "start",
-        "--hang",
-    ]);
-    let mut make = env
-        .command(env!("CARGO_BIN_EXE_swsrpmake"))
-        .args(["/dev/hdisk10", "/dev/hdisk20"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !env
-        .commands(Some("eternus-cli"))
-        .iter()
-        .any(|c| c.starts_with("start"))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "swsrpmake never reached the array"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+        15,
+        "swsrpmake never reached the array",
+    );
     let _ = make.kill();
     let _ = make.wait();
     env.sim(&["fault", "clear"]);

@@ -709,22 +709,11 @@ fn stgxfwcmdispsrv_shows_the_servers_and_checks_them() {
 fn swsrprecoverres_runs_the_owed_post_processing_on_each_server() {
     let env = TestEnv::new();
     one_pair(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "start",
-        "--hang",
-    ]);
-    let mut make = env
-        .command(env!("CARGO_BIN_EXE_swsrpmake"))
-        .args(["/dev/vg01", "/dev/vg01@TARG-SV"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    env.hang("eternus-cli", "start");
+    let mut make = env.spawn_quiet(
+        env!("CARGO_BIN_EXE_swsrpmake"),
+        &["/dev/vg01", "/dev/vg01@TARG-SV"],
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while !array_actions(&env).iter().any(|c| c.starts_with("start")) {
         assert!(

@@ -385,15 +385,7 @@ fn planted_symlinks_in_the_var_tree_are_not_followed() {
 fn sigkill_of_an_acm_command_keeps_its_exclusion_locks_until_its_cli_ends() {
     let env = TestEnv::new();
     super::eternus::EternusFixture.setup(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "start",
-        "--hang",
-    ]);
+    env.hang("eternus-cli", "start");
     let mut tool = env
         .command(env!("CARGO_BIN_EXE_swsrpmake"))
         .args(["-T", "/dev/hdisk10", "/dev/hdisk20"])

@@ -361,15 +361,7 @@ fn full_copy_killed_between_rmflash_and_mkflash_is_finished_by_the_rerun() {
     create_relationships(&env, "-cp", SEED_PAIRS);
     env.set_keyword(SEED_SVC, "sync#1", "recording", "false");
     env.set_keyword(SEED_SVC, "sync#1", "timeout", "2");
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "dscli",
-        "--command",
-        "mkflash",
-        "--hang",
-    ]);
+    env.hang("dscli", "mkflash");
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("timed out");

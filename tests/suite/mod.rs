@@ -1,6 +1,7 @@
 //! Test modules: the sandbox kit, the conformance suite run against every resource
 //! type, and the scenarios specific to each vendor.
 
+pub mod acm;
 pub mod agentcfg;
 pub mod backup;
 pub mod conformance;

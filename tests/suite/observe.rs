@@ -1,6 +1,7 @@
 //! Operating and observing: quiet cron runs, node settings, metrics, the monitoring
 //! check, and the errors a user meets first.
 
+use super::acm::ok;
 use super::env::{TestEnv, SETTINGS};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -563,31 +564,6 @@ fn first_errors_suggest_the_next_step() {
 
 // ----- -Xjson on the ACM status commands ------------------------------------------------
 
-/// Runs an ACM command line, split on whitespace; panics unless it exits 0.
-fn acm(env: &TestEnv, line: &str) -> String {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let bin = match words[0] {
-        "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
-        "swsrpvolinfo" => env!("CARGO_BIN_EXE_swsrpvolinfo"),
-        "swsrpstartsync" => env!("CARGO_BIN_EXE_swsrpstartsync"),
-        "swsrpmake" => env!("CARGO_BIN_EXE_swsrpmake"),
-        "swsrpstat" => env!("CARGO_BIN_EXE_swsrpstat"),
-        other => panic!("not an ACM command here: {other}"),
-    };
-    let output = env
-        .command(bin)
-        .args(&words[1..])
-        .env("ARRAYSYNC_ACM_WAITLOCK", "2")
-        .output()
-        .expect("spawn");
-    assert!(
-        output.status.success(),
-        "{line}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// Eight pairs, each left in another status: none, tracking, snap, sync, equivalent,
 /// replicated, failed, and a reverse (restore) snap.
 fn every_status_world(env: &TestEnv) {
@@ -626,22 +602,22 @@ fn every_status_world(env: &TestEnv) {
     }
     let pair = |i: u32| format!("/dev/hdisk{} /dev/hdisk{}", 10 + 2 * i, 11 + 2 * i);
     for i in 0..8 {
-        acm(env, &format!("swsrpsetvol {}", pair(i)));
+        ok(env, &format!("swsrpsetvol {}", pair(i)));
     }
     // Pair 0 stays without a session.
-    acm(env, &format!("swsrpmake -T {}", pair(1))); // tracking
-    acm(env, &format!("swsrpstartsync {}", pair(4))); // equivalent
-    acm(env, &format!("swsrpstartsync {}", pair(5))); // replicated
-    acm(env, &format!("swsrpmake -T {}", pair(6))); // failed
-    acm(env, &format!("swsrpmake {}", pair(7))); // restored below
+    ok(env, &format!("swsrpmake -T {}", pair(1))); // tracking
+    ok(env, &format!("swsrpstartsync {}", pair(4))); // equivalent
+    ok(env, &format!("swsrpstartsync {}", pair(5))); // replicated
+    ok(env, &format!("swsrpmake -T {}", pair(6))); // failed
+    ok(env, &format!("swsrpmake {}", pair(7))); // restored below
     env.sim(&["clock", "advance", "1m"]);
-    acm(env, &format!("swsrpmake {}", pair(5)));
+    ok(env, &format!("swsrpmake {}", pair(5)));
     env.sim(&["eternus", "fail", "DX1", "12"]);
     // Slow copies: a snap, a sync and a restore in progress.
     env.sim(&["rate", "DX1", "1"]);
-    acm(env, &format!("swsrpmake {}", pair(2)));
-    acm(env, &format!("swsrpstartsync {}", pair(3)));
-    acm(env, "swsrpmake /dev/hdisk25 /dev/hdisk24");
+    ok(env, &format!("swsrpmake {}", pair(2)));
+    ok(env, &format!("swsrpstartsync {}", pair(3)));
+    ok(env, "swsrpmake /dev/hdisk25 /dev/hdisk24");
     env.sim(&["clock", "advance", "100s"]);
 }
 
@@ -680,7 +656,7 @@ fn assert_rows_agree(text: &str, json_text: &str, what: &str) {
 fn swsrpstat_xjson_agrees_with_the_text_row_for_row_over_every_status() {
     let env = TestEnv::new();
     every_status_world(&env);
-    let text = acm(&env, "swsrpstat -Xall -O");
+    let text = ok(&env, "swsrpstat -Xall -O");
     for status in [
         "@SV1 ---- ---- ---- ",   // no session
         " regular ---- ---- on ", // QuickOPC tracking
@@ -704,8 +680,8 @@ fn swsrpstat_xjson_agrees_with_the_text_row_for_row_over_every_status() {
         "-E",
         "-L /dev/hdisk14",
     ] {
-        let text = acm(&env, &format!("swsrpstat {options}"));
-        let json = acm(&env, &format!("swsrpstat -Xjson {options}"));
+        let text = ok(&env, &format!("swsrpstat {options}"));
+        let json = ok(&env, &format!("swsrpstat -Xjson {options}"));
         assert_rows_agree(&text, &json, &format!("swsrpstat {options}"));
     }
     // The same pairs as metrics, through the strict text-format reader (no service here).
@@ -730,9 +706,9 @@ fn swsrpstat_xjson_agrees_with_the_text_row_for_row_over_every_status() {
         .unwrap_or_else(|| panic!("no progress of the snap\n{}", run.stdout));
     assert!(snap > 0.0 && snap < 1.0, "{snap}");
     // swsrpvolinfo: its two Size columns are keyed after the volume before them.
-    let text = acm(&env, "swsrpvolinfo -L");
+    let text = ok(&env, "swsrpvolinfo -L");
     let json: serde_json::Value =
-        serde_json::from_str(&acm(&env, "swsrpvolinfo -L -Xjson")).expect("json");
+        serde_json::from_str(&ok(&env, "swsrpvolinfo -L -Xjson")).expect("json");
     let rows = json.as_array().expect("array");
     assert_eq!(rows.len(), text.lines().count() - 1);
     for (line, row) in text.lines().skip(1).zip(rows) {
@@ -762,22 +738,8 @@ fn a_run_waiting_for_the_service_lock_reports_its_progress() {
     let env = ibm_node();
     env.write(SETTINGS, "[log]\nstderr = \"info\"\n");
     env.set_keyword(SVC, "sync#1", "timeout", "20");
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "dscli",
-        "--command",
-        "resyncflash",
-        "--hang",
-    ]);
-    let mut first = env
-        .command(env!("CARGO_BIN_EXE_syncresync"))
-        .args(["-s", SVC])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    env.hang("dscli", "resyncflash");
+    let mut first = env.spawn_quiet(env!("CARGO_BIN_EXE_syncresync"), &["-s", SVC]);
     let lock = env.path(&format!("/var/lib/arraysync/lock/{SVC}.lock"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while std::fs::read_to_string(&lock).map_or(true, |t| !t.contains("pid")) {
