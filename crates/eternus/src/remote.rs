@@ -33,7 +33,6 @@ use crate::transport::{collect, reap_or_kill, Options};
 use arraysync_core::log::Logger;
 use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use arraysync_core::Paths;
-use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -520,13 +519,7 @@ impl RemoteSession {
     }
 
     fn kill(&mut self) {
-        let _ = killpg(self.pid, Signal::SIGTERM);
-        thread::sleep(Duration::from_millis(100));
-        let _ = killpg(self.pid, Signal::SIGKILL);
-        if let Some(mut child) = self.child.take() {
-            let _ = child.wait();
-        }
-        self.stdin = None;
+        crate::transport::kill_session(self.pid, &mut self.child, &mut self.stdin);
     }
 
     /// Says goodbye and reaps the process (killed if it lingers).

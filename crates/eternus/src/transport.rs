@@ -298,13 +298,7 @@ impl Session {
     }
 
     fn kill(&mut self) {
-        let _ = killpg(self.pid, Signal::SIGTERM);
-        thread::sleep(Duration::from_millis(100));
-        let _ = killpg(self.pid, Signal::SIGKILL);
-        if let Some(mut child) = self.child.take() {
-            let _ = child.wait();
-        }
-        self.stdin = None;
+        crate::transport::kill_session(self.pid, &mut self.child, &mut self.stdin);
     }
 
     /// Ends the session with `exit` and reaps the process (killed if it lingers).
@@ -365,6 +359,18 @@ fn chunks<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
         }
     });
     rx
+}
+
+/// Ends a session at once: its process group gets SIGTERM, then SIGKILL 100 ms later
+/// (whatever the session started goes with it), and the leader is reaped.
+pub(crate) fn kill_session(pid: Pid, child: &mut Option<Child>, stdin: &mut Option<ChildStdin>) {
+    let _ = killpg(pid, Signal::SIGTERM);
+    thread::sleep(Duration::from_millis(100));
+    let _ = killpg(pid, Signal::SIGKILL);
+    if let Some(mut child) = child.take() {
+        let _ = child.wait();
+    }
+    *stdin = None;
 }
 
 /// `: <what the session printed on stderr>` for an error message, or nothing. ssh prints
