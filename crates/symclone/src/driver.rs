@@ -15,7 +15,7 @@ use crate::rescan;
 use arraysync_core::config::ResourceConfig;
 use arraysync_core::poll::{self, Backoff, Probe, WaitError};
 use arraysync_core::runner::{Output, VendorCommand};
-use arraysync_core::state::atomic_write;
+use arraysync_core::state::{atomic_write, write_file, Durability};
 use arraysync_core::{Ctx, Error, Paths, State, Status, SyncResource};
 use chrono::{DateTime, Local};
 use std::collections::HashMap;
@@ -380,7 +380,14 @@ impl SymClone {
         let selection = match &self.config.form {
             Form::Group { symdg } => Selection::Group { symdg, pairs },
             Form::File { symid } => {
-                atomic_write(&self.pairs_file, command::pairs_file(pairs).as_bytes())?;
+                // Read by the command started next, rewritten before every control: it
+                // must be whole (temp file and rename), not survive a power loss; two
+                // fsyncs (file and directory) per action cost more than the rest of it.
+                write_file(
+                    &self.pairs_file,
+                    command::pairs_file(pairs).as_bytes(),
+                    Durability::Atomic,
+                )?;
                 cx.log.debug(&format!(
                     "pairs file {}: {}",
                     self.pairs_file.display(),
