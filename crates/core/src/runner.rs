@@ -360,8 +360,8 @@ fn execute(command: &VendorCommand) -> Result<Output, CommandError> {
     };
     Ok(Output {
         code,
-        stdout: pipes.out.text(),
-        stderr: pipes.err.text(),
+        stdout: pipes.out.into_text(),
+        stderr: pipes.err.into_text(),
         elapsed,
     })
 }
@@ -611,6 +611,16 @@ impl Capture {
         self.tail.ends_with(last) && (rest.is_empty() || self.head.ends_with(rest))
     }
 
+    /// [`Capture::text`], without copying the output when nothing was dropped (a
+    /// 1,024-device SYMCLI answer is half a megabyte).
+    pub fn into_text(self) -> String {
+        if self.dropped > 0 || !self.tail.is_empty() {
+            return self.text();
+        }
+        String::from_utf8(self.head)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
     /// The head, a line saying how many bytes were dropped (if any), and the tail.
     pub fn text(&self) -> String {
         let cut = self.tail.len().saturating_sub(KEEP_TAIL);
@@ -714,6 +724,20 @@ mod tests {
 
     fn sh(script: &str, timeout: Duration) -> VendorCommand {
         VendorCommand::new("/bin/sh", vec!["-c".into(), script.into()], timeout)
+    }
+
+    #[test]
+    fn a_capture_becomes_its_text_whole_or_cut() {
+        let mut whole = Capture::default();
+        whole.push(b"caf\xc3\xa9 ");
+        whole.push(b"ok \xff");
+        assert_eq!(whole.text(), "caf\u{e9} ok \u{fffd}");
+        assert_eq!(whole.into_text(), "caf\u{e9} ok \u{fffd}");
+        let mut cut = Capture::default();
+        cut.push(&vec![b'a'; KEEP_HEAD + 3 * KEEP_TAIL]);
+        let text = cut.text();
+        assert!(text.contains("bytes of output dropped"));
+        assert_eq!(cut.into_text(), text);
     }
 
     #[test]

@@ -570,9 +570,14 @@ impl NecIsm {
         for _round in 0..2 {
             let unknown: Vec<usize> = (0..pairs.len()).filter(|i| bvs[*i].is_none()).collect();
             let unknown_pairs: Vec<&Pair> = unknown.iter().map(|i| &pairs[*i]).collect();
-            let learned = self.run_phase(cx, step, &unknown_pairs, |_, p| {
-                self.base_volume(cx, access, &p.sv)
-            })?;
+            // Every base volume remembered (the usual run): no phase to start.
+            let learned = if unknown_pairs.is_empty() {
+                Vec::new()
+            } else {
+                self.run_phase(cx, step, &unknown_pairs, |_, p| {
+                    self.base_volume(cx, access, &p.sv)
+                })?
+            };
             for (index, bv) in unknown.iter().zip(learned) {
                 bvs[*index] = Some(bv);
                 asked[*index] = true;

@@ -132,20 +132,29 @@ pub fn is_device_id(text: &str) -> bool {
     !text.is_empty() && text.len() <= 8 && text.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// The comparison key of a device id: its hex value, so `1234` and `01234` are one device.
-pub fn device_key(id: &str) -> String {
+/// The comparison key of a device name: a device id's value, a logical name's lower case.
+/// A number, not a formatted string, for ids: thousands of pairs are keyed per action.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeviceKey {
+    Id(u32),
+    Name(String),
+}
+
+/// The comparison key of a device id: its hex value, so `1234` and `01234` are one device
+/// (what is not hex compares as its upper case).
+pub fn device_key(id: &str) -> DeviceKey {
     match u32::from_str_radix(id, 16) {
-        Ok(value) => format!("{value:X}"),
-        Err(_) => id.to_ascii_uppercase(),
+        Ok(value) => DeviceKey::Id(value),
+        Err(_) => DeviceKey::Name(id.to_ascii_uppercase()),
     }
 }
 
 impl Form {
     /// The comparison key of a device name of this form: logical names ignore case,
     /// device ids compare by value.
-    pub fn key(&self, name: &str) -> String {
+    pub fn key(&self, name: &str) -> DeviceKey {
         match self {
-            Form::Group { .. } => name.to_ascii_lowercase(),
+            Form::Group { .. } => DeviceKey::Name(name.to_ascii_lowercase()),
             Form::File { .. } => device_key(name),
         }
     }
@@ -277,8 +286,8 @@ fn parse_pairs(section: &ResourceConfig, form: &Form) -> Result<Vec<Pair>, Confi
     let mut pairs: Vec<Pair> = Vec::with_capacity(items.len());
     // Device key → index of the pair using it, as source or as target (hashed: thousands
     // of pairs are checked in linear time).
-    let mut sources: HashMap<String, usize> = HashMap::new();
-    let mut targets: HashMap<String, usize> = HashMap::new();
+    let mut sources: HashMap<DeviceKey, usize> = HashMap::with_capacity(items.len());
+    let mut targets: HashMap<DeviceKey, usize> = HashMap::with_capacity(items.len());
     for item in items {
         let pair = Pair::parse(item, form).map_err(|e| section.error("pairs", e))?;
         let (source, target) = (form.key(&pair.source), form.key(&pair.target));
@@ -416,6 +425,8 @@ mod tests {
     fn device_ids_compare_by_value() {
         assert_eq!(device_key("1234"), device_key("01234"));
         assert_ne!(device_key("1234"), device_key("4321"));
+        assert_eq!(device_key("00b60"), device_key("B60"));
+        assert_ne!(device_key("100000000"), device_key("0"));
     }
 
     proptest! {

@@ -8,14 +8,14 @@
 //! the pairs already recreated, activated or restored.
 
 use crate::command::{self, Control, Selection};
-use crate::config::{device_key, CopyKind, Form, Pair, SymConfig, Symcli};
+use crate::config::{device_key, CopyKind, DeviceKey, Form, Pair, SymConfig, Symcli};
 use crate::error::SymError;
 use crate::parse::{self, Device};
 use crate::rescan;
 use arraysync_core::config::ResourceConfig;
 use arraysync_core::poll::{self, Backoff, Probe, WaitError};
 use arraysync_core::runner::{Output, VendorCommand};
-use arraysync_core::state::atomic_write;
+use arraysync_core::state::{atomic_write, write_file, Durability};
 use arraysync_core::{Ctx, Error, Paths, State, Status, SyncResource};
 use chrono::{DateTime, Local};
 use std::collections::HashMap;
@@ -133,7 +133,7 @@ impl PairView {
 }
 
 /// Sessions of a listing by (source, target) device key.
-fn sessions_by_pair(devices: &[Device]) -> HashMap<(String, String), &parse::Session> {
+fn sessions_by_pair(devices: &[Device]) -> HashMap<(DeviceKey, DeviceKey), &parse::Session> {
     devices
         .iter()
         .flat_map(|d| &d.sessions)
@@ -181,7 +181,7 @@ pub fn observe_group(config: &SymConfig, symdg: &str, devices: &[Device]) -> Vec
 
 /// Matches the configured pairs with a `symdev` listing of their targets (device ids).
 pub fn observe_devices(config: &SymConfig, symid: &str, devices: &[Device]) -> Vec<PairView> {
-    let by_id: HashMap<String, &Device> = devices
+    let by_id: HashMap<DeviceKey, &Device> = devices
         .iter()
         .map(|d| (device_key(&d.dev_name), d))
         .collect();
@@ -380,7 +380,14 @@ impl SymClone {
         let selection = match &self.config.form {
             Form::Group { symdg } => Selection::Group { symdg, pairs },
             Form::File { symid } => {
-                atomic_write(&self.pairs_file, command::pairs_file(pairs).as_bytes())?;
+                // Read by the command started next, rewritten before every control: it
+                // must be whole (temp file and rename), not survive a power loss; two
+                // fsyncs (file and directory) per action cost more than the rest of it.
+                write_file(
+                    &self.pairs_file,
+                    command::pairs_file(pairs).as_bytes(),
+                    Durability::Atomic,
+                )?;
                 cx.log.debug(&format!(
                     "pairs file {}: {}",
                     self.pairs_file.display(),
@@ -713,6 +720,8 @@ pub fn evaluate(
     let mut info = Vec::new();
     let mut last: Option<DateTime<Local>> = None;
     let mut inactive = Vec::new();
+    // Pairs recreated together share one time text: each distinct text is parsed once.
+    let mut dates: HashMap<&str, Option<DateTime<Local>>> = HashMap::new();
     for v in views {
         if let Some(problem) = &v.problem {
             down.push(problem.clone());
@@ -732,7 +741,11 @@ pub fn evaluate(
         if v.state.as_deref() == Some("copyinprog") {
             info.push(format!("{} copyinprog {}%", v.pair, v.percent.unwrap_or(0)));
         }
-        match v.last_action.as_deref().map(|t| (t, parse::clone_date(t))) {
+        let parsed = v
+            .last_action
+            .as_deref()
+            .map(|t| (t, *dates.entry(t).or_insert_with(|| parse::clone_date(t))));
+        match parsed {
             Some((_, Some(date))) => last = Some(last.map_or(date, |l| l.min(date))),
             Some((text, None)) => warn.push(format!(
                 "unreadable last action time '{text}' on {}",

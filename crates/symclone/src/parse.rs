@@ -138,73 +138,291 @@ fn check_device(device: &Device, program: &str) -> Result<(), SymError> {
 
 /// Parses `symdev list -v -output xml_e`: `SymCLI_ML/Symmetrix/Device` elements with
 /// `Dev_Info/{dev_name,pd_name}` and `CLONE_Device/{SRC/dev_name,TGT/dev_name,state,last_action}`.
+///
+/// A pull parse (quick-xml) that keeps only those elements: the answer for 1,024 devices is
+/// half a megabyte, and building a tree of all of it was most of a status's own time. Each
+/// element counts only at its place under the root (a `dev_name` is a device's only in
+/// `Device/Dev_Info`); of repeated elements the first non-empty one counts. Malformed or
+/// truncated XML, another root element, or a device record without its name is an error.
 pub fn symdev_xml(text: &str) -> Result<Vec<Device>, SymError> {
-    let doc =
-        roxmltree::Document::parse(text).map_err(|e| output("symdev", format!("not XML: {e}")))?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "SymCLI_ML" {
-        return Err(output(
-            "symdev",
-            format!(
-                "root element is <{}>, expected <SymCLI_ML>",
-                root.tag_name().name()
-            ),
-        ));
-    }
-    let mut devices = Vec::new();
-    for symm in children(root, "Symmetrix") {
-        let symid = children(symm, "Symm_Info").find_map(|info| child_text(info, "symid"));
-        for node in children(symm, "Device") {
-            let info = children(node, "Dev_Info").next();
-            let device = Device {
-                dev_name: info
-                    .and_then(|i| child_text(i, "dev_name"))
-                    .unwrap_or_default(),
-                ld_name: None,
-                pd_name: info
-                    .and_then(|i| child_text(i, "pd_name"))
-                    .and_then(|p| visible(&p)),
-                symid: symid.clone(),
-                sessions: children(node, "CLONE_Device").map(xml_session).collect(),
-            };
-            check_device(&device, "symdev")?;
-            devices.push(device);
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut walk = XmlWalk::default();
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| output("symdev", format!("not XML: {e}")))?;
+        match event {
+            quick_xml::events::Event::Start(e) => walk.open(e.name().as_ref())?,
+            quick_xml::events::Event::Empty(e) => {
+                walk.open(e.name().as_ref())?;
+                walk.close()?;
+            }
+            quick_xml::events::Event::End(_) => walk.close()?,
+            // Most text is the indentation between elements: looked at only where it counts.
+            quick_xml::events::Event::Text(t) if walk.reads_text() => {
+                walk.text(&t.xml10_content())?
+            }
+            quick_xml::events::Event::CData(t) => walk.text(&t.into_inner())?,
+            quick_xml::events::Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
+                        .ok_or_else(|| {
+                            output("symdev", format!("not XML: unknown entity &{};", &*r))
+                        })?
+                        .to_string(),
+                    Err(e) => return Err(output("symdev", format!("not XML: {e}"))),
+                };
+                walk.text(&resolved)?
+            }
+            quick_xml::events::Event::Eof => return walk.finish(),
+            _ => {}
         }
     }
-    Ok(devices)
 }
 
-fn xml_session(node: roxmltree::Node) -> Session {
-    let side = |name: &'static str| {
-        children(node, name)
-            .find_map(|n| child_text(n, "dev_name"))
-            .unwrap_or_default()
-    };
-    Session {
-        source: side("SRC"),
-        target: side("TGT"),
-        state: child_text(node, "state")
-            .unwrap_or_default()
-            .to_ascii_lowercase(),
-        last_action: child_text(node, "last_action").filter(|v| v != "N/A"),
-        percent: child_text(node, "percent").and_then(|p| p.trim_end_matches('%').parse().ok()),
+/// Where an element of the `symdev` answer sits, as far as the parse cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Root,
+    Symmetrix,
+    SymmInfo,
+    Symid,
+    Device,
+    DevInfo,
+    DevName,
+    PdName,
+    Clone,
+    Src,
+    SrcName,
+    Tgt,
+    TgtName,
+    State,
+    Percent,
+    LastAction,
+    /// Any element the driver does not read (and everything under it).
+    Other,
+}
+
+impl Place {
+    /// The place of an element named `name` opened under `parent`.
+    fn of(parent: Place, name: &str) -> Place {
+        match (parent, name) {
+            (Place::Root, "Symmetrix") => Place::Symmetrix,
+            (Place::Symmetrix, "Symm_Info") => Place::SymmInfo,
+            (Place::SymmInfo, "symid") => Place::Symid,
+            (Place::Symmetrix, "Device") => Place::Device,
+            (Place::Device, "Dev_Info") => Place::DevInfo,
+            (Place::DevInfo, "dev_name") => Place::DevName,
+            (Place::DevInfo, "pd_name") => Place::PdName,
+            (Place::Device, "CLONE_Device") => Place::Clone,
+            (Place::Clone, "SRC") => Place::Src,
+            (Place::Src, "dev_name") => Place::SrcName,
+            (Place::Clone, "TGT") => Place::Tgt,
+            (Place::Tgt, "dev_name") => Place::TgtName,
+            (Place::Clone, "state") => Place::State,
+            (Place::Clone, "percent") => Place::Percent,
+            (Place::Clone, "last_action") => Place::LastAction,
+            _ => Place::Other,
+        }
+    }
+
+    /// An element whose text the driver reads.
+    fn is_value(self) -> bool {
+        matches!(
+            self,
+            Place::Symid
+                | Place::DevName
+                | Place::PdName
+                | Place::SrcName
+                | Place::TgtName
+                | Place::State
+                | Place::Percent
+                | Place::LastAction
+        )
     }
 }
 
-fn children<'a, 'input>(
-    node: roxmltree::Node<'a, 'input>,
-    name: &'static str,
-) -> impl Iterator<Item = roxmltree::Node<'a, 'input>> {
-    node.children()
-        .filter(move |c| c.is_element() && c.tag_name().name() == name)
+/// The state of the pull parse of a `symdev` answer.
+#[derive(Default)]
+struct XmlWalk {
+    /// Places of the open elements, the root first.
+    open: Vec<Place>,
+    /// The root element was seen (and maybe closed).
+    rooted: bool,
+    /// Text of the open value element.
+    text: String,
+    devices: Vec<Device>,
+    /// The first device of the open `Symmetrix` element (its `symid` is given to them all).
+    symm_first: usize,
+    symid: Option<String>,
+    device: Option<Device>,
+    session: Option<Session>,
+    /// Raw `state`, `percent`, `last_action` texts of the open session.
+    state: Option<String>,
+    percent: Option<String>,
+    last_action: Option<String>,
 }
 
-fn child_text(node: roxmltree::Node, name: &'static str) -> Option<String> {
-    children(node, name)
-        .next()
-        .and_then(|n| n.text())
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
+impl XmlWalk {
+    fn open(&mut self, name: &str) -> Result<(), SymError> {
+        let place = match self.open.last() {
+            Some(parent) => Place::of(*parent, name),
+            None if self.rooted => {
+                return Err(output(
+                    "symdev",
+                    "not XML: more than one root element".into(),
+                ))
+            }
+            None if name == "SymCLI_ML" => Place::Root,
+            None => {
+                return Err(output(
+                    "symdev",
+                    format!("root element is <{name}>, expected <SymCLI_ML>"),
+                ))
+            }
+        };
+        self.rooted = true;
+        match place {
+            Place::Symmetrix => {
+                self.symm_first = self.devices.len();
+                self.symid = None;
+            }
+            Place::Device => self.device = Some(Device::default()),
+            Place::Clone => {
+                self.session = Some(Session {
+                    source: String::new(),
+                    target: String::new(),
+                    state: String::new(),
+                    last_action: None,
+                    percent: None,
+                });
+                (self.state, self.percent, self.last_action) = (None, None, None);
+            }
+            _ => {}
+        }
+        if place.is_value() {
+            self.text.clear();
+        }
+        self.open.push(place);
+        Ok(())
+    }
+
+    /// Inside a value element, or outside the root (where only white space may be).
+    fn reads_text(&self) -> bool {
+        self.open.last().is_none_or(|place| place.is_value())
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), SymError> {
+        match self.open.last() {
+            Some(place) if place.is_value() => self.text.push_str(text),
+            Some(_) => {}
+            None if text.trim().is_empty() => {}
+            None => {
+                return Err(output(
+                    "symdev",
+                    "not XML: text outside the root element".into(),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<(), SymError> {
+        let Some(place) = self.open.pop() else {
+            return Err(output("symdev", "not XML: unexpected end tag".into()));
+        };
+        let value = || {
+            let value = self.text.trim();
+            (!value.is_empty()).then(|| value.to_string())
+        };
+        match place {
+            Place::Symid => fill(&mut self.symid, value()),
+            Place::DevName | Place::PdName => {
+                let value = value();
+                if let Some(device) = self.device.as_mut() {
+                    if place == Place::DevName {
+                        if device.dev_name.is_empty() {
+                            device.dev_name = value.unwrap_or_default();
+                        }
+                    } else if device.pd_name.is_none() {
+                        device.pd_name = value.and_then(|p| visible(&p));
+                    }
+                }
+            }
+            Place::SrcName | Place::TgtName => {
+                let value = value().unwrap_or_default();
+                if let Some(session) = self.session.as_mut() {
+                    let side = if place == Place::SrcName {
+                        &mut session.source
+                    } else {
+                        &mut session.target
+                    };
+                    if side.is_empty() {
+                        *side = value;
+                    }
+                }
+            }
+            Place::State => fill(&mut self.state, value()),
+            Place::Percent => fill(&mut self.percent, value()),
+            Place::LastAction => fill(&mut self.last_action, value()),
+            Place::Clone => {
+                if let (Some(mut session), Some(device)) =
+                    (self.session.take(), self.device.as_mut())
+                {
+                    session.state = self.state.take().unwrap_or_default().to_ascii_lowercase();
+                    session.last_action = self.last_action.take().filter(|v| v != "N/A");
+                    session.percent = self
+                        .percent
+                        .take()
+                        .and_then(|p| p.trim_end_matches('%').parse().ok());
+                    device.sessions.push(session);
+                }
+            }
+            Place::Device => {
+                if let Some(device) = self.device.take() {
+                    check_device(&device, "symdev")?;
+                    self.devices.push(device);
+                }
+            }
+            Place::Symmetrix => {
+                let first = self.symm_first.min(self.devices.len());
+                for device in &mut self.devices[first..] {
+                    device.symid.clone_from(&self.symid);
+                }
+            }
+            _ => {}
+        }
+        if place.is_value() {
+            self.text.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Vec<Device>, SymError> {
+        if let Some(place) = self.open.last() {
+            return Err(output(
+                "symdev",
+                format!(
+                    "not XML: the answer ends inside an element ({place:?}): truncated output?"
+                ),
+            ));
+        }
+        if !self.rooted {
+            return Err(output(
+                "symdev",
+                "not XML: no root element (empty output?)".into(),
+            ));
+        }
+        Ok(self.devices)
+    }
+}
+
+/// Keeps the first value of a repeated element.
+fn fill(slot: &mut Option<String>, value: Option<String>) {
+    if slot.is_none() {
+        *slot = value;
+    }
 }
 
 /// `Not Visible` (and empty, `N/A`) mean the device has no host path.
@@ -348,6 +566,85 @@ mod tests {
             "truncated XML"
         );
         assert!(symdev_xml("<html/>").is_err());
+    }
+
+    #[test]
+    fn symdev_xml_reads_elements_only_at_their_place() {
+        // The symid may follow the devices; entities and CDATA are text; a dev_name outside
+        // Dev_Info, unknown elements and a Device outside Symmetrix are not read.
+        let xml = r#"<?xml version="1.0"?>
+<!-- SYMCLI -->
+<SymCLI_ML>
+  <Device><Dev_Info><dev_name>9999</dev_name></Dev_Info></Device>
+  <Symmetrix>
+    <Device>
+      <dev_name>7777</dev_name>
+      <Dev_Info><pd_name><![CDATA[/dev/sd&x]]></pd_name><dev_name> 4321 </dev_name></Dev_Info>
+      <Extra><dev_name>8888</dev_name></Extra>
+      <CLONE_Device>
+        <SRC><dev_name>1234</dev_name></SRC>
+        <TGT><dev_name>4321</dev_name></TGT>
+        <state>Copy&#x49;nProg</state>
+        <percent>42%</percent>
+        <last_action>N/A</last_action>
+      </CLONE_Device>
+    </Device>
+    <Device><Dev_Info><dev_name>0ABC</dev_name><pd_name/></Dev_Info></Device>
+    <Symm_Info><symid>000197800123</symid></Symm_Info>
+  </Symmetrix>
+</SymCLI_ML>"#;
+        let devices = symdev_xml(xml).expect("parses");
+        assert_eq!(devices.len(), 2);
+        assert_eq!(devices[0].dev_name, "4321");
+        assert_eq!(devices[0].pd_name.as_deref(), Some("/dev/sd&x"));
+        assert_eq!(devices[0].symid.as_deref(), Some("000197800123"));
+        assert_eq!(
+            devices[0].sessions,
+            vec![Session {
+                source: "1234".into(),
+                target: "4321".into(),
+                state: "copyinprog".into(),
+                last_action: None,
+                percent: Some(42),
+            }]
+        );
+        assert_eq!(devices[1].dev_name, "0ABC");
+        assert_eq!(devices[1].pd_name, None);
+        assert_eq!(devices[1].symid.as_deref(), Some("000197800123"));
+        assert!(devices[1].sessions.is_empty());
+    }
+
+    #[test]
+    fn symdev_xml_refuses_what_is_not_a_whole_answer() {
+        for bad in [
+            "",
+            "   \n",
+            "Symmetrix command failed",
+            "<SymCLI_ML></SymCLI_ML><SymCLI_ML/>",
+            "<SymCLI_ML><Symmetrix></Device></Symmetrix></SymCLI_ML>",
+            "<SymCLI_ML><Symmetrix><Device><Dev_Info></Dev_Info></Device></Symmetrix></SymCLI_ML>",
+            "<SymCLI_ML><Symmetrix><Device><Dev_Info><dev_name>1&bogus;</dev_name></Dev_Info></Device></Symmetrix></SymCLI_ML>",
+            "<SymCLI_ML><Symmetrix><Device><Dev_Info><dev_name>1</dev_name></Dev_Info><CLONE_Device><SRC><dev_name>1</dev_name></SRC></CLONE_Device></Device></Symmetrix></SymCLI_ML>",
+        ] {
+            assert!(
+                matches!(symdev_xml(bad), Err(SymError::Output { .. })),
+                "accepted {bad:?}"
+            );
+        }
+        // Every cut of a real answer is refused, except the ones after its root closes.
+        let end = XML.find("</SymCLI_ML>").expect("root end") + "</SymCLI_ML>".len();
+        for cut in (0..end).filter(|&i| XML.is_char_boundary(i)) {
+            assert!(symdev_xml(&XML[..cut]).is_err(), "accepted a cut at {cut}");
+        }
+        assert_eq!(
+            symdev_xml(&XML[..end]).expect("whole"),
+            symdev_xml(XML).expect("whole")
+        );
+        assert_eq!(
+            symdev_xml("<SymCLI_ML/>").expect("no device"),
+            vec![],
+            "an answer with no device is a valid empty listing"
+        );
     }
 
     #[test]
