@@ -264,18 +264,20 @@ pub struct SessionIndex<'a> {
 }
 
 impl<'a> SessionIndex<'a> {
-    pub fn new(sessions: &'a [CopySession]) -> SessionIndex<'a> {
-        SessionIndex {
-            by_ends: sessions
-                .iter()
-                .filter(|s| s.rec.is_none())
-                .map(|s| ((s.array.as_str(), s.source, s.destination), s))
-                .collect(),
-            by_boxes: sessions
-                .iter()
-                .filter_map(|s| {
-                    let r = s.rec.as_ref()?;
-                    Some((
+    pub fn new(sessions: impl IntoIterator<Item = &'a CopySession>) -> SessionIndex<'a> {
+        let mut index = SessionIndex {
+            by_ends: Default::default(),
+            by_boxes: Default::default(),
+        };
+        for s in sessions {
+            match &s.rec {
+                None => {
+                    index
+                        .by_ends
+                        .insert((s.array.as_str(), s.source, s.destination), s);
+                }
+                Some(r) => {
+                    index.by_boxes.insert(
                         (
                             r.source_box.as_str(),
                             s.source,
@@ -283,10 +285,11 @@ impl<'a> SessionIndex<'a> {
                             s.destination,
                         ),
                         s,
-                    ))
-                })
-                .collect(),
+                    );
+                }
+            }
         }
+        index
     }
 
     pub fn pair(&self, pair: &Pair) -> PairSessions {
