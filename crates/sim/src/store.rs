@@ -2,9 +2,11 @@
 //!
 //! Resolution: `$ARRAYSIM_STATE`, else `$ARRAYSYNC_ROOT/var/lib/arraysim`, else an error.
 //! Every JSON file is read-modify-written under an exclusive `fs4` lock taken on a sibling
-//! `<file>.lock`, and written atomically (temp file in the same directory, fsync, rename,
-//! fsync of the directory), so concurrent invocations of the emulated CLIs are safe and a
-//! killed process never leaves a half-written file.
+//! `<file>.lock`, and written atomically (temp file in the same directory, then rename; see
+//! [`write_atomic`]), so concurrent invocations of the emulated CLIs are safe and a killed
+//! process never leaves a half-written file. A long-lived process (one CLI session) may keep
+//! a parsed file between its commands, reused only while the file is byte for byte what it
+//! last read or wrote ([`Store::update_existing_cached`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
