@@ -871,3 +871,68 @@ fn swsrpmake_checks_the_repository_before_starting_a_copy() {
     );
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
 }
+
+/// One CLI session keeps the array it parsed between its commands; a change made by another
+/// process between two commands (here the session limit, then a second session stopping
+/// the copy) must be what the next command of the first session sees.
+#[test]
+fn a_cli_session_sees_what_other_processes_change_between_its_commands() {
+    use std::io::{Read, Write};
+    let env = TestEnv::new();
+    pair_world(&env);
+    let mut child = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
+        .arg("DX1")
+        .env("ARRAYSYNC_ROOT", &env.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("cli");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    // Everything up to the next prompt.
+    let mut answer = move || -> String {
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !answer.ends_with(b"CLI> ") {
+            let n = stdout.read(&mut chunk).expect("read");
+            assert!(n > 0, "session ended: {}", String::from_utf8_lossy(&answer));
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    answer();
+    let mut ask = |line: &str| -> String {
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("write");
+        answer()
+    };
+    assert!(ask("show advanced-copy-sessions").contains("SID"));
+    env.sim(&["eternus", "limit", "DX1", "0"]);
+    let start = "start advanced-copy -mode ec -source-volume-number 0 -destination-volume-number 1";
+    let refused = ask(start);
+    assert!(refused.contains("E0135"), "{refused}");
+    env.sim(&["eternus", "limit", "DX1", "8"]);
+    let started = ask(start);
+    assert!(!started.contains("Error"), "{started}");
+    assert!(ask("show advanced-copy-sessions").contains("EC"));
+    // Another session stops the copy between two commands of this one.
+    let mut other = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
+        .arg("DX1")
+        .env("ARRAYSYNC_ROOT", &env.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("cli");
+    other
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"stop advanced-copy -session-id 1\nexit\n")
+        .expect("write");
+    assert!(other.wait().expect("wait").success());
+    let listing = ask("show advanced-copy-sessions");
+    assert!(!listing.contains("EC "), "{listing}");
+    stdin.write_all(b"exit\n").expect("write");
+    assert!(child.wait().expect("wait").success());
+}

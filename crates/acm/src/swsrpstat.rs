@@ -115,30 +115,31 @@ pub fn status_table(
     }
     let mut table = Table::new(header);
     for (pair, s) in pairs.iter().zip(&sessions) {
+        // The view is the row's own: its strings move into the row.
         let v = view(s, options);
         let mut row = vec![
             server.clone(),
             pair.orig.qualified(),
             pair.rep.qualified(),
             v.direction.to_string(),
-            v.status.clone(),
-            v.execute.clone(),
+            v.status,
+            v.execute,
         ];
         if columns.long {
             row.extend([
                 v.trk.to_string(),
-                v.update.clone(),
+                v.update,
                 v.rcv.to_string(),
                 v.split.to_string(),
                 v.xfer.to_string(),
-                v.snap_gen.clone(),
+                v.snap_gen,
             ]);
         }
         if columns.da {
             row.push(v.copy_da.to_string());
         }
         if columns.date {
-            row.push(v.date.clone());
+            row.push(v.date);
         }
         table.push(row);
     }

@@ -282,7 +282,7 @@ impl<'a> BackupEngine<'a> {
             message: format!("unexpected output: {e}"),
         })?;
         let list: Vec<CopySession> = rows
-            .iter()
+            .into_iter()
             .map(|r| CopySession::from_row(array, r))
             .collect();
         self.copies.insert(array.to_string(), list.clone());

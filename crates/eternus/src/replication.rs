@@ -692,8 +692,14 @@ impl<'a> Engine<'a> {
 
     /// Every copy session of an array (one query per run, until an action).
     pub fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
-        if let Some(list) = self.copies.get(array) {
-            return Ok(list.clone());
+        self.load_sessions(array)?;
+        Ok(self.copies.get(array).cloned().unwrap_or_default())
+    }
+
+    /// Asks the array for its session list unless this run holds it already.
+    fn load_sessions(&mut self, array: &str) -> Result<()> {
+        if self.copies.contains_key(array) {
+            return Ok(());
         }
         let lines = self.call(array, &cli::show_sessions(), Kind::Query)?;
         let rows = parse::sessions(&lines).map_err(|e| EternusError::Transport {
@@ -701,18 +707,28 @@ impl<'a> Engine<'a> {
             message: format!("unexpected output: {e}"),
         })?;
         let list: Vec<CopySession> = rows
-            .iter()
+            .into_iter()
             .map(|r| CopySession::from_row(array, r))
             .collect();
-        self.copies.insert(array.to_string(), list.clone());
-        Ok(list)
+        self.copies.insert(array.to_string(), list);
+        Ok(())
     }
 
     /// Every REC session a box is an end of (one query per run, until an action).
     pub fn rec_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
+        self.load_rec_sessions(array)?;
+        Ok(self
+            .copies
+            .get(&rec_key(array))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Asks the box for its REC session list unless this run holds it already.
+    fn load_rec_sessions(&mut self, array: &str) -> Result<()> {
         let key = rec_key(array);
-        if let Some(list) = self.copies.get(&key) {
-            return Ok(list.clone());
+        if self.copies.contains_key(&key) {
+            return Ok(());
         }
         let lines = self.call(array, &cli::show_rec_sessions(), Kind::Query)?;
         let rows = parse::rec_sessions(&lines).map_err(|e| Self::garbled(array, e))?;
@@ -720,8 +736,8 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|r| CopySession::from_rec_row(array, r))
             .collect();
-        self.copies.insert(key, list.clone());
-        Ok(list)
+        self.copies.insert(key, list);
+        Ok(())
     }
 
     /// Drops the cached session lists, so the next query asks the arrays again (polling).
@@ -729,7 +745,8 @@ impl<'a> Engine<'a> {
         self.copies.clear();
     }
 
-    /// The sessions of each pair (one query per array involved).
+    /// The sessions of each pair (one query per array involved). The pairs' sessions are
+    /// looked up in the lists this run holds, not in copies of them (10,000 sessions).
     pub fn pair_sessions(&mut self, pairs: &[Pair]) -> Result<Vec<PairSessions>> {
         let mut arrays: Vec<String> = pairs
             .iter()
@@ -738,22 +755,27 @@ impl<'a> Engine<'a> {
             .collect();
         arrays.sort();
         arrays.dedup();
-        let mut all = Vec::new();
-        for array in arrays {
-            all.extend(self.array_sessions(&array)?);
+        for array in &arrays {
+            self.load_sessions(array)?;
         }
         // Either box lists a REC session: the original's box is asked.
         let mut rec_arrays: Vec<String> = pairs
             .iter()
             .filter(|p| is_rec(p))
-            .map(|p| p.orig.array.clone())
+            .map(|p| rec_key(&p.orig.array))
             .collect();
         rec_arrays.sort();
         rec_arrays.dedup();
-        for array in rec_arrays {
-            all.extend(self.rec_sessions(&array)?);
+        for key in &rec_arrays {
+            let array = key.strip_suffix(REC_SUFFIX).unwrap_or(key);
+            self.load_rec_sessions(array)?;
         }
-        let index = crate::copy::SessionIndex::new(&all);
+        let all = arrays
+            .iter()
+            .chain(&rec_arrays)
+            .filter_map(|key| self.copies.get(key))
+            .flatten();
+        let index = crate::copy::SessionIndex::new(all);
         Ok(pairs.iter().map(|p| index.pair(p)).collect())
     }
 

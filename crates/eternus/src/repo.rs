@@ -310,18 +310,25 @@ fn pair_row(r: &Row<'_>) -> rusqlite::Result<Pair> {
             size: u64::try_from(r.get::<_, i64>(at + 5)?).unwrap_or(0),
         })
     };
-    let copy: String = r.get(13)?;
-    let op: String = r.get(14)?;
+    // Read in place, not as Strings: two allocations a row fewer over 10,000 pairs.
+    let text = |at: usize| -> rusqlite::Result<&str> {
+        r.get_ref(at)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
+        })
+    };
+    let copy = text(13)?;
+    let copy = if copy == "uni-direction" {
+        CopyDirection::Unidirectional
+    } else {
+        CopyDirection::Bidirectional
+    };
+    let op_server = OpServer::parse(text(14)?);
     Ok(Pair {
         id: r.get(0)?,
         orig: volume(1)?,
         rep: volume(7)?,
-        copy: if copy == "uni-direction" {
-            CopyDirection::Unidirectional
-        } else {
-            CopyDirection::Bidirectional
-        },
-        op_server: OpServer::parse(&op),
+        copy,
+        op_server,
         group: r.get(15)?,
         last_made: r.get(16)?,
     })

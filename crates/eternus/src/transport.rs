@@ -235,9 +235,12 @@ impl Session {
         let deadline = Instant::now() + self.options.timeout;
         loop {
             if self.buffer.ends_with(cli::PROMPT.as_bytes()) {
-                let text = std::mem::take(&mut self.buffer).text();
-                let text = text.strip_suffix(cli::PROMPT).unwrap_or(&text);
-                return Ok(text.to_string());
+                // Cut in place: an answer of 10,000 rows is 2 MB, not worth a second copy.
+                let mut text = std::mem::take(&mut self.buffer).text();
+                if text.ends_with(cli::PROMPT) {
+                    text.truncate(text.len() - cli::PROMPT.len());
+                }
+                return Ok(text);
             }
             if let Some(signal) = arraysync_core::signals::received() {
                 // Ctrl-C, SIGTERM, SIGHUP: end the session's process group before leaving.

@@ -242,12 +242,7 @@ fn show_sessions(array: &Array, detail: bool) -> Vec<String> {
         .collect::<Vec<_>>()
         .join(" ");
     let mut lines = vec![h1, h2, rule];
-    let name = |n: u32| {
-        array
-            .volumes
-            .get(&n)
-            .map_or("-".to_string(), |v| v.name.clone())
-    };
+    let name = |n: u32| array.volumes.get(&n).map_or("-", |v| v.name.as_str());
     // The SnapOPC+ generations of each source, found once: a pass over every session per
     // row was quadratic (10,000 sessions).
     let mut generations: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
@@ -324,7 +319,8 @@ fn show_sessions(array: &Array, detail: bool) -> Vec<String> {
             };
             row.push_str(&format!(" {copied:>6} {update:>6} {access:<9} {stamp}"));
         }
-        lines.push(row.trim_end().to_string());
+        row.truncate(row.trim_end().len());
+        lines.push(row);
     }
     lines
 }

@@ -23,7 +23,7 @@ use std::io::BufRead;
 
 use crate::faults::Scope;
 use crate::invocation::{errln, out, Invocation};
-use crate::store::StoreError;
+use crate::store::{Parsed, StoreError};
 use crate::{Personality, Vendor};
 use model::{Array, CliError};
 
@@ -58,6 +58,10 @@ fn run(inv: &mut Invocation, args: &[String]) -> i32 {
         return 255;
     }
     out("\r\nCLI> ");
+    // The array as this session last read or wrote it, reused while its file is unchanged
+    // (`Store::update_existing_cached`): every command still takes the lock and reads the
+    // file, but a session of 1,024 commands no longer parses it 1,024 times.
+    let mut cache: Option<Parsed<Array>> = None;
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     loop {
@@ -76,7 +80,7 @@ fn run(inv: &mut Invocation, args: &[String]) -> i32 {
         }
         inv.record_command(line.clone());
         out(&format!("{line}\r\n"));
-        let answer = answer(inv, name, &line);
+        let answer = answer(inv, name, &line, &mut cache);
         let mut text = String::new();
         match answer {
             Ok(lines) => {
@@ -116,7 +120,12 @@ fn fault_text(message: &str) -> CliError {
     )
 }
 
-fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, CliError> {
+fn answer(
+    inv: &mut Invocation,
+    name: &str,
+    line: &str,
+    cache: &mut Option<Parsed<Array>>,
+) -> Result<Vec<String>, CliError> {
     let verb = line
         .split_whitespace()
         .next()
@@ -159,13 +168,13 @@ fn answer(inv: &mut Invocation, name: &str, line: &str) -> Result<Vec<String>, C
         return rec::answer(&inv.store, name, now, line);
     }
     let dir = model::data_dir(&inv.store, name);
-    let local = || -> Result<Vec<String>, CliError> {
+    let mut local = || -> Result<Vec<String>, CliError> {
         // Written back only when the command or the clock changed the array: a listing of
         // a settled array is a read, not even compared with what it was.
         let listing = commands::is_listing(line);
         let result: Result<Option<Result<Vec<String>, CliError>>, StoreError> = inv
             .store
-            .update_existing_unless_unchanged(&model::rel_path(name), |array: &mut Array| {
+            .update_existing_cached(&model::rel_path(name), cache, |array: &mut Array| {
                 let moved = array.advance(&dir, now);
                 let answer = commands::execute(array, &dir, now, line);
                 Ok((answer, moved || !listing))
