@@ -100,9 +100,11 @@ fn take(file: &File, exclusive: bool, path: &Path, dir: &Path, command: &str) ->
 /// and the CLI session and scripts inheriting the descriptor keep them.
 fn take_pairs(file: &File, ids: &[i64], path: &Path, dir: &Path, command: &str) -> Result<()> {
     let deadline = Instant::now() + wait_limit();
-    for &id in ids {
+    // A run of consecutive ids is one lock of its bytes: taken whole or not at all, like
+    // the bytes one by one, in one call (a 1,024-pair group registered together: one).
+    for (start, len) in runs(ids) {
         loop {
-            match lock_byte(file, id) {
+            match lock_bytes(file, start, len) {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(e) => return Err(EternusError::io(path, e)),
@@ -120,8 +122,21 @@ fn take_pairs(file: &File, ids: &[i64], path: &Path, dir: &Path, command: &str) 
     arraysync_core::lock::inherit_by_children(file).map_err(|e| EternusError::io(path, e))
 }
 
-/// Write-locks byte `at` of `file` without waiting; false when another open holds it.
-fn lock_byte(file: &File, at: i64) -> std::io::Result<bool> {
+/// The runs of consecutive values of sorted, distinct `ids`: `(first, length)`.
+fn runs(ids: &[i64]) -> Vec<(i64, i64)> {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for &id in ids {
+        match runs.last_mut() {
+            Some((start, len)) if *start + *len == id => *len += 1,
+            _ => runs.push((id, 1)),
+        }
+    }
+    runs
+}
+
+/// Write-locks bytes `at..at + len` of `file` without waiting; false when another open
+/// holds any of them (then none is taken).
+fn lock_bytes(file: &File, at: i64, len: i64) -> std::io::Result<bool> {
     use nix::errno::Errno;
     use nix::fcntl::{fcntl, FcntlArg};
     use nix::libc;
@@ -130,7 +145,7 @@ fn lock_byte(file: &File, at: i64) -> std::io::Result<bool> {
         l_type: libc::F_WRLCK as libc::c_short,
         l_whence: libc::SEEK_SET as libc::c_short,
         l_start: at,
-        l_len: 1,
+        l_len: len,
         l_pid: 0,
     };
     match fcntl(file.as_raw_fd(), FcntlArg::F_OFD_SETLK(&range)) {
@@ -355,5 +370,20 @@ mod tests {
         acquire(&paths, "swsrpcancel", Class::Operation, &[5001]).expect("outside the group");
         drop(group);
         acquire(&paths, "swsrpcancel", Class::Operation, &[4321]).expect("released");
+    }
+
+    #[test]
+    fn consecutive_ids_are_locked_as_runs_and_a_run_with_a_taken_pair_waits() {
+        assert_eq!(runs(&[1, 2, 3, 7, 9, 10]), vec![(1, 3), (7, 1), (9, 2)]);
+        assert!(runs(&[]).is_empty());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(Some(dir.path().to_path_buf()), None, None, None);
+        std::env::set_var("ARRAYSYNC_ACM_WAITLOCK", "0.1");
+        let one = acquire(&paths, "swsrpcancel", Class::Operation, &[12]).expect("one pair");
+        let err = acquire(&paths, "swsrpmake", Class::Operation, &[10, 11, 12, 13]).unwrap_err();
+        assert!(err.to_string().contains("cannot run now"), "{err}");
+        acquire(&paths, "swsrpmake", Class::Operation, &[10, 11, 13]).expect("around it");
+        drop(one);
+        acquire(&paths, "swsrpmake", Class::Operation, &[10, 11, 12, 13]).expect("free now");
     }
 }

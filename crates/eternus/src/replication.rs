@@ -1650,8 +1650,7 @@ impl<'a> Engine<'a> {
     /// Records the replicas made, in one transaction.
     fn record_made_all(&mut self, ids: &[i64]) -> Result<()> {
         let now = arraysync_core::clock::timestamp();
-        self.repo
-            .write(|tx| ids.iter().try_for_each(|id| tx.set_last_made(*id, now)))
+        self.repo.write(|tx| tx.set_last_made(ids, now))
     }
 
     /// `swsrpmake -Xgroup`: checks every pair first (a group mixing snapshot and

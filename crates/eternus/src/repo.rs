@@ -477,14 +477,18 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn set_last_made(&self, pair_id: i64, when: i64) -> Result<()> {
-        self.tx
-            .execute(
-                "UPDATE pairs SET last_made = ?2 WHERE id = ?1",
-                params![pair_id, when],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+    /// Records `when` as the last make of every pair of `pair_ids`: one statement per 500
+    /// pairs (a group's make is one point in time), not one per pair.
+    pub fn set_last_made(&self, pair_ids: &[i64], when: i64) -> Result<()> {
+        for chunk in pair_ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("UPDATE pairs SET last_made = ? WHERE id IN ({marks})");
+            let values = std::iter::once(when).chain(chunk.iter().copied());
+            self.tx
+                .execute(&sql, rusqlite::params_from_iter(values))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 }
 
