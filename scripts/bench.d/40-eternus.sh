@@ -1,7 +1,8 @@
 # ETERNUS: per swsrp command at 1 pair, a group of 64 and of 1024 pairs (one CLI session
 # however many pairs: latency is per session), swsrpstat / swsrpvolinfo over 10,000
 # registered pairs (target: under 200 ms wall at 0 ms, the emulator's answer included),
-# and the `eternus` resource over a 1,000-pair group (target: one CLI session, one query,
+# the `eternus` resource over the 1,024-pair group and over a 1,000-pair group of the 10,000
+# (target: one CLI session, one query,
 # the pairs started in one command: one point in time).
 ETERNUS_CHANGING='^(start|stop|set|create|delete) '
 bench_eternus() {
@@ -27,6 +28,17 @@ bench_eternus() {
         unset BENCH_RESET
         measure "swsrpstat -L -Xgroup" "$n" 1 "" "$BIN/swsrpstat" -L -Xgroup "G$n"
         measure "swsrpvolinfo" "$n" 1 "" "$BIN/swsrpvolinfo"
+        if [ "$n" = 1024 ]; then
+            # The `eternus` resource over the same group: every driver's resync and status
+            # at 1,024 pairs (the box holds just these sessions; see the 1,000-pair row
+            # below for a box holding 10,000).
+            mkdir -p "$ARRAYSYNC_ROOT/etc/arraysync"
+            printf '[sync#1]\ntype = eternus\narray = DX1\ngroup = G1024\nmode = quickopc\n' \
+                >"$ARRAYSYNC_ROOT/etc/arraysync/g1024.conf"
+            measure "eternus resource resync (quickopc)" 1024 1 "$ETERNUS_CHANGING" \
+                "$SYNCRESYNC" -s g1024 --force
+            measure "eternus resource status" 1024 1 "" "$ARRAYSYNC" -s g1024 print status
+        fi
     done
 
     new_root
