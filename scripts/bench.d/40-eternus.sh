@@ -2,8 +2,7 @@
 # however many pairs: latency is per session), swsrpstat / swsrpvolinfo over 10,000
 # registered pairs (target: under 200 ms wall at 0 ms, the emulator's answer included),
 # the `eternus` resource over the 1,024-pair group and over a 1,000-pair group of the 10,000
-# (target: one CLI session, one query,
-# the pairs started in one command: one point in time).
+# (target: one CLI session, one query, the pairs started in one command: one point in time).
 ETERNUS_CHANGING='^(start|stop|set|create|delete) '
 bench_eternus() {
     local i n
