@@ -228,6 +228,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The other way between the same two volumes.
+    pub fn opposite(self) -> Direction {
+        match self {
+            Direction::Regular => Direction::Reverse,
+            Direction::Reverse => Direction::Regular,
+        }
+    }
+
     pub fn text(self) -> &'static str {
         match self {
             Direction::Regular => "regular",

@@ -992,17 +992,7 @@ impl<'a> Engine<'a> {
             )));
         }
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
-        let opposite = match direction {
-            Direction::Regular => Direction::Reverse,
-            Direction::Reverse => Direction::Regular,
-        };
-        if let Some(other) = sessions.get(opposite) {
-            return Err(EternusError::Refused(format!(
-                "a copy session ({}) exists in the opposite direction between {}; cancel it first",
-                other.state().text(),
-                pair.label()
-            )));
-        }
+        refuse_opposite(pair, direction, &sessions)?;
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
         match sessions.get(direction) {
@@ -1047,17 +1037,7 @@ impl<'a> Engine<'a> {
         opts: OpOptions,
     ) -> Result<Started> {
         let sessions = self.pair_sessions(std::slice::from_ref(pair))?.remove(0);
-        let opposite = match direction {
-            Direction::Regular => Direction::Reverse,
-            Direction::Reverse => Direction::Regular,
-        };
-        if let Some(other) = sessions.get(opposite) {
-            return Err(EternusError::Refused(format!(
-                "a copy session ({}) exists in the opposite direction between {}; cancel it first",
-                other.state().text(),
-                pair.label()
-            )));
-        }
+        refuse_opposite(pair, direction, &sessions)?;
         let (from, to) = Self::ends(pair, direction);
         let (from, to) = (from.clone(), to.clone());
         let Some(s) = sessions.get(direction) else {
@@ -2142,13 +2122,7 @@ impl<'a> Engine<'a> {
         let mut done = Vec::new();
         let mut checks = Vec::new();
         for (pair, sessions) in pairs.iter().zip(&all) {
-            if let Some(other) = sessions.reverse.as_ref() {
-                return Err(EternusError::Refused(format!(
-                    "a copy session ({}) exists in the opposite direction between {}; cancel it first",
-                    other.state().text(),
-                    pair.label()
-                )));
-            }
+            refuse_opposite(pair, Direction::Regular, sessions)?;
             let array = pair.orig.array.clone();
             let rec = is_rec(pair);
             match sessions.regular.as_ref() {
@@ -2287,10 +2261,7 @@ impl<'a> Engine<'a> {
         let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut rec_by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         for ((pair, direction), sessions) in pairs.iter().zip(&all) {
-            let opposite = match direction {
-                Direction::Regular => Direction::Reverse,
-                Direction::Reverse => Direction::Regular,
-            };
+            let opposite = direction.opposite();
             let session = match (sessions.get(*direction), sessions.get(opposite)) {
                 (Some(s), _) => s,
                 (None, Some(s))
@@ -2373,17 +2344,7 @@ impl<'a> Engine<'a> {
         let mut done = Vec::new();
         let mut checks = Vec::new();
         for ((pair, direction), sessions) in pairs.iter().zip(&all) {
-            let opposite = match direction {
-                Direction::Regular => Direction::Reverse,
-                Direction::Reverse => Direction::Regular,
-            };
-            if let Some(other) = sessions.get(opposite) {
-                return Err(EternusError::Refused(format!(
-                    "a copy session ({}) exists in the opposite direction between {}; cancel it first",
-                    other.state().text(),
-                    pair.label()
-                )));
-            }
+            refuse_opposite(pair, *direction, sessions)?;
             let (from, to) = Self::ends(pair, *direction);
             match sessions.get(*direction) {
                 None => {
@@ -2714,5 +2675,17 @@ fn halted(text: String) -> EternusError {
     EternusError::Message {
         id: "swsrp2648",
         text: format!("A REC hardware error occurred (status halt): {text}"),
+    }
+}
+
+/// Refuses an action on `pair` in `direction` while a session runs the other way.
+fn refuse_opposite(pair: &Pair, direction: Direction, sessions: &PairSessions) -> Result<()> {
+    match sessions.get(direction.opposite()) {
+        Some(other) => Err(EternusError::Refused(format!(
+            "a copy session ({}) exists in the opposite direction between {}; cancel it first",
+            other.state().text(),
+            pair.label()
+        ))),
+        None => Ok(()),
     }
 }
