@@ -4,6 +4,7 @@
 use crate::parse::SessionRow;
 use crate::repo::Pair;
 use chrono::{Datelike, NaiveDateTime, Timelike};
+use std::sync::Arc;
 
 /// Copy function of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,36 +245,32 @@ impl Direction {
     }
 }
 
-/// The sessions of one pair, by direction.
+/// The sessions of one pair, by direction: shared with the run's session list, not copied
+/// (a status of 10,000 pairs holds each session once).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PairSessions {
-    pub regular: Option<CopySession>,
-    pub reverse: Option<CopySession>,
+    pub regular: Option<Arc<CopySession>>,
+    pub reverse: Option<Arc<CopySession>>,
 }
 
 impl PairSessions {
-    /// Picks the pair's sessions out of an array's list (see [`SessionIndex`] for many pairs).
-    pub fn of(pair: &Pair, sessions: &[CopySession]) -> PairSessions {
-        SessionIndex::new(sessions).pair(pair)
-    }
-
     pub fn get(&self, direction: Direction) -> Option<&CopySession> {
         match direction {
-            Direction::Regular => self.regular.as_ref(),
-            Direction::Reverse => self.reverse.as_ref(),
+            Direction::Regular => self.regular.as_deref(),
+            Direction::Reverse => self.reverse.as_deref(),
         }
     }
 }
 
 /// Sessions by (array, source, destination), to match thousands of pairs in linear time.
 pub struct SessionIndex<'a> {
-    by_ends: std::collections::HashMap<(&'a str, u32, u32), &'a CopySession>,
+    by_ends: std::collections::HashMap<(&'a str, u32, u32), &'a Arc<CopySession>>,
     /// REC sessions by (source box, source, destination box, destination).
-    by_boxes: std::collections::HashMap<(&'a str, u32, &'a str, u32), &'a CopySession>,
+    by_boxes: std::collections::HashMap<(&'a str, u32, &'a str, u32), &'a Arc<CopySession>>,
 }
 
 impl<'a> SessionIndex<'a> {
-    pub fn new(sessions: impl IntoIterator<Item = &'a CopySession>) -> SessionIndex<'a> {
+    pub fn new(sessions: impl IntoIterator<Item = &'a Arc<CopySession>>) -> SessionIndex<'a> {
         let mut index = SessionIndex {
             by_ends: Default::default(),
             by_boxes: Default::default(),
@@ -312,11 +309,11 @@ impl<'a> SessionIndex<'a> {
                         to.box_id.as_str(),
                         to.number,
                     ))
-                    .map(|s| (*s).clone());
+                    .map(|s| Arc::clone(s));
             }
             self.by_ends
                 .get(&(from.array.as_str(), from.number, to.number))
-                .map(|s| (*s).clone())
+                .map(|s| Arc::clone(s))
         };
         PairSessions {
             regular: find(&pair.orig, &pair.rep),
@@ -501,7 +498,7 @@ mod tests {
     fn row(s: CopySession, o: ViewOptions) -> (String, String, String, String, String) {
         let v = view(
             &PairSessions {
-                regular: Some(s),
+                regular: Some(Arc::new(s)),
                 reverse: None,
             },
             o,
@@ -587,7 +584,7 @@ mod tests {
         let one = |s: CopySession, o: ViewOptions| {
             view(
                 &PairSessions {
-                    regular: Some(s),
+                    regular: Some(Arc::new(s)),
                     reverse: None,
                 },
                 o,
@@ -645,8 +642,8 @@ mod tests {
             ("----", "----", NO_DATE)
         );
         let restore = PairSessions {
-            regular: Some(session("QuickOPC", "Active", "Tracking")),
-            reverse: Some(session("OPC", "Active", "Copying")),
+            regular: Some(Arc::new(session("QuickOPC", "Active", "Tracking"))),
+            reverse: Some(Arc::new(session("OPC", "Active", "Copying"))),
         };
         assert_eq!(view(&restore, ViewOptions::default()).direction, "regular");
         let e = view(

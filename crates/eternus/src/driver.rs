@@ -208,11 +208,8 @@ impl Eternus {
     }
 }
 
-fn regular(pairs: &[Pair]) -> Vec<(Pair, Direction)> {
-    pairs
-        .iter()
-        .map(|p| (p.clone(), Direction::Regular))
-        .collect()
+fn regular(pairs: &[Pair]) -> Vec<(&Pair, Direction)> {
+    pairs.iter().map(|p| (p, Direction::Regular)).collect()
 }
 
 /// The command-exclusion locks of an operation command (spec §6.1) on these pairs: the

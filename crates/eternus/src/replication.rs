@@ -21,7 +21,9 @@ use arraysync_core::config::is_safe_name;
 use arraysync_core::ini::Ini;
 use arraysync_core::log::Logger;
 use arraysync_core::Paths;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where the Managed Server's own name is kept (`[node] name = SRC-SV`); the host name
 /// when absent.
@@ -162,7 +164,7 @@ pub struct Engine<'a> {
     local: String,
     options: Options,
     sessions: BTreeMap<String, Session>,
-    copies: BTreeMap<String, Vec<CopySession>>,
+    copies: BTreeMap<String, Vec<Arc<CopySession>>>,
     collected: bool,
     /// Sessions to the other Managed Servers (loaded on first need).
     remotes: Option<Remotes>,
@@ -693,7 +695,7 @@ impl<'a> Engine<'a> {
     /// Every copy session of an array (one query per run, until an action).
     pub fn array_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
         self.load_sessions(array)?;
-        Ok(self.copies.get(array).cloned().unwrap_or_default())
+        Ok(self.listed(array))
     }
 
     /// Asks the array for its session list unless this run holds it already.
@@ -706,9 +708,9 @@ impl<'a> Engine<'a> {
             array: array.to_string(),
             message: format!("unexpected output: {e}"),
         })?;
-        let list: Vec<CopySession> = rows
+        let list: Vec<Arc<CopySession>> = rows
             .into_iter()
-            .map(|r| CopySession::from_row(array, r))
+            .map(|r| Arc::new(CopySession::from_row(array, r)))
             .collect();
         self.copies.insert(array.to_string(), list);
         Ok(())
@@ -717,11 +719,7 @@ impl<'a> Engine<'a> {
     /// Every REC session a box is an end of (one query per run, until an action).
     pub fn rec_sessions(&mut self, array: &str) -> Result<Vec<CopySession>> {
         self.load_rec_sessions(array)?;
-        Ok(self
-            .copies
-            .get(&rec_key(array))
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.listed(&rec_key(array)))
     }
 
     /// Asks the box for its REC session list unless this run holds it already.
@@ -732,12 +730,20 @@ impl<'a> Engine<'a> {
         }
         let lines = self.call(array, &cli::show_rec_sessions(), Kind::Query)?;
         let rows = parse::rec_sessions(&lines).map_err(|e| Self::garbled(array, e))?;
-        let list: Vec<CopySession> = rows
+        let list: Vec<Arc<CopySession>> = rows
             .iter()
-            .map(|r| CopySession::from_rec_row(array, r))
+            .map(|r| Arc::new(CopySession::from_rec_row(array, r)))
             .collect();
         self.copies.insert(key, list);
         Ok(())
+    }
+
+    /// A copy of the session list this run holds under `key`.
+    fn listed(&self, key: &str) -> Vec<CopySession> {
+        self.copies
+            .get(key)
+            .map(|list| list.iter().map(|s| CopySession::clone(s)).collect())
+            .unwrap_or_default()
     }
 
     /// Drops the cached session lists, so the next query asks the arrays again (polling).
@@ -747,9 +753,10 @@ impl<'a> Engine<'a> {
 
     /// The sessions of each pair (one query per array involved). The pairs' sessions are
     /// looked up in the lists this run holds, not in copies of them (10,000 sessions).
-    pub fn pair_sessions(&mut self, pairs: &[Pair]) -> Result<Vec<PairSessions>> {
+    pub fn pair_sessions<P: Borrow<Pair>>(&mut self, pairs: &[P]) -> Result<Vec<PairSessions>> {
         let mut arrays: Vec<String> = pairs
             .iter()
+            .map(Borrow::borrow)
             .filter(|p| !is_rec(p))
             .map(|p| p.orig.array.clone())
             .collect();
@@ -761,6 +768,7 @@ impl<'a> Engine<'a> {
         // Either box lists a REC session: the original's box is asked.
         let mut rec_arrays: Vec<String> = pairs
             .iter()
+            .map(Borrow::borrow)
             .filter(|p| is_rec(p))
             .map(|p| rec_key(&p.orig.array))
             .collect();
@@ -776,7 +784,7 @@ impl<'a> Engine<'a> {
             .filter_map(|key| self.copies.get(key))
             .flatten();
         let index = crate::copy::SessionIndex::new(all);
-        Ok(pairs.iter().map(|p| index.pair(p)).collect())
+        Ok(pairs.iter().map(|p| index.pair(p.borrow())).collect())
     }
 
     /// Confirms on the array what an accepted action did (issue 8 item 14): the session
@@ -790,7 +798,7 @@ impl<'a> Engine<'a> {
         if checks.is_empty() {
             return Ok(Vec::new());
         }
-        let pairs: Vec<Pair> = checks.iter().map(|(p, _, _)| (*p).clone()).collect();
+        let pairs: Vec<&Pair> = checks.iter().map(|(p, _, _)| *p).collect();
         let all = self.pair_sessions(&pairs)?;
         let mut missing = Vec::new();
         for (i, ((pair, direction, expect), sessions)) in checks.iter().zip(&all).enumerate() {
@@ -1103,7 +1111,7 @@ impl<'a> Engine<'a> {
         for (pair, _) in pairs {
             self.check_operation_server(pair)?;
         }
-        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let plain: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
         let all = self.pair_sessions(&plain)?;
         let mut sids = Vec::new();
         for ((pair, direction), sessions) in pairs.iter().zip(&all) {
@@ -1637,20 +1645,23 @@ impl<'a> Engine<'a> {
     /// synchronous pairs fails before any copy), then processes them in order and stops at
     /// the first error; [`Concurrent::Suspend`] suspends the EC pairs, and
     /// [`Concurrent::Opc`] starts the snapshots, all in one command.
-    pub fn make_group(
+    pub fn make_group<P: Borrow<Pair>>(
         &mut self,
-        pairs: &[(Pair, Direction)],
+        pairs: &[(P, Direction)],
         opts: OpOptions,
         concurrent: Concurrent,
     ) -> Result<()> {
+        // Borrowed, not cloned: a group is thousands of pairs of ten strings each.
+        let pairs: Vec<(&Pair, Direction)> = pairs.iter().map(|(p, d)| (p.borrow(), *d)).collect();
+        let pairs = pairs.as_slice();
         for (pair, direction) in pairs {
             self.check_operation_server(pair)?;
             check_direction(pair, *direction)?;
         }
-        let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
+        let members: Vec<&Pair> = pairs.iter().map(|(p, _)| *p).collect();
         self.reach_partners(&members)?;
         self.repo.check_writable()?;
-        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let plain: Vec<&Pair> = pairs.iter().map(|(p, _)| *p).collect();
         let all = self.pair_sessions(&plain)?;
         let sync: Vec<bool> = pairs
             .iter()
@@ -1703,7 +1714,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 made.push(pair.id);
-                checks.push((pair, *direction, Expect::after(&step)));
+                checks.push((*pair, *direction, Expect::after(&step)));
             }
             // One session list for every pair acted on; a pair the array did not act on
             // is not recorded, and is the error.
@@ -1782,7 +1793,7 @@ impl<'a> Engine<'a> {
         let checks: Vec<(&Pair, Direction, Expect)> = pairs
             .iter()
             .zip(&steps)
-            .map(|((p, d), step)| (p, *d, Expect::after(step)))
+            .map(|((p, d), step)| (*p, *d, Expect::after(step)))
             .collect();
         self.confirm(&command, &checks)?;
         let ids: Vec<i64> = pairs.iter().map(|(p, _)| p.id).collect();
@@ -2056,7 +2067,7 @@ impl<'a> Engine<'a> {
             let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
             self.reach_partners(&members)?;
         }
-        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let plain: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
         let all = self.pair_sessions(&plain)?;
         let active: Vec<&(Pair, Direction)> = pairs
             .iter()
@@ -2256,7 +2267,7 @@ impl<'a> Engine<'a> {
         }
         let members: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
         self.reach_partners(&members)?;
-        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let plain: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
         let all = self.pair_sessions(&plain)?;
         let mut by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut rec_by_array: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -2337,7 +2348,7 @@ impl<'a> Engine<'a> {
             self.check_operation_server(pair)?;
             check_direction(pair, *direction)?;
         }
-        let plain: Vec<Pair> = pairs.iter().map(|(p, _)| p.clone()).collect();
+        let plain: Vec<&Pair> = pairs.iter().map(|(p, _)| p).collect();
         let all = self.pair_sessions(&plain)?;
         let mut starts: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
         let mut resumes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
