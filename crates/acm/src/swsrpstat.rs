@@ -117,6 +117,7 @@ pub fn status_table(
     for (pair, s) in pairs.iter().zip(&sessions) {
         // The view is the row's own: its strings move into the row.
         let v = view(s, options);
+        let date = columns.date.then(|| v.date());
         let mut row = vec![
             server.clone(),
             pair.orig.qualified(),
@@ -138,8 +139,8 @@ pub fn status_table(
         if columns.da {
             row.push(v.copy_da.to_string());
         }
-        if columns.date {
-            row.push(v.date);
+        if let Some(date) = date {
+            row.push(date);
         }
         table.push(row);
     }

@@ -346,7 +346,26 @@ pub struct StatView {
     pub xfer: &'static str,
     pub snap_gen: String,
     pub copy_da: &'static str,
-    pub date: String,
+    /// The session's time stamp: [`StatView::date`] writes it, for the rows that show it.
+    pub timestamp: Option<NaiveDateTime>,
+}
+
+impl StatView {
+    /// The Date column: `yyyy/mm/dd hh:mm:ss`, or [`NO_DATE`].
+    pub fn date(&self) -> String {
+        self.timestamp.map_or(NO_DATE.to_string(), |t| {
+            // Written directly (chrono's strftime per row was slow).
+            format!(
+                "{:04}/{:02}/{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
+    }
 }
 
 /// The placeholder of the Date column (the manual prints `----/-- --:--:--`, one `/--` short).
@@ -401,7 +420,7 @@ pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
             xfer: NONE,
             snap_gen: NONE.into(),
             copy_da: "off",
-            date: NO_DATE.into(),
+            timestamp: None,
         };
     };
     let state = session.state();
@@ -412,7 +431,13 @@ pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
         PairState::Halt if options.halt_detail => halt_detail(session),
         other => other.text().to_string(),
     };
-    let percent = |p: Option<u8>| p.map_or(NONE.to_string(), |p| format!("{p}%"));
+    let percent = |p: Option<u8>| {
+        p.map_or(NONE.to_string(), |p| {
+            let mut text = p.to_string();
+            text.push('%');
+            text
+        })
+    };
     let execute = match state {
         PairState::Snap | PairState::Sync => percent(session.copied_pct),
         PairState::Equivalent => "100%".to_string(),
@@ -456,18 +481,7 @@ pub fn view(sessions: &PairSessions, options: ViewOptions) -> StatView {
         } else {
             "off"
         },
-        date: session.timestamp.map_or(NO_DATE.to_string(), |t| {
-            // yyyy/mm/dd hh:mm:ss, written directly (chrono's strftime per row was slow).
-            format!(
-                "{:04}/{:02}/{:02} {:02}:{:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        }),
+        timestamp: session.timestamp,
     }
 }
 
@@ -638,7 +652,7 @@ mod tests {
     fn no_session_and_reverse_only() {
         let none = view(&PairSessions::default(), ViewOptions::default());
         assert_eq!(
-            (none.direction, none.status.as_str(), none.date.as_str()),
+            (none.direction, none.status.as_str(), none.date().as_str()),
             ("----", "----", NO_DATE)
         );
         let restore = PairSessions {

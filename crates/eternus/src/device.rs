@@ -83,7 +83,12 @@ pub struct Volume {
 impl Volume {
     /// `device@server`, as every ACM output shows volumes.
     pub fn qualified(&self) -> String {
-        format!("{}@{}", self.device, self.server)
+        // Joined by hand: one allocation, no formatting machinery (10,000 rows a status).
+        let mut name = String::with_capacity(self.device.len() + 1 + self.server.len());
+        name.push_str(&self.device);
+        name.push('@');
+        name.push_str(&self.server);
+        name
     }
 }
 

@@ -81,21 +81,52 @@ fn field(chars: &[char], starts: &[usize], i: usize) -> String {
 /// it is empty, otherwise an error.
 pub fn table(lines: &[String]) -> Result<Table, ParseError> {
     let table = borrowed_table(lines)?;
+    let mut rows = Vec::with_capacity(table.rows.len());
+    table.each_row(|fields| {
+        rows.push(fields.iter().map(|f| f.to_string()).collect());
+        Ok(())
+    })?;
     Ok(Table {
         columns: table.columns,
-        rows: table
-            .rows
-            .into_iter()
-            .map(|r| r.into_iter().map(Cow::into_owned).collect())
-            .collect(),
+        rows,
     })
 }
 
-/// A [`Table`] whose fields borrow from the answer where they can (ASCII lines): the
-/// 10,000-row session table of swsrpstat then costs no string per field.
+/// A [`Table`] read lazily: its rows are the answer's lines, cut into fields one at a
+/// time, borrowing from the answer where they can (ASCII lines). The 10,000-row session
+/// table of swsrpstat then costs no string per field and no vector per row.
 struct BorrowedTable<'a> {
     columns: Vec<String>,
-    rows: Vec<Vec<Cow<'a, str>>>,
+    starts: Vec<usize>,
+    rows: Vec<&'a str>,
+}
+
+impl<'a> BorrowedTable<'a> {
+    /// Calls `f` with the fields of each row in turn (one buffer for them all).
+    fn each_row(
+        &self,
+        mut f: impl FnMut(&[Cow<'a, str>]) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        let mut fields: Vec<Cow<'a, str>> = Vec::with_capacity(self.starts.len());
+        for line in &self.rows {
+            fields.clear();
+            // Column starts count characters; in an ASCII line they are byte offsets, so
+            // the fields are slices.
+            if line.is_ascii() {
+                fields.extend(
+                    (0..self.starts.len())
+                        .map(|i| Cow::Borrowed(ascii_field(line, &self.starts, i))),
+                );
+            } else {
+                let chars: Vec<char> = line.chars().collect();
+                fields.extend(
+                    (0..self.starts.len()).map(|i| Cow::Owned(field(&chars, &self.starts, i))),
+                );
+            }
+            f(&fields)?;
+        }
+        Ok(())
+    }
 }
 
 fn borrowed_table(lines: &[String]) -> Result<BorrowedTable<'_>, ParseError> {
@@ -103,6 +134,7 @@ fn borrowed_table(lines: &[String]) -> Result<BorrowedTable<'_>, ParseError> {
         if lines.iter().all(|l| l.trim().is_empty()) {
             return Ok(BorrowedTable {
                 columns: Vec::new(),
+                starts: Vec::new(),
                 rows: Vec::new(),
             });
         }
@@ -141,21 +173,13 @@ fn borrowed_table(lines: &[String]) -> Result<BorrowedTable<'_>, ParseError> {
     let rows = lines[rule_at + 1..]
         .iter()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            // Column starts count characters; in an ASCII line they are byte offsets, so
-            // the fields are slices (the 10,000-row session table of swsrpstat).
-            if l.is_ascii() {
-                return (0..starts.len())
-                    .map(|i| Cow::Borrowed(ascii_field(l, &starts, i)))
-                    .collect();
-            }
-            let chars: Vec<char> = l.chars().collect();
-            (0..starts.len())
-                .map(|i| Cow::Owned(field(&chars, &starts, i)))
-                .collect()
-        })
+        .map(String::as_str)
         .collect();
-    Ok(BorrowedTable { columns, rows })
+    Ok(BorrowedTable {
+        columns,
+        starts,
+        rows,
+    })
 }
 
 fn expect_columns(table: &Table, expected: &[&str], what: &str) -> Result<(), ParseError> {
@@ -291,41 +315,45 @@ pub fn sessions(lines: &[String]) -> Result<Vec<SessionRow>, ParseError> {
         SESSION_COLUMNS,
         "show advanced-copy-sessions",
     )?;
-    table
-        .rows
-        .iter()
-        .map(|r| {
-            let generation = match r[1].split('/').next().map(str::trim) {
-                Some("") | Some("-") | None => None,
-                Some(g) => Some(number(g, "generation")?),
-            };
-            let generations = match r[1].split_once('/').map(|(_, m)| m.trim()) {
-                Some("") | Some("-") | None => None,
-                Some(m) => Some(number(m, "generation count")?),
-            };
-            let timestamp = match r[15].as_ref() {
-                "" | "-" => None,
-                t => Some(time_stamp(t).ok_or_else(|| {
-                    ParseError(format!("time stamp '{t}' is not yyyy/mm/dd hh:mm:ss"))
-                })?),
-            };
-            Ok(SessionRow {
-                sid: number(&r[0], "session id")?,
-                generation,
-                generations,
-                ctype: r[2].to_string(),
-                source: number(&r[4], "source volume number")?,
-                destination: number(&r[6], "destination volume number")?,
-                status: r[8].to_string(),
-                phase: r[9].to_string(),
-                error_code: r[10].to_string(),
-                copied_pct: percent(&r[12])?,
-                update_pct: percent(&r[13])?,
-                access: r[14].to_string(),
-                timestamp,
-            })
-        })
-        .collect()
+    let mut sessions = Vec::with_capacity(table.rows.len());
+    table.each_row(|r| {
+        sessions.push(session_row(r)?);
+        Ok(())
+    })?;
+    Ok(sessions)
+}
+
+fn session_row(r: &[Cow<'_, str>]) -> Result<SessionRow, ParseError> {
+    let generation = match r[1].split('/').next().map(str::trim) {
+        Some("") | Some("-") | None => None,
+        Some(g) => Some(number(g, "generation")?),
+    };
+    let generations = match r[1].split_once('/').map(|(_, m)| m.trim()) {
+        Some("") | Some("-") | None => None,
+        Some(m) => Some(number(m, "generation count")?),
+    };
+    let timestamp =
+        match r[15].as_ref() {
+            "" | "-" => None,
+            t => Some(time_stamp(t).ok_or_else(|| {
+                ParseError(format!("time stamp '{t}' is not yyyy/mm/dd hh:mm:ss"))
+            })?),
+        };
+    Ok(SessionRow {
+        sid: number(&r[0], "session id")?,
+        generation,
+        generations,
+        ctype: r[2].to_string(),
+        source: number(&r[4], "source volume number")?,
+        destination: number(&r[6], "destination volume number")?,
+        status: r[8].to_string(),
+        phase: r[9].to_string(),
+        error_code: r[10].to_string(),
+        copied_pct: percent(&r[12])?,
+        update_pct: percent(&r[13])?,
+        access: r[14].to_string(),
+        timestamp,
+    })
 }
 
 /// One row of `show advanced-copy-sessions -type rec` (docs/eternus.md "REC").

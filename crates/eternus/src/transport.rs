@@ -236,7 +236,7 @@ impl Session {
         loop {
             if self.buffer.ends_with(cli::PROMPT.as_bytes()) {
                 // Cut in place: an answer of 10,000 rows is 2 MB, not worth a second copy.
-                let mut text = std::mem::take(&mut self.buffer).text();
+                let mut text = std::mem::take(&mut self.buffer).into_text();
                 if text.ends_with(cli::PROMPT) {
                     text.truncate(text.len() - cli::PROMPT.len());
                 }
