@@ -5,6 +5,17 @@ pub fn gbytes(bytes: u64) -> String {
     format!("{:.1} Gbyte", bytes as f64 / (1u64 << 30) as f64)
 }
 
+/// [`gbytes`] of each distinct size written once: a listing of 10,000 pairs has a few
+/// volume sizes, and formatting a float is most of a row's cost.
+#[derive(Default)]
+pub struct Gbytes(std::collections::HashMap<u64, String>);
+
+impl Gbytes {
+    pub fn text(&mut self, bytes: u64) -> String {
+        self.0.entry(bytes).or_insert_with(|| gbytes(bytes)).clone()
+    }
+}
+
 /// `FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed`.
 pub fn pair_completed(from: &str, to: &str, command: &str) -> String {
     format!("FROM={from},TO={to} {command} completed")
@@ -104,6 +115,10 @@ mod tests {
     fn sizes_and_lines() {
         assert_eq!(gbytes(4 << 30), "4.0 Gbyte");
         assert_eq!(gbytes(9_771_050_598), "9.1 Gbyte");
+        let mut sizes = Gbytes::default();
+        assert_eq!(sizes.text(4 << 30), "4.0 Gbyte");
+        assert_eq!(sizes.text(9_771_050_598), "9.1 Gbyte");
+        assert_eq!(sizes.text(4 << 30), "4.0 Gbyte");
         assert_eq!(
             pair_completed("/dev/a@S", "/dev/b@S", "swsrpmake"),
             "FROM=/dev/a@S,TO=/dev/b@S swsrpmake completed"

@@ -3,7 +3,7 @@
 
 use crate::args::{flag, valued, Args, Flag};
 use crate::messages::AcmError;
-use crate::output::{gbytes, Table};
+use crate::output::{Gbytes, Table};
 use crate::{Cx, Spec};
 use arraysync_eternus::exclusion::Class;
 
@@ -39,13 +39,14 @@ pub fn run(args: &Args, cx: &mut Cx) -> Result<(), AcmError> {
         header.push("Group");
     }
     let mut table = Table::new(header);
+    let mut sizes = Gbytes::default();
     for p in &pairs {
         let mut columns = vec![
             server.clone(),
             p.orig.qualified(),
-            gbytes(p.orig.size),
+            sizes.text(p.orig.size),
             p.rep.qualified(),
-            gbytes(p.rep.size),
+            sizes.text(p.rep.size),
             p.copy.as_str().to_string(),
             p.op_server.as_str().to_string(),
         ];
