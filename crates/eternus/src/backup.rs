@@ -813,20 +813,7 @@ impl<'a> BackupEngine<'a> {
                 && (sessions.into_volume(v).is_none() || rotated_free)
         };
         if let Some(map) = map {
-            let name = map.backup_volume(&tv.device).ok_or_else(|| {
-                EternusError::Refused(format!(
-                    "the device map file names no backup volume for {}",
-                    tv.device
-                ))
-            })?;
-            let bv = volumes
-                .get(name)
-                .filter(|v| v.mode == Mode::Backup)
-                .ok_or_else(|| {
-                    EternusError::Refused(format!(
-                        "{name} (device map file) is not registered as a backup volume"
-                    ))
-                })?;
+            let (name, bv) = mapped_bv(map, &tv.device, volumes)?;
             if bv.size != tv.size {
                 return Err(EternusError::Refused(format!(
                     "{name} (device map file) is not the size of {} ({} and {} bytes)",
@@ -1088,19 +1075,7 @@ impl<'a> BackupEngine<'a> {
         };
         let bv = match &map {
             Some(map) => {
-                let name = map.backup_volume(device).ok_or_else(|| {
-                    EternusError::Refused(format!(
-                        "the device map file names no backup volume for {device}"
-                    ))
-                })?;
-                let bv = volumes
-                    .get(name)
-                    .filter(|v| v.mode == Mode::Backup)
-                    .ok_or_else(|| {
-                        EternusError::Refused(format!(
-                            "{name} (device map file) is not registered as a backup volume"
-                        ))
-                    })?;
+                let (name, bv) = mapped_bv(map, device, &volumes)?;
                 if bv.size != tv.size {
                     return Err(EternusError::Refused(format!(
                         "{name} (device map file) is not the size of {device}"
@@ -1805,6 +1780,29 @@ impl BackupEngine<'_> {
             })
         })
     }
+}
+
+/// The backup volume the device map file names for the TV `tv`, with its name: refused
+/// when the map names none or names a volume not registered as a backup volume.
+fn mapped_bv<'a>(
+    map: &'a devmap::DeviceMap,
+    tv: &str,
+    volumes: &'a HashMap<String, BackupVolume>,
+) -> Result<(&'a str, &'a BackupVolume)> {
+    let name = map.backup_volume(tv).ok_or_else(|| {
+        EternusError::Refused(format!(
+            "the device map file names no backup volume for {tv}"
+        ))
+    })?;
+    let bv = volumes
+        .get(name)
+        .filter(|v| v.mode == Mode::Backup)
+        .ok_or_else(|| {
+            EternusError::Refused(format!(
+                "{name} (device map file) is not registered as a backup volume"
+            ))
+        })?;
+    Ok((name, bv))
 }
 
 fn no_free_bv(tv: &BackupVolume) -> EternusError {
