@@ -29,7 +29,7 @@ use crate::replication::Engine;
 use crate::repo::{CopyDirection, OpServer, Pair};
 use crate::scripts::{self, Script};
 use crate::servers::{Server, ServerTable};
-use crate::transport::{collect, reap_or_kill, Options};
+use crate::transport::{collect, next_output, reap_or_kill, Options, Output};
 use arraysync_core::log::Logger;
 use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use arraysync_core::Paths;
@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -452,45 +452,38 @@ impl RemoteSession {
             .and_then(|_| stdin.flush())
             .err();
         let deadline = Instant::now() + self.server.timeout;
-        loop {
-            if let Some(signal) = arraysync_core::signals::received() {
+        match next_output(&self.lines, deadline) {
+            Output::Some(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let text = text.trim_end_matches(['\n', '\r']);
+                serde_json::from_str::<Response>(text).map_err(|_| {
+                    self.kill();
+                    self.fail(format!(
+                        "answered something that is not the remote agent's protocol: {:?} (the session was ended)",
+                        cap_for_log(text.trim())
+                    ))
+                })
+            }
+            Output::Signal(signal) => {
                 self.kill();
-                return Err(self.fail(format!(
+                Err(self.fail(format!(
                     "interrupted by signal {} (the session was ended)",
                     arraysync_core::signals::name(signal)
-                )));
+                )))
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match self
-                .lines
-                .recv_timeout(remaining.min(Duration::from_millis(50)))
-            {
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    let text = text.trim_end_matches(['\n', '\r']);
-                    return serde_json::from_str::<Response>(text).map_err(|_| {
-                        self.kill();
-                        self.fail(format!(
-                            "answered something that is not the remote agent's protocol: {:?} (the session was ended)",
-                            cap_for_log(text.trim())
-                        ))
-                    });
-                }
-                Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
-                Err(RecvTimeoutError::Timeout) => {
-                    self.kill();
-                    return Err(self.fail(format!(
-                        "no answer within {}s, session killed (process group)",
-                        self.server.timeout.as_secs()
-                    )));
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let what = match &unsent {
-                        Some(e) => format!("cannot send the request: {e}"),
-                        None => "the session ended before answering".to_string(),
-                    };
-                    return Err(self.ended(&what));
-                }
+            Output::TimedOut => {
+                self.kill();
+                Err(self.fail(format!(
+                    "no answer within {}s, session killed (process group)",
+                    self.server.timeout.as_secs()
+                )))
+            }
+            Output::Ended => {
+                let what = match &unsent {
+                    Some(e) => format!("cannot send the request: {e}"),
+                    None => "the session ended before answering".to_string(),
+                };
+                Err(self.ended(&what))
             }
         }
     }
