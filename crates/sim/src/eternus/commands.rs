@@ -32,7 +32,9 @@ pub(super) fn get<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str
     opts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
+/// The comma-separated numbers of `-key` (E0004 when it is missing, E0001 when one is not
+/// a number).
+pub(super) fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
     let text =
         get(opts, key).ok_or_else(|| CliError("E0004", format!("Missing parameter. (-{key})")))?;
     text.split(',')
@@ -44,7 +46,8 @@ fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
         .collect()
 }
 
-fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
+/// Refuses the first option not in `known` (E0001).
+pub(super) fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
     match opts.iter().find(|(k, _)| !known.contains(&k.as_str())) {
         Some((k, _)) => Err(CliError("E0001", format!("Bad value. (-{k})"))),
         None => Ok(()),
