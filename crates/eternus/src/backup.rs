@@ -1179,23 +1179,29 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             let sessions = self.sessions_of(&[&tv])?;
-            let stopped: Vec<(u32, String)> = chosen
-                .iter()
-                .filter_map(|(bv, _)| {
-                    volumes
-                        .get(bv)
-                        .and_then(|v| sessions.between(&tv, v))
-                        .map(|s| (s.sid, format!("{device} to {bv}")))
-                })
+            let stopped: Vec<(u32, String)> = sessions_to(&sessions, &tv, &volumes, &chosen)
+                .into_iter()
+                .map(|(s, pair)| (s.sid, pair))
                 .collect();
             if !stopped.is_empty() {
                 self.stop_confirmed(&tv.array, &stopped, false)?;
             }
         }
+        self.record_cancelled(device, &chosen, Kind::Ec)
+    }
+
+    /// Records that the sessions of `chosen` (BV, version of the history it holds) were
+    /// cancelled: a history stays, now of `kind`; a BV bound without history is freed.
+    fn record_cancelled(
+        &mut self,
+        device: &str,
+        chosen: &[(String, Option<i64>)],
+        kind: Kind,
+    ) -> Result<()> {
         self.repo.write(|tx| {
-            for (bv, version) in &chosen {
+            for (bv, version) in chosen {
                 match version {
-                    Some(v) => tx.set_history_kind(device, *v, Kind::Ec)?,
+                    Some(v) => tx.set_history_kind(device, *v, kind)?,
                     None => tx.unbind(bv)?,
                 }
             }
@@ -1377,14 +1383,8 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             let sessions = self.sessions_of(&[&tv])?;
-            let found: Vec<(&CopySession, String)> = chosen
-                .iter()
-                .filter_map(|(b, _)| {
-                    volumes
-                        .get(b)
-                        .and_then(|v| sessions.between(&tv, v))
-                        .map(|s| (s, format!("{device} to {b}")))
-                })
+            let found: Vec<(&CopySession, String)> = sessions_to(&sessions, &tv, &volumes, &chosen)
+                .into_iter()
                 .filter(|(s, _)| s.tracking() || copy)
                 .collect();
             if !found.is_empty() {
@@ -1396,15 +1396,7 @@ impl<'a> BackupEngine<'a> {
                 self.stop_confirmed(&tv.array, &stopped, tracking_only)?;
             }
         }
-        self.repo.write(|tx| {
-            for (b, version) in &chosen {
-                match version {
-                    Some(v) => tx.set_history_kind(device, *v, Kind::Opc)?,
-                    None => tx.unbind(b)?,
-                }
-            }
-            Ok(())
-        })
+        self.record_cancelled(device, &chosen, Kind::Opc)
     }
 
     // ----- restore ---------------------------------------------------------------------
@@ -1780,6 +1772,25 @@ impl BackupEngine<'_> {
             })
         })
     }
+}
+
+/// The array session from `tv` to each BV of `chosen` that has one, with its `TV to BV`
+/// label.
+fn sessions_to<'s>(
+    sessions: &'s Sessions,
+    tv: &BackupVolume,
+    volumes: &HashMap<String, BackupVolume>,
+    chosen: &[(String, Option<i64>)],
+) -> Vec<(&'s CopySession, String)> {
+    chosen
+        .iter()
+        .filter_map(|(bv, _)| {
+            volumes
+                .get(bv)
+                .and_then(|v| sessions.between(tv, v))
+                .map(|s| (s, format!("{} to {bv}", tv.device)))
+        })
+        .collect()
 }
 
 /// The backup volume the device map file names for the TV `tv`, with its name: refused
