@@ -12,7 +12,7 @@
 
 use crate::array::ArrayConf;
 use crate::backup_repo::{
-    BackupRepository, BackupVolume, Binding, Bound, History, Kind, Mode, Policy, Restore,
+    BTx, BackupRepository, BackupVolume, Binding, Bound, History, Kind, Mode, Policy, Restore,
 };
 use crate::cli::{self, Mode as CopyMode};
 use crate::copy::{CopySession, PairState};
@@ -906,11 +906,7 @@ impl<'a> BackupEngine<'a> {
                 for h in rotated {
                     tx.delete_history(&h.tv, h.version)?;
                     if h.bv != bv.device && kept_session(h) {
-                        match h.kind {
-                            Kind::QuickOpc => tx.bind(&h.bv, &tv.device, Bound::Tracking)?,
-                            Kind::EcSuspend => tx.bind(&h.bv, &tv.device, Bound::Suspend)?,
-                            Kind::Opc | Kind::Ec => {}
-                        }
+                        bind_left_session(tx, h, &tv.device)?;
                     }
                 }
                 Ok(())
@@ -929,19 +925,9 @@ impl<'a> BackupEngine<'a> {
             &cli::start(mode, &[(tv.number, bv.number)], false),
         )?;
         let when = now();
-        self.repo.write(|tx| {
-            tx.unbind(&bv.device)?;
-            let version = tx.take_version(&tv.device)?;
-            tx.insert_history(&History {
-                tv: tv.device.clone(),
-                version,
-                bv: bv.device.clone(),
-                kind: if tracking { Kind::QuickOpc } else { Kind::Opc },
-                date: when,
-                bv_number: Some(bv.number),
-            })?;
-            tx.set_last_backup(&tv.device, when)
-        })
+        let kind = if tracking { Kind::QuickOpc } else { Kind::Opc };
+        self.repo
+            .write(|tx| record_generation(tx, tv, bv, kind, when))
     }
 
     /// The synchronous backup: detach (or suspend) the equivalent EC, record, rotate after.
@@ -1006,24 +992,11 @@ impl<'a> BackupEngine<'a> {
             }
         }
         let recorded = self.repo.write(|tx| {
-            tx.unbind(&bv.device)?;
-            let version = tx.take_version(&tv.device)?;
-            tx.insert_history(&History {
-                tv: tv.device.clone(),
-                version,
-                bv: bv.device.clone(),
-                kind: if suspend { Kind::EcSuspend } else { Kind::Ec },
-                date: when,
-                bv_number: Some(bv.number),
-            })?;
-            tx.set_last_backup(&tv.device, when)?;
+            let kind = if suspend { Kind::EcSuspend } else { Kind::Ec };
+            record_generation(tx, tv, bv, kind, when)?;
             for h in &rotated {
                 tx.delete_history(&h.tv, h.version)?;
-                match h.kind {
-                    Kind::QuickOpc => tx.bind(&h.bv, &tv.device, Bound::Tracking)?,
-                    Kind::EcSuspend => tx.bind(&h.bv, &tv.device, Bound::Suspend)?,
-                    Kind::Opc | Kind::Ec => {}
-                }
+                bind_left_session(tx, h, &tv.device)?;
             }
             Ok(())
         });
@@ -1295,11 +1268,7 @@ impl<'a> BackupEngine<'a> {
                         .and_then(|v| sessions.between(&tv, v))
                         .is_some();
                 if session_left {
-                    match h.kind {
-                        Kind::QuickOpc => tx.bind(&h.bv, device, Bound::Tracking)?,
-                        Kind::EcSuspend => tx.bind(&h.bv, device, Bound::Suspend)?,
-                        Kind::Opc | Kind::Ec => {}
-                    }
+                    bind_left_session(tx, h, device)?;
                 }
             }
             Ok(())
@@ -1774,6 +1743,38 @@ impl BackupEngine<'_> {
     }
 }
 
+/// Records a new generation of `tv`, made at `when` by a copy of `kind` into `bv` (no
+/// longer bound otherwise), as the TV's last backup.
+fn record_generation(
+    tx: &BTx<'_>,
+    tv: &BackupVolume,
+    bv: &BackupVolume,
+    kind: Kind,
+    when: i64,
+) -> Result<()> {
+    tx.unbind(&bv.device)?;
+    let version = tx.take_version(&tv.device)?;
+    tx.insert_history(&History {
+        tv: tv.device.clone(),
+        version,
+        bv: bv.device.clone(),
+        kind,
+        date: when,
+        bv_number: Some(bv.number),
+    })?;
+    tx.set_last_backup(&tv.device, when)
+}
+
+/// A history deleted while its session stays on the array leaves its BV bound to the TV
+/// `tv`: tracking (QuickOPC) or suspended (EC); an OPC or a released EC leaves it free.
+fn bind_left_session(tx: &BTx<'_>, h: &History, tv: &str) -> Result<()> {
+    match h.kind {
+        Kind::QuickOpc => tx.bind(&h.bv, tv, Bound::Tracking),
+        Kind::EcSuspend => tx.bind(&h.bv, tv, Bound::Suspend),
+        Kind::Opc | Kind::Ec => Ok(()),
+    }
+}
+
 /// The array session from `tv` to each BV of `chosen` that has one, with its `TV to BV`
 /// label.
 fn sessions_to<'s>(
@@ -1946,7 +1947,7 @@ fn not_set_up() -> EternusError {
 }
 
 /// A registration change is refused while the volume holds history, a policy or a session.
-fn check_unused(tx: &crate::backup_repo::BTx<'_>, v: &BackupVolume) -> Result<()> {
+fn check_unused(tx: &BTx<'_>, v: &BackupVolume) -> Result<()> {
     match v.mode {
         Mode::Transaction => {
             if tx.policy(&v.device)?.is_some() {
