@@ -148,7 +148,8 @@ fn find_group(db: &Db, name: &str) -> Result<(String, Group), Fail> {
         .ok_or_else(|| no_group(name))
 }
 
-fn dg_show(inv: &Invocation, name: &str) -> Result<i32, Fail> {
+/// Group `name` (its stored name) and the array it is bound to, if any and still there.
+fn group_and_array(inv: &Invocation, name: &str) -> Result<(String, Group, Option<Symm>), Fail> {
     let (name, group) = find_group(&model::load_db(&inv.store)?, name)?;
     let symm = group
         .symid
@@ -156,6 +157,11 @@ fn dg_show(inv: &Invocation, name: &str) -> Result<i32, Fail> {
         .map(|id| model::load(&inv.store, id))
         .transpose()?
         .flatten();
+    Ok((name, group, symm))
+}
+
+fn dg_show(inv: &Invocation, name: &str) -> Result<i32, Fail> {
+    let (name, group, symm) = group_and_array(inv, name)?;
     out(&member_table(&name, &group, symm.as_ref()));
     Ok(exit::OK)
 }
@@ -289,13 +295,7 @@ fn ld_remove(inv: &Invocation, name: &str, ld: &str) -> Result<i32, Fail> {
 }
 
 fn ld_list(inv: &Invocation, name: &str, verbose: bool) -> Result<i32, Fail> {
-    let (name, group) = find_group(&model::load_db(&inv.store)?, name)?;
-    let symm = group
-        .symid
-        .as_deref()
-        .map(|id| model::load(&inv.store, id))
-        .transpose()?
-        .flatten();
+    let (name, group, symm) = group_and_array(inv, name)?;
     let symm = match symm {
         Some(symm) if verbose => symm,
         other => {
