@@ -54,6 +54,14 @@ pub(super) fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(
     }
 }
 
+/// E5321: a session named is not in a state the command accepts.
+pub(super) fn bad_state() -> CliError {
+    CliError(
+        "E5321",
+        "The state of the specified session is not correct.".into(),
+    )
+}
+
 /// Runs one command line on `array`; returns the answer lines.
 /// Whether `line` is one of the listings [`execute`] answers from the array without
 /// changing it (their functions take the array read-only).
@@ -503,10 +511,7 @@ fn stop(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, Cli
             .iter()
             .any(|&i| array.sessions[i].ctype != CType::QuickOpc)
     {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     at.sort_unstable();
     for &i in at.iter().rev() {
@@ -564,10 +569,7 @@ fn resume(
     if at.iter().any(|&i| {
         array.sessions[i].ctype != CType::Ec || array.sessions[i].status != Status::Suspend
     }) {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     for i in at {
         let outside = array.differing_tracks(dir, array.sessions[i].src, array.sessions[i].dst);
@@ -597,10 +599,7 @@ fn reverse(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, 
         let s = &array.sessions[i];
         s.ctype != CType::Ec || s.status != Status::Suspend
     }) {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     for i in at {
         let s = &mut array.sessions[i];
@@ -731,10 +730,7 @@ fn init_sdv(
         ));
     }
     if array.sessions.iter().any(|s| s.src == v || s.dst == v) {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     let path = dir.join(format!("vol{v}.img"));
     if let Err(e) = std::fs::remove_file(&path) {

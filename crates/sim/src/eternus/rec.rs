@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::commands::{check_known, get, numbers, options};
+use super::commands::{bad_state, check_known, get, numbers, options};
 use super::model::{self, CliError, Phase, Status, TRACK};
 use super::ranges::Ranges;
 use crate::store::{Store, StoreError};
@@ -778,13 +778,6 @@ pub fn answer(store: &Store, name: &str, now_ms: i64, line: &str) -> Result<Vec<
 
 fn inconsistent() -> CliError {
     CliError("E0019", "Inconsistent parameter.".into())
-}
-
-fn bad_state() -> CliError {
-    CliError(
-        "E5321",
-        "The state of the specified session is not correct.".into(),
-    )
 }
 
 fn settling(b: &Buffer) -> CliError {
