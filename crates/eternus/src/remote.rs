@@ -388,29 +388,30 @@ impl RemoteSession {
 
     /// Registers `pair` in that server's list too.
     pub fn register(&mut self, pair: &Pair) -> Result<()> {
-        self.log.info(&format!(
-            "{}: registered on Managed Server {} too",
-            pair.label(),
-            self.server.name
-        ));
-        self.ask(&Request::Register {
+        let request = Request::Register {
             pair: Box::new(WirePair::from_pair(pair)),
-        })
-        .map(|_| ())
+        };
+        self.change_list(pair, "registered on", &request)
     }
 
     /// Removes `pair` from that server's list (nothing to do when it is not there).
     pub fn unregister(&mut self, pair: &Pair) -> Result<()> {
+        let request = Request::Unregister {
+            orig: pair.orig.qualified(),
+            rep: pair.rep.qualified(),
+        };
+        self.change_list(pair, "removed from", &request)
+    }
+
+    /// Logs the change of `pair` in that server's list (`done`: "registered on"), then
+    /// asks for it.
+    fn change_list(&mut self, pair: &Pair, done: &str, request: &Request) -> Result<()> {
         self.log.info(&format!(
-            "{}: removed from Managed Server {} too",
+            "{}: {done} Managed Server {} too",
             pair.label(),
             self.server.name
         ));
-        self.ask(&Request::Unregister {
-            orig: pair.orig.qualified(),
-            rep: pair.rep.qualified(),
-        })
-        .map(|_| ())
+        self.ask(request).map(|_| ())
     }
 
     /// [`RemoteSession::ask_any`], with a refusal (`ok: false`) as an error.
