@@ -12,7 +12,7 @@
 
 use crate::array::ArrayConf;
 use crate::backup_repo::{
-    BackupRepository, BackupVolume, Binding, Bound, History, Kind, Mode, Policy, Restore,
+    BTx, BackupRepository, BackupVolume, Binding, Bound, History, Kind, Mode, Policy, Restore,
 };
 use crate::cli::{self, Mode as CopyMode};
 use crate::copy::{CopySession, PairState};
@@ -813,20 +813,7 @@ impl<'a> BackupEngine<'a> {
                 && (sessions.into_volume(v).is_none() || rotated_free)
         };
         if let Some(map) = map {
-            let name = map.backup_volume(&tv.device).ok_or_else(|| {
-                EternusError::Refused(format!(
-                    "the device map file names no backup volume for {}",
-                    tv.device
-                ))
-            })?;
-            let bv = volumes
-                .get(name)
-                .filter(|v| v.mode == Mode::Backup)
-                .ok_or_else(|| {
-                    EternusError::Refused(format!(
-                        "{name} (device map file) is not registered as a backup volume"
-                    ))
-                })?;
+            let (name, bv) = mapped_bv(map, &tv.device, volumes)?;
             if bv.size != tv.size {
                 return Err(EternusError::Refused(format!(
                     "{name} (device map file) is not the size of {} ({} and {} bytes)",
@@ -919,11 +906,7 @@ impl<'a> BackupEngine<'a> {
                 for h in rotated {
                     tx.delete_history(&h.tv, h.version)?;
                     if h.bv != bv.device && kept_session(h) {
-                        match h.kind {
-                            Kind::QuickOpc => tx.bind(&h.bv, &tv.device, Bound::Tracking)?,
-                            Kind::EcSuspend => tx.bind(&h.bv, &tv.device, Bound::Suspend)?,
-                            Kind::Opc | Kind::Ec => {}
-                        }
+                        bind_left_session(tx, h, &tv.device)?;
                     }
                 }
                 Ok(())
@@ -942,19 +925,9 @@ impl<'a> BackupEngine<'a> {
             &cli::start(mode, &[(tv.number, bv.number)], false),
         )?;
         let when = now();
-        self.repo.write(|tx| {
-            tx.unbind(&bv.device)?;
-            let version = tx.take_version(&tv.device)?;
-            tx.insert_history(&History {
-                tv: tv.device.clone(),
-                version,
-                bv: bv.device.clone(),
-                kind: if tracking { Kind::QuickOpc } else { Kind::Opc },
-                date: when,
-                bv_number: Some(bv.number),
-            })?;
-            tx.set_last_backup(&tv.device, when)
-        })
+        let kind = if tracking { Kind::QuickOpc } else { Kind::Opc };
+        self.repo
+            .write(|tx| record_generation(tx, tv, bv, kind, when))
     }
 
     /// The synchronous backup: detach (or suspend) the equivalent EC, record, rotate after.
@@ -1019,24 +992,11 @@ impl<'a> BackupEngine<'a> {
             }
         }
         let recorded = self.repo.write(|tx| {
-            tx.unbind(&bv.device)?;
-            let version = tx.take_version(&tv.device)?;
-            tx.insert_history(&History {
-                tv: tv.device.clone(),
-                version,
-                bv: bv.device.clone(),
-                kind: if suspend { Kind::EcSuspend } else { Kind::Ec },
-                date: when,
-                bv_number: Some(bv.number),
-            })?;
-            tx.set_last_backup(&tv.device, when)?;
+            let kind = if suspend { Kind::EcSuspend } else { Kind::Ec };
+            record_generation(tx, tv, bv, kind, when)?;
             for h in &rotated {
                 tx.delete_history(&h.tv, h.version)?;
-                match h.kind {
-                    Kind::QuickOpc => tx.bind(&h.bv, &tv.device, Bound::Tracking)?,
-                    Kind::EcSuspend => tx.bind(&h.bv, &tv.device, Bound::Suspend)?,
-                    Kind::Opc | Kind::Ec => {}
-                }
+                bind_left_session(tx, h, &tv.device)?;
             }
             Ok(())
         });
@@ -1088,19 +1048,7 @@ impl<'a> BackupEngine<'a> {
         };
         let bv = match &map {
             Some(map) => {
-                let name = map.backup_volume(device).ok_or_else(|| {
-                    EternusError::Refused(format!(
-                        "the device map file names no backup volume for {device}"
-                    ))
-                })?;
-                let bv = volumes
-                    .get(name)
-                    .filter(|v| v.mode == Mode::Backup)
-                    .ok_or_else(|| {
-                        EternusError::Refused(format!(
-                            "{name} (device map file) is not registered as a backup volume"
-                        ))
-                    })?;
+                let (name, bv) = mapped_bv(map, device, &volumes)?;
                 if bv.size != tv.size {
                     return Err(EternusError::Refused(format!(
                         "{name} (device map file) is not the size of {device}"
@@ -1204,23 +1152,29 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             let sessions = self.sessions_of(&[&tv])?;
-            let stopped: Vec<(u32, String)> = chosen
-                .iter()
-                .filter_map(|(bv, _)| {
-                    volumes
-                        .get(bv)
-                        .and_then(|v| sessions.between(&tv, v))
-                        .map(|s| (s.sid, format!("{device} to {bv}")))
-                })
+            let stopped: Vec<(u32, String)> = sessions_to(&sessions, &tv, &volumes, &chosen)
+                .into_iter()
+                .map(|(s, pair)| (s.sid, pair))
                 .collect();
             if !stopped.is_empty() {
                 self.stop_confirmed(&tv.array, &stopped, false)?;
             }
         }
+        self.record_cancelled(device, &chosen, Kind::Ec)
+    }
+
+    /// Records that the sessions of `chosen` (BV, version of the history it holds) were
+    /// cancelled: a history stays, now of `kind`; a BV bound without history is freed.
+    fn record_cancelled(
+        &mut self,
+        device: &str,
+        chosen: &[(String, Option<i64>)],
+        kind: Kind,
+    ) -> Result<()> {
         self.repo.write(|tx| {
-            for (bv, version) in &chosen {
+            for (bv, version) in chosen {
                 match version {
-                    Some(v) => tx.set_history_kind(device, *v, Kind::Ec)?,
+                    Some(v) => tx.set_history_kind(device, *v, kind)?,
                     None => tx.unbind(bv)?,
                 }
             }
@@ -1314,11 +1268,7 @@ impl<'a> BackupEngine<'a> {
                         .and_then(|v| sessions.between(&tv, v))
                         .is_some();
                 if session_left {
-                    match h.kind {
-                        Kind::QuickOpc => tx.bind(&h.bv, device, Bound::Tracking)?,
-                        Kind::EcSuspend => tx.bind(&h.bv, device, Bound::Suspend)?,
-                        Kind::Opc | Kind::Ec => {}
-                    }
+                    bind_left_session(tx, h, device)?;
                 }
             }
             Ok(())
@@ -1402,14 +1352,8 @@ impl<'a> BackupEngine<'a> {
         }
         if !emergency {
             let sessions = self.sessions_of(&[&tv])?;
-            let found: Vec<(&CopySession, String)> = chosen
-                .iter()
-                .filter_map(|(b, _)| {
-                    volumes
-                        .get(b)
-                        .and_then(|v| sessions.between(&tv, v))
-                        .map(|s| (s, format!("{device} to {b}")))
-                })
+            let found: Vec<(&CopySession, String)> = sessions_to(&sessions, &tv, &volumes, &chosen)
+                .into_iter()
                 .filter(|(s, _)| s.tracking() || copy)
                 .collect();
             if !found.is_empty() {
@@ -1421,15 +1365,7 @@ impl<'a> BackupEngine<'a> {
                 self.stop_confirmed(&tv.array, &stopped, tracking_only)?;
             }
         }
-        self.repo.write(|tx| {
-            for (b, version) in &chosen {
-                match version {
-                    Some(v) => tx.set_history_kind(device, *v, Kind::Opc)?,
-                    None => tx.unbind(b)?,
-                }
-            }
-            Ok(())
-        })
+        self.record_cancelled(device, &chosen, Kind::Opc)
     }
 
     // ----- restore ---------------------------------------------------------------------
@@ -1807,6 +1743,80 @@ impl BackupEngine<'_> {
     }
 }
 
+/// Records a new generation of `tv`, made at `when` by a copy of `kind` into `bv` (no
+/// longer bound otherwise), as the TV's last backup.
+fn record_generation(
+    tx: &BTx<'_>,
+    tv: &BackupVolume,
+    bv: &BackupVolume,
+    kind: Kind,
+    when: i64,
+) -> Result<()> {
+    tx.unbind(&bv.device)?;
+    let version = tx.take_version(&tv.device)?;
+    tx.insert_history(&History {
+        tv: tv.device.clone(),
+        version,
+        bv: bv.device.clone(),
+        kind,
+        date: when,
+        bv_number: Some(bv.number),
+    })?;
+    tx.set_last_backup(&tv.device, when)
+}
+
+/// A history deleted while its session stays on the array leaves its BV bound to the TV
+/// `tv`: tracking (QuickOPC) or suspended (EC); an OPC or a released EC leaves it free.
+fn bind_left_session(tx: &BTx<'_>, h: &History, tv: &str) -> Result<()> {
+    match h.kind {
+        Kind::QuickOpc => tx.bind(&h.bv, tv, Bound::Tracking),
+        Kind::EcSuspend => tx.bind(&h.bv, tv, Bound::Suspend),
+        Kind::Opc | Kind::Ec => Ok(()),
+    }
+}
+
+/// The array session from `tv` to each BV of `chosen` that has one, with its `TV to BV`
+/// label.
+fn sessions_to<'s>(
+    sessions: &'s Sessions,
+    tv: &BackupVolume,
+    volumes: &HashMap<String, BackupVolume>,
+    chosen: &[(String, Option<i64>)],
+) -> Vec<(&'s CopySession, String)> {
+    chosen
+        .iter()
+        .filter_map(|(bv, _)| {
+            volumes
+                .get(bv)
+                .and_then(|v| sessions.between(tv, v))
+                .map(|s| (s, format!("{} to {bv}", tv.device)))
+        })
+        .collect()
+}
+
+/// The backup volume the device map file names for the TV `tv`, with its name: refused
+/// when the map names none or names a volume not registered as a backup volume.
+fn mapped_bv<'a>(
+    map: &'a devmap::DeviceMap,
+    tv: &str,
+    volumes: &'a HashMap<String, BackupVolume>,
+) -> Result<(&'a str, &'a BackupVolume)> {
+    let name = map.backup_volume(tv).ok_or_else(|| {
+        EternusError::Refused(format!(
+            "the device map file names no backup volume for {tv}"
+        ))
+    })?;
+    let bv = volumes
+        .get(name)
+        .filter(|v| v.mode == Mode::Backup)
+        .ok_or_else(|| {
+            EternusError::Refused(format!(
+                "{name} (device map file) is not registered as a backup volume"
+            ))
+        })?;
+    Ok((name, bv))
+}
+
 fn no_free_bv(tv: &BackupVolume) -> EternusError {
     msg(
         "swst0607",
@@ -1937,7 +1947,7 @@ fn not_set_up() -> EternusError {
 }
 
 /// A registration change is refused while the volume holds history, a policy or a session.
-fn check_unused(tx: &crate::backup_repo::BTx<'_>, v: &BackupVolume) -> Result<()> {
+fn check_unused(tx: &BTx<'_>, v: &BackupVolume) -> Result<()> {
     match v.mode {
         Mode::Transaction => {
             if tx.policy(&v.device)?.is_some() {

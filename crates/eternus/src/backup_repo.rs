@@ -13,15 +13,23 @@
 //! A BV in neither table is free.
 
 use crate::error::{EternusError, Result};
+use crate::sqlite::{Schema, Store};
 use arraysync_core::Paths;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub const BACKUP_REPOSITORY: &str = "/etc/opt/FJSVswsts/data/DEFAULT/backup.db";
-const SCHEMA_VERSION: i64 = 1;
 
-const SCHEMA: &str = "
+const SCHEMA: Schema = Schema {
+    sql: SCHEMA_SQL,
+    version: 1,
+    unstamped: None,
+};
+
+/// What to do about a corrupt file (the tail of its error message).
+const CORRUPT: &str = "restore it with swstresrst";
+
+const SCHEMA_SQL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS volumes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -181,38 +189,11 @@ pub struct TvState {
 
 /// An open backup management list; every public method runs in one transaction.
 pub struct BackupRepository {
-    conn: Connection,
-    path: PathBuf,
-}
-
-fn busy_timeout() -> Duration {
-    let ms = std::env::var("ARRAYSYNC_ACM_BUSY_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    Duration::from_millis(ms)
+    store: Store,
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> EternusError {
-    let message = match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::DatabaseBusy
-                || f.code == rusqlite::ErrorCode::DatabaseLocked =>
-        {
-            "locked by another process (busy)".to_string()
-        }
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::NotADatabase
-                || f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
-        {
-            "corrupt (not a valid database); restore it with swstresrst".to_string()
-        }
-        other => other.to_string(),
-    };
-    EternusError::Repository {
-        path: path.display().to_string(),
-        message,
-    }
+    crate::sqlite::error(path, e, CORRUPT)
 }
 
 impl BackupRepository {
@@ -239,14 +220,8 @@ impl BackupRepository {
     pub fn open_existing_at(path: &Path) -> Result<BackupRepository> {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| db_error(path, e))?;
-        conn.busy_timeout(busy_timeout())
-            .map_err(|e| db_error(path, e))?;
-        let repo = BackupRepository {
-            conn,
-            path: path.to_path_buf(),
-        };
-        repo.check_version(false)?;
-        Ok(repo)
+        let store = Store::ready(conn, path, CORRUPT, &SCHEMA, false)?;
+        Ok(BackupRepository { store })
     }
 
     pub fn open_at(path: &Path) -> Result<BackupRepository> {
@@ -254,91 +229,46 @@ impl BackupRepository {
             std::fs::create_dir_all(dir).map_err(|e| EternusError::io(dir, e))?;
         }
         let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
-        conn.busy_timeout(busy_timeout())
-            .map_err(|e| db_error(path, e))?;
-        let repo = BackupRepository {
-            conn,
-            path: path.to_path_buf(),
-        };
-        repo.check_version(true)?;
-        Ok(repo)
-    }
-
-    fn check_version(&self, create: bool) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| db_error(&self.path, e))?;
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        if version != 0 || !create {
-            return Err(EternusError::Repository {
-                path: self.path.display().to_string(),
-                message: format!(
-                    "schema version {version} is not supported (expected {SCHEMA_VERSION})"
-                ),
-            });
-        }
-        self.conn
-            .execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))
-            .map_err(|e| db_error(&self.path, e))
+        let store = Store::ready(conn, path, CORRUPT, &SCHEMA, true)?;
+        Ok(BackupRepository { store })
     }
 
     pub fn file(&self) -> &Path {
-        &self.path
+        self.store.path()
     }
 
     /// Runs `f` in one immediate (write-locking) transaction, committed only on `Ok`.
     pub fn write<T>(&mut self, f: impl FnOnce(&BTx<'_>) -> Result<T>) -> Result<T> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_error(&path, e))?;
-        let value = f(&BTx {
-            tx: &tx,
-            path: &path,
-        })?;
-        tx.commit().map_err(|e| db_error(&path, e))?;
-        Ok(value)
+        self.store.write(|tx, path| f(&BTx { tx, path }))
     }
 
     /// Runs `f` in one read transaction.
     pub fn read<T>(&mut self, f: impl FnOnce(&BTx<'_>) -> Result<T>) -> Result<T> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| db_error(&path, e))?;
-        f(&BTx {
-            tx: &tx,
-            path: &path,
-        })
+        self.store.read(|tx, path| f(&BTx { tx, path }))
     }
 
     /// A consistent copy of the whole list into `target` (swstresback).
     pub fn save_to(&self, target: &Path) -> Result<()> {
         let text = target.display().to_string();
-        self.conn
+        self.store
+            .conn()
             .execute("VACUUM INTO ?1", [text])
             .map(|_| ())
-            .map_err(|e| db_error(&self.path, e))
+            .map_err(|e| self.store.err(e))
     }
 
     /// Checks the file's integrity (swstsrsemtch -x, swstresrst).
     pub fn integrity(&self) -> Result<()> {
         let answer: String = self
-            .conn
+            .store
+            .conn()
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| db_error(&self.path, e))?;
+            .map_err(|e| self.store.err(e))?;
         if answer == "ok" {
             Ok(())
         } else {
             Err(EternusError::Repository {
-                path: self.path.display().to_string(),
+                path: self.store.path().display().to_string(),
                 message: format!("integrity check failed: {answer}"),
             })
         }

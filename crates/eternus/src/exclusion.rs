@@ -83,15 +83,22 @@ fn take(file: &File, exclusive: bool, path: &Path, dir: &Path, command: &str) ->
             Ok(false) => {}
             Err(e) => return Err(EternusError::io(path, e)),
         }
-        if Instant::now() >= deadline {
-            return Err(EternusError::Busy(format!(
-                "{command} cannot run now: {} {} running",
-                holders(dir),
-                "is"
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(50));
+        wait_or_busy(deadline, command, dir)?;
     }
+}
+
+/// After a lock found taken: refused as busy, naming who holds it, once `deadline` has
+/// passed; otherwise a 50 ms pause before the next try.
+fn wait_or_busy(deadline: Instant, command: &str, dir: &Path) -> Result<()> {
+    if Instant::now() >= deadline {
+        return Err(EternusError::Busy(format!(
+            "{command} cannot run now: {} {} running",
+            holders(dir),
+            "is"
+        )));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    Ok(())
 }
 
 /// Locks the byte of each pair id in `file` (ids sorted: no two commands wait on each
@@ -109,14 +116,7 @@ fn take_pairs(file: &File, ids: &[i64], path: &Path, dir: &Path, command: &str) 
                 Ok(false) => {}
                 Err(e) => return Err(EternusError::io(path, e)),
             }
-            if Instant::now() >= deadline {
-                return Err(EternusError::Busy(format!(
-                    "{command} cannot run now: {} {} running",
-                    holders(dir),
-                    "is"
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+            wait_or_busy(deadline, command, dir)?;
         }
     }
     arraysync_core::lock::inherit_by_children(file).map_err(|e| EternusError::io(path, e))

@@ -4,7 +4,8 @@
 //! Files: `array` (arrays declared in auth.conf), `cli` (every ETERNUS DX CLI command line),
 //! `parse` (CLI answers), `transport` (one ssh or command-prefix session per command run),
 //! `device` (device names → array volumes: devices file, SCSI ids, collection), `repo`
-//! (the replication management list in SQLite), `copy` (sessions and the manual's pair
+//! (the replication management list in SQLite; `backup_repo` the backup one, `sqlite` the
+//! plumbing both share), `copy` (sessions and the manual's pair
 //! states), `replication` (the engine: registration and OPC/QuickOPC/EC operations),
 //! `scripts` (RepSrc/RepDst pre/post-processing), `servers` (the Managed Server table) and
 //! `remote` (one session per far server, the remote agent's protocol), `exclusion` (ACM command-exclusion
@@ -27,6 +28,7 @@ pub mod replication;
 pub mod repo;
 pub mod scripts;
 pub mod servers;
+mod sqlite;
 pub mod transport;
 
 pub use driver::{Eternus, TYPE};

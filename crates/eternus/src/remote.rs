@@ -29,7 +29,7 @@ use crate::replication::Engine;
 use crate::repo::{CopyDirection, OpServer, Pair};
 use crate::scripts::{self, Script};
 use crate::servers::{Server, ServerTable};
-use crate::transport::{collect, reap_or_kill, Options};
+use crate::transport::{collect, next_output, reap_or_kill, Options, Output};
 use arraysync_core::log::Logger;
 use arraysync_core::runner::{cap_for_log, passed_environment, Capture, VendorBusy};
 use arraysync_core::Paths;
@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -388,29 +388,30 @@ impl RemoteSession {
 
     /// Registers `pair` in that server's list too.
     pub fn register(&mut self, pair: &Pair) -> Result<()> {
-        self.log.info(&format!(
-            "{}: registered on Managed Server {} too",
-            pair.label(),
-            self.server.name
-        ));
-        self.ask(&Request::Register {
+        let request = Request::Register {
             pair: Box::new(WirePair::from_pair(pair)),
-        })
-        .map(|_| ())
+        };
+        self.change_list(pair, "registered on", &request)
     }
 
     /// Removes `pair` from that server's list (nothing to do when it is not there).
     pub fn unregister(&mut self, pair: &Pair) -> Result<()> {
+        let request = Request::Unregister {
+            orig: pair.orig.qualified(),
+            rep: pair.rep.qualified(),
+        };
+        self.change_list(pair, "removed from", &request)
+    }
+
+    /// Logs the change of `pair` in that server's list (`done`: "registered on"), then
+    /// asks for it.
+    fn change_list(&mut self, pair: &Pair, done: &str, request: &Request) -> Result<()> {
         self.log.info(&format!(
-            "{}: removed from Managed Server {} too",
+            "{}: {done} Managed Server {} too",
             pair.label(),
             self.server.name
         ));
-        self.ask(&Request::Unregister {
-            orig: pair.orig.qualified(),
-            rep: pair.rep.qualified(),
-        })
-        .map(|_| ())
+        self.ask(request).map(|_| ())
     }
 
     /// [`RemoteSession::ask_any`], with a refusal (`ok: false`) as an error.
@@ -452,45 +453,38 @@ impl RemoteSession {
             .and_then(|_| stdin.flush())
             .err();
         let deadline = Instant::now() + self.server.timeout;
-        loop {
-            if let Some(signal) = arraysync_core::signals::received() {
+        match next_output(&self.lines, deadline) {
+            Output::Some(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let text = text.trim_end_matches(['\n', '\r']);
+                serde_json::from_str::<Response>(text).map_err(|_| {
+                    self.kill();
+                    self.fail(format!(
+                        "answered something that is not the remote agent's protocol: {:?} (the session was ended)",
+                        cap_for_log(text.trim())
+                    ))
+                })
+            }
+            Output::Signal(signal) => {
                 self.kill();
-                return Err(self.fail(format!(
+                Err(self.fail(format!(
                     "interrupted by signal {} (the session was ended)",
                     arraysync_core::signals::name(signal)
-                )));
+                )))
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match self
-                .lines
-                .recv_timeout(remaining.min(Duration::from_millis(50)))
-            {
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    let text = text.trim_end_matches(['\n', '\r']);
-                    return serde_json::from_str::<Response>(text).map_err(|_| {
-                        self.kill();
-                        self.fail(format!(
-                            "answered something that is not the remote agent's protocol: {:?} (the session was ended)",
-                            cap_for_log(text.trim())
-                        ))
-                    });
-                }
-                Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
-                Err(RecvTimeoutError::Timeout) => {
-                    self.kill();
-                    return Err(self.fail(format!(
-                        "no answer within {}s, session killed (process group)",
-                        self.server.timeout.as_secs()
-                    )));
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let what = match &unsent {
-                        Some(e) => format!("cannot send the request: {e}"),
-                        None => "the session ended before answering".to_string(),
-                    };
-                    return Err(self.ended(&what));
-                }
+            Output::TimedOut => {
+                self.kill();
+                Err(self.fail(format!(
+                    "no answer within {}s, session killed (process group)",
+                    self.server.timeout.as_secs()
+                )))
+            }
+            Output::Ended => {
+                let what = match &unsent {
+                    Some(e) => format!("cannot send the request: {e}"),
+                    None => "the session ended before answering".to_string(),
+                };
+                Err(self.ended(&what))
             }
         }
     }

@@ -4,15 +4,26 @@
 
 use crate::device::Volume;
 use crate::error::{EternusError, Result};
+use crate::sqlite::{Schema, Store};
 use arraysync_core::Paths;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub const REPOSITORY: &str = "/etc/opt/FJSVswsrp/data/DEFAULT/replication.db";
-const SCHEMA_VERSION: i64 = 1;
 
-const SCHEMA: &str = "
+const SCHEMA: Schema = Schema {
+    sql: SCHEMA_SQL,
+    version: 1,
+    unstamped: Some(
+        "truncated or not a replication management list (no schema); \
+         restore it from a backup (swsrprecoverres) or remove it",
+    ),
+};
+
+/// What to do about a corrupt file (the tail of its error message).
+const CORRUPT: &str = "restore it from a backup or remove it and re-register the pairs";
+
+const SCHEMA_SQL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS devices (
     server TEXT NOT NULL, device TEXT NOT NULL, array TEXT NOT NULL, box_id TEXT NOT NULL,
@@ -96,16 +107,7 @@ impl Pair {
 
 /// An open repository; every public method is one transaction.
 pub struct Repository {
-    conn: Connection,
-    path: PathBuf,
-}
-
-fn busy_timeout() -> Duration {
-    let ms = std::env::var("ARRAYSYNC_ACM_BUSY_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    Duration::from_millis(ms)
+    store: Store,
 }
 
 impl Repository {
@@ -182,112 +184,31 @@ impl Repository {
     }
 
     fn ready(conn: Connection, path: &Path, new: bool) -> Result<Repository> {
-        let fail = |e: rusqlite::Error| db_error(path, e);
-        conn.busy_timeout(busy_timeout()).map_err(fail)?;
-        let repo = Repository {
-            conn,
-            path: path.to_path_buf(),
-        };
-        repo.init(new)?;
-        Ok(repo)
-    }
-
-    fn err(&self, e: rusqlite::Error) -> EternusError {
-        db_error(&self.path, e)
-    }
-
-    fn init(&self, new: bool) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        if version == 0 && !new {
-            // An existing file without our schema: truncated or not ours. Never rewrite it.
-            return Err(EternusError::Repository {
-                path: self.path.display().to_string(),
-                message: "truncated or not a replication management list (no schema); \
-                          restore it from a backup (swsrprecoverres) or remove it"
-                    .into(),
-            });
-        }
-        if version != 0 {
-            return Err(EternusError::Repository {
-                path: self.path.display().to_string(),
-                message: format!(
-                    "schema version {version} is not supported (expected {SCHEMA_VERSION})"
-                ),
-            });
-        }
-        self.conn
-            .execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))
-            .map_err(|e| self.err(e))
+        let store = Store::ready(conn, path, CORRUPT, &SCHEMA, new)?;
+        Ok(Repository { store })
     }
 
     /// Runs `f` in one immediate (write-locking) transaction, committed only on `Ok`.
     pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_error(&path, e))?;
-        let value = f(&Tx {
-            tx: &tx,
-            path: &path,
-        })?;
-        tx.commit().map_err(|e| db_error(&path, e))?;
-        Ok(value)
+        self.store.write(|tx, path| f(&Tx { tx, path }))
     }
 
     /// Check first, then act (issue 8): proves the repository can be written now (not
     /// locked, not read-only, disk not full for a small write) by making a write and
     /// rolling it back. Commands that change the array call it before touching it.
     pub fn check_writable(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_error(&path, e))?;
-        tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', 'ok')",
-            [],
-        )
-        .map_err(|e| db_error(&path, e))?;
-        tx.rollback().map_err(|e| db_error(&path, e))
+        self.store
+            .check_writable("INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', 'ok')")
     }
 
     /// Runs `f` in one read transaction.
     pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| db_error(&path, e))?;
-        f(&Tx {
-            tx: &tx,
-            path: &path,
-        })
+        self.store.read(|tx, path| f(&Tx { tx, path }))
     }
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> EternusError {
-    let message = match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked => {
-            "locked by another process (busy)".to_string()
-        }
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase || f.code == rusqlite::ErrorCode::DatabaseCorrupt => {
-            "corrupt (not a valid database); restore it from a backup or remove it and re-register the pairs".to_string()
-        }
-        other => other.to_string(),
-    };
-    EternusError::Repository {
-        path: path.display().to_string(),
-        message,
-    }
+    crate::sqlite::error(path, e, CORRUPT)
 }
 
 /// A transaction on the repository.

@@ -242,22 +242,17 @@ impl Session {
                 }
                 return Ok(text);
             }
-            if let Some(signal) = arraysync_core::signals::received() {
-                // Ctrl-C, SIGTERM, SIGHUP: end the session's process group before leaving.
-                self.kill();
-                return Err(self.failure(format!(
-                    "interrupted by signal {} while waiting for the answer to '{what}' (the CLI session was ended)",
-                    arraysync_core::signals::name(signal)
-                )));
-            }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match self
-                .out
-                .recv_timeout(remaining.min(Duration::from_millis(50)))
-            {
-                Ok(chunk) => self.buffer.push(&chunk),
-                Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
-                Err(RecvTimeoutError::Timeout) => {
+            match next_output(&self.out, deadline) {
+                Output::Some(chunk) => self.buffer.push(&chunk),
+                Output::Signal(signal) => {
+                    // Ctrl-C, SIGTERM, SIGHUP: end the session's process group before leaving.
+                    self.kill();
+                    return Err(self.failure(format!(
+                        "interrupted by signal {} while waiting for the answer to '{what}' (the CLI session was ended)",
+                        arraysync_core::signals::name(signal)
+                    )));
+                }
+                Output::TimedOut => {
                     self.kill();
                     return Err(EternusError::Timeout {
                         array: self.array.clone(),
@@ -271,7 +266,7 @@ impl Session {
                         waiting_for: what.to_string(),
                     });
                 }
-                Err(RecvTimeoutError::Disconnected) => {
+                Output::Ended => {
                     let _ = self.child.as_mut().map(Child::wait);
                     let partial = cap_for_log(self.buffer.text().trim()).into_owned();
                     let message = format!(
@@ -362,6 +357,35 @@ fn chunks<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<Vec<u8>> {
         }
     });
     rx
+}
+
+/// What waiting on a session's output gave.
+pub(crate) enum Output<T> {
+    /// The next piece of output.
+    Some(T),
+    /// A signal arrived (its number): the caller ends the session.
+    Signal(i32),
+    /// Nothing came before the deadline.
+    TimedOut,
+    /// The session closed its output.
+    Ended,
+}
+
+/// Waits for the next piece of a session's output until `deadline`, looking for a signal
+/// (Ctrl-C, SIGTERM, SIGHUP) every 50 ms meanwhile, and before the first wait.
+pub(crate) fn next_output<T>(output: &Receiver<T>, deadline: Instant) -> Output<T> {
+    loop {
+        if let Some(signal) = arraysync_core::signals::received() {
+            return Output::Signal(signal);
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match output.recv_timeout(remaining.min(Duration::from_millis(50))) {
+            Ok(piece) => return Output::Some(piece),
+            Err(RecvTimeoutError::Timeout) if !remaining.is_zero() => {}
+            Err(RecvTimeoutError::Timeout) => return Output::TimedOut,
+            Err(RecvTimeoutError::Disconnected) => return Output::Ended,
+        }
+    }
 }
 
 /// Ends a session at once: its process group gets SIGTERM, then SIGKILL 100 ms later
@@ -520,6 +544,18 @@ done
         let err = session.call("hang", Kind::Query).unwrap_err();
         assert!(matches!(err, EternusError::Timeout { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn next_output_gives_what_came_then_the_deadline_then_the_end() {
+        let (tx, rx) = mpsc::channel();
+        tx.send(1).expect("send");
+        let past = Instant::now();
+        assert!(matches!(next_output(&rx, past), Output::Some(1)));
+        assert!(matches!(next_output(&rx, past), Output::TimedOut));
+        drop(tx);
+        let later = Instant::now() + Duration::from_secs(5);
+        assert!(matches!(next_output(&rx, later), Output::Ended));
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub(super) fn get<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str
     opts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
+/// The comma-separated numbers of `-key` (E0004 when it is missing, E0001 when one is not
+/// a number).
+pub(super) fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
     let text =
         get(opts, key).ok_or_else(|| CliError("E0004", format!("Missing parameter. (-{key})")))?;
     text.split(',')
@@ -44,11 +46,20 @@ fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
         .collect()
 }
 
-fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
+/// Refuses the first option not in `known` (E0001).
+pub(super) fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
     match opts.iter().find(|(k, _)| !known.contains(&k.as_str())) {
         Some((k, _)) => Err(CliError("E0001", format!("Bad value. (-{k})"))),
         None => Ok(()),
     }
+}
+
+/// E5321: a session named is not in a state the command accepts.
+pub(super) fn bad_state() -> CliError {
+    CliError(
+        "E5321",
+        "The state of the specified session is not correct.".into(),
+    )
 }
 
 /// Runs one command line on `array`; returns the answer lines.
@@ -500,10 +511,7 @@ fn stop(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, Cli
             .iter()
             .any(|&i| array.sessions[i].ctype != CType::QuickOpc)
     {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     at.sort_unstable();
     for &i in at.iter().rev() {
@@ -561,10 +569,7 @@ fn resume(
     if at.iter().any(|&i| {
         array.sessions[i].ctype != CType::Ec || array.sessions[i].status != Status::Suspend
     }) {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     for i in at {
         let outside = array.differing_tracks(dir, array.sessions[i].src, array.sessions[i].dst);
@@ -594,10 +599,7 @@ fn reverse(array: &mut Array, opts: &[(String, String)]) -> Result<Vec<String>, 
         let s = &array.sessions[i];
         s.ctype != CType::Ec || s.status != Status::Suspend
     }) {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     for i in at {
         let s = &mut array.sessions[i];
@@ -728,10 +730,7 @@ fn init_sdv(
         ));
     }
     if array.sessions.iter().any(|s| s.src == v || s.dst == v) {
-        return Err(CliError(
-            "E5321",
-            "The state of the specified session is not correct.".into(),
-        ));
+        return Err(bad_state());
     }
     let path = dir.join(format!("vol{v}.img"));
     if let Err(e) = std::fs::remove_file(&path) {

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::commands::{get, options};
+use super::commands::{bad_state, check_known, get, numbers, options};
 use super::model::{self, CliError, Phase, Status, TRACK};
 use super::ranges::Ranges;
 use crate::store::{Store, StoreError};
@@ -776,34 +776,8 @@ pub fn answer(store: &Store, name: &str, now_ms: i64, line: &str) -> Result<Vec<
     update(store, now_ms, run).map_err(CliError::from)
 }
 
-fn check_known(opts: &[(String, String)], known: &[&str]) -> Result<(), CliError> {
-    match opts.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-        Some((k, _)) => Err(CliError("E0001", format!("Bad value. (-{k})"))),
-        None => Ok(()),
-    }
-}
-
-fn numbers(opts: &[(String, String)], key: &str) -> Result<Vec<u32>, CliError> {
-    let text =
-        get(opts, key).ok_or_else(|| CliError("E0004", format!("Missing parameter. (-{key})")))?;
-    text.split(',')
-        .map(|n| {
-            n.trim()
-                .parse()
-                .map_err(|_| CliError("E0001", format!("Bad value. (-{key} {text})")))
-        })
-        .collect()
-}
-
 fn inconsistent() -> CliError {
     CliError("E0019", "Inconsistent parameter.".into())
-}
-
-fn bad_state() -> CliError {
-    CliError(
-        "E5321",
-        "The state of the specified session is not correct.".into(),
-    )
 }
 
 fn settling(b: &Buffer) -> CliError {

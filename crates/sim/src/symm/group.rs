@@ -92,16 +92,7 @@ fn dg_create(inv: &Invocation, name: &str, kind: &str) -> Result<i32, Fail> {
 
 fn dg_delete(inv: &Invocation, name: &str, force: bool) -> Result<i32, Fail> {
     inv.store.update(model::DB_FILE, |db: &mut Db| {
-        let key = db
-            .groups
-            .keys()
-            .find(|n| n.eq_ignore_ascii_case(name))
-            .cloned();
-        let Some(key) = key else {
-            return Err(Fail::Msg(format!(
-                "The device group '{name}' does not exist"
-            )));
-        };
+        let key = group_key(db, name)?;
         if !force && db.groups.get(&key).is_some_and(|g| !g.members.is_empty()) {
             return Err(Fail::Msg(format!(
                 "The device group '{name}' is not empty: use -force to delete it"
@@ -128,15 +119,37 @@ fn dg_list(inv: &Invocation) -> Result<i32, Fail> {
     Ok(exit::OK)
 }
 
+fn no_group(name: &str) -> Fail {
+    Fail::Msg(format!("The device group '{name}' does not exist"))
+}
+
+/// Group names match whatever their case: the stored name of group `name`.
+fn group_key(db: &Db, name: &str) -> Result<String, Fail> {
+    db.groups
+        .keys()
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .cloned()
+        .ok_or_else(|| no_group(name))
+}
+
+fn group_mut<'a>(db: &'a mut Db, name: &str) -> Result<&'a mut Group, Fail> {
+    db.groups
+        .iter_mut()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, g)| g)
+        .ok_or_else(|| no_group(name))
+}
+
 fn find_group(db: &Db, name: &str) -> Result<(String, Group), Fail> {
     db.groups
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(n, g)| (n.clone(), g.clone()))
-        .ok_or_else(|| Fail::Msg(format!("The device group '{name}' does not exist")))
+        .ok_or_else(|| no_group(name))
 }
 
-fn dg_show(inv: &Invocation, name: &str) -> Result<i32, Fail> {
+/// Group `name` (its stored name) and the array it is bound to, if any and still there.
+fn group_and_array(inv: &Invocation, name: &str) -> Result<(String, Group, Option<Symm>), Fail> {
     let (name, group) = find_group(&model::load_db(&inv.store)?, name)?;
     let symm = group
         .symid
@@ -144,6 +157,11 @@ fn dg_show(inv: &Invocation, name: &str) -> Result<i32, Fail> {
         .map(|id| model::load(&inv.store, id))
         .transpose()?
         .flatten();
+    Ok((name, group, symm))
+}
+
+fn dg_show(inv: &Invocation, name: &str) -> Result<i32, Fail> {
+    let (name, group, symm) = group_and_array(inv, name)?;
     out(&member_table(&name, &group, symm.as_ref()));
     Ok(exit::OK)
 }
@@ -235,14 +253,7 @@ fn ld_add(
         ))
     })?;
     inv.store.update(model::DB_FILE, |db: &mut Db| {
-        let key = db
-            .groups
-            .keys()
-            .find(|n| n.eq_ignore_ascii_case(name))
-            .cloned();
-        let group = key
-            .and_then(|k| db.groups.get_mut(&k))
-            .ok_or_else(|| Fail::Msg(format!("The device group '{name}' does not exist")))?;
+        let group = group_mut(db, name)?;
         if let Some(existing) = group.ld_of(&dev) {
             return Err(Fail::Msg(format!(
                 "Device '{dev}' is already a member of the group (as '{existing}')"
@@ -268,14 +279,7 @@ fn ld_add(
 
 fn ld_remove(inv: &Invocation, name: &str, ld: &str) -> Result<i32, Fail> {
     inv.store.update(model::DB_FILE, |db: &mut Db| {
-        let key = db
-            .groups
-            .keys()
-            .find(|n| n.eq_ignore_ascii_case(name))
-            .cloned();
-        let group = key
-            .and_then(|k| db.groups.get_mut(&k))
-            .ok_or_else(|| Fail::Msg(format!("The device group '{name}' does not exist")))?;
+        let group = group_mut(db, name)?;
         let before = group.members.len();
         group.members.retain(|(l, _)| !l.eq_ignore_ascii_case(ld));
         if group.members.len() == before {
@@ -291,13 +295,7 @@ fn ld_remove(inv: &Invocation, name: &str, ld: &str) -> Result<i32, Fail> {
 }
 
 fn ld_list(inv: &Invocation, name: &str, verbose: bool) -> Result<i32, Fail> {
-    let (name, group) = find_group(&model::load_db(&inv.store)?, name)?;
-    let symm = group
-        .symid
-        .as_deref()
-        .map(|id| model::load(&inv.store, id))
-        .transpose()?
-        .flatten();
+    let (name, group, symm) = group_and_array(inv, name)?;
     let symm = match symm {
         Some(symm) if verbose => symm,
         other => {
