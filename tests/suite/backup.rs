@@ -3,7 +3,7 @@
 //! `-r`; the oldest generation after rotation), pre-processing failure, device map files,
 //! the management list's save/restore and resource match, bad input and the root rule.
 
-use super::acm::{acm, bin, ok, redact_dates};
+use super::acm::{acm, acm_with, bin, ok, redact_dates};
 use super::env::TestEnv;
 use std::os::unix::fs::PermissionsExt;
 
@@ -1394,4 +1394,60 @@ fn cancels_are_confirmed_on_the_session_list() {
     env.sim(&["fault", "clear"]);
     ok(&env, "swstcanceltrk /dev/vg01 -bd /dev/vg02");
     assert!(ok(&env, "swsttrkstat /dev/vg01").contains("/dev/vg01 ---- ----"));
+}
+
+/// Check first, then act: a backup list another process holds locked fails swstbackup
+/// and swststartsync before any copy starts (no action reaches the array), and nothing is
+/// recorded; once the lock is gone the same backup works.
+#[test]
+fn a_locked_backup_list_fails_the_operation_before_the_array_changes() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 2);
+    env.clear_calls();
+    let db = env.path("/etc/opt/FJSVswsts/data/DEFAULT/backup.db");
+    let holder = rusqlite::Connection::open(&db).expect("open");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    for line in ["swstbackup /dev/vg01", "swststartsync /dev/vg01"] {
+        let run = acm_with(&env, line, &[("ARRAYSYNC_ACM_BUSY_MS", "200")]);
+        assert_ne!(run.code, 0, "{line}: {}", run.stderr);
+        assert!(run.stderr.contains("backup.db"), "{line}: {}", run.stderr);
+        assert!(run.stderr.contains("locked"), "{line}: {}", run.stderr);
+    }
+    drop(holder);
+    let actions: Vec<String> = env
+        .commands(Some("eternus-cli"))
+        .into_iter()
+        .filter(|c| !c.starts_with("show") && c != "exit")
+        .collect();
+    assert!(
+        actions.is_empty(),
+        "the array changed before the list was checked: {actions:?}"
+    );
+    assert!(ok(&env, "swsthistdisp").ends_with("(----)\n"));
+    ok(&env, "swstbackup /dev/vg01");
+    assert!(ok(&env, "swsthistdisp").contains("/dev/vg02"));
+}
+
+/// The backup list is never opened through a symbolic link: a list replaced by a link is
+/// refused by name, and the file the link points to is left as it was.
+#[test]
+fn a_backup_list_behind_a_symlink_is_refused() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 2);
+    let db = env.path("/etc/opt/FJSVswsts/data/DEFAULT/backup.db");
+    let elsewhere = env.path("/tmp/backup.db");
+    std::fs::create_dir_all(elsewhere.parent().expect("dir")).expect("mkdir");
+    std::fs::rename(&db, &elsewhere).expect("move");
+    std::os::unix::fs::symlink(&elsewhere, &db).expect("link");
+    let before = std::fs::read(&elsewhere).expect("read");
+    for line in ["swstbackup /dev/vg01", "swstbackstat", "swstdevdisp"] {
+        let run = acm(&env, line);
+        assert_ne!(run.code, 0, "{line}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("not a regular file"),
+            "{line}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&elsewhere).expect("read"), before);
 }

@@ -123,13 +123,28 @@ impl Table {
 }
 
 /// Runs an operation on `tv` with its swstexecstat marker set, then closes the engine.
+/// The list must be writable before anything happens (the marker is a write; without
+/// one, a write is tried and rolled back): an operation that changed the array and could
+/// not record it would leave a copy no history knows of.
 pub fn operate<T>(
     mut engine: BackupEngine<'_>,
     tv: &str,
     command: &str,
     f: impl FnOnce(&mut BackupEngine<'_>) -> Result<T, arraysync_eternus::EternusError>,
 ) -> Result<T, AcmError> {
-    let marked = engine.begin(tv, command).unwrap_or(false);
+    let checked = engine.begin(tv, command).and_then(|marked| {
+        if !marked {
+            engine.check_writable()?;
+        }
+        Ok(marked)
+    });
+    let marked = match checked {
+        Ok(marked) => marked,
+        Err(e) => {
+            engine.close();
+            return Err(e.into());
+        }
+    };
     let result = f(&mut engine);
     if marked {
         engine.finish(result.as_ref().ok().map(|_| tv));

@@ -626,6 +626,12 @@ impl<'a> BackupEngine<'a> {
 
     // ----- running markers (swstexecstat) ----------------------------------------------
 
+    /// Proves the backup list can be written before the array changes (see
+    /// [`BackupRepository::check_writable`]).
+    pub fn check_writable(&mut self) -> Result<()> {
+        self.repo.check_writable()
+    }
+
     /// Marks a registered `tv` as used by `command` until [`Self::finish`]; stale markers
     /// of dead processes are ignored by the displays and removed by swstsrsemtch.
     pub fn begin(&mut self, tv: &str, command: &str) -> Result<bool> {

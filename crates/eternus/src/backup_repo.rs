@@ -196,6 +196,18 @@ fn db_error(path: &Path, e: rusqlite::Error) -> EternusError {
     crate::sqlite::error(path, e, CORRUPT)
 }
 
+/// The list is a regular file, not a symbolic link or anything else.
+fn refuse_unless_regular(path: &Path) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| EternusError::io(path, e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    Err(EternusError::Repository {
+        path: path.display().to_string(),
+        message: "not a regular file (a symbolic link?), refusing it".into(),
+    })
+}
+
 impl BackupRepository {
     pub fn path(paths: &Paths) -> PathBuf {
         paths.under_root(BACKUP_REPOSITORY)
@@ -210,27 +222,57 @@ impl BackupRepository {
     /// replication management uses it to refuse backup volumes.
     pub fn open_existing(paths: &Paths) -> Result<Option<BackupRepository>> {
         let path = Self::path(paths);
-        if !path.exists() {
+        if std::fs::symlink_metadata(&path).is_err() {
             return Ok(None);
         }
         Self::open_existing_at(&path).map(Some)
     }
 
-    /// Opens an existing list file read-only (checks it is ours).
+    /// Opens an existing list file read-only (checks it is ours), never through a symbolic
+    /// link.
     pub fn open_existing_at(path: &Path) -> Result<BackupRepository> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| db_error(path, e))?;
+        refuse_unless_regular(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, e))?;
         let store = Store::ready(conn, path, CORRUPT, &SCHEMA, false)?;
         Ok(BackupRepository { store })
     }
 
+    /// Opens the list read-write, creating it (directories 0755, file 0644) when absent;
+    /// an existing path must be a regular file: the list is never opened through a
+    /// symbolic link.
     pub fn open_at(path: &Path) -> Result<BackupRepository> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| EternusError::io(dir, e))?;
+        let exists = std::fs::symlink_metadata(path).is_ok();
+        if exists {
+            refuse_unless_regular(path)?;
+        } else if let Some(dir) = path.parent() {
+            arraysync_core::safefs::create_dir_all(dir).map_err(|e| EternusError::io(dir, e))?;
         }
-        let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, e))?;
+        if !exists {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                path,
+                std::fs::Permissions::from_mode(arraysync_core::safefs::FILE_MODE),
+            )
+            .map_err(|e| EternusError::io(path, e))?;
+        }
         let store = Store::ready(conn, path, CORRUPT, &SCHEMA, true)?;
         Ok(BackupRepository { store })
+    }
+
+    /// Check first, then act: proves the list can be written now (not locked, not
+    /// read-only) by making a write and rolling it back. The commands that change the
+    /// array call it before touching it, so a history is never lost after the copy.
+    pub fn check_writable(&mut self) -> Result<()> {
+        self.store
+            .check_writable("INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', 'ok')")
     }
 
     pub fn file(&self) -> &Path {
