@@ -199,6 +199,37 @@ fn place(line: &mut String, at: usize, text: &str) {
     line.push_str(text);
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Appends `text` padded to `width` (never cut, like `format!`'s widths), after a space
+/// unless it is the row's first cell.
+fn cell(row: &mut String, text: &str, width: usize, align: Align) {
+    if !row.is_empty() {
+        row.push(' ');
+    }
+    let pad = width.saturating_sub(text.chars().count());
+    if align == Align::Right {
+        spaces(row, pad);
+    }
+    row.push_str(text);
+    if align == Align::Left {
+        spaces(row, pad);
+    }
+}
+
+fn spaces(row: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let run = n.min(SPACES.len());
+        row.push_str(&SPACES[..run]);
+        n -= run;
+    }
+}
+
 const WIDTHS: [usize; 16] = [5, 7, 8, 9, 5, 32, 5, 32, 13, 16, 6, 9, 6, 6, 9, 19];
 
 fn starts() -> Vec<usize> {
@@ -283,21 +314,28 @@ fn show_sessions(array: &Array, detail: bool) -> Vec<String> {
             }
             _ => "-".to_string(),
         };
-        let mut row = format!(
-            "{:>5} {:>7} {:<8} {:<9} {:>5} {:<32} {:>5} {:<32} {:<13} {:<16} {:>6} {:<9}",
-            session.sid,
-            generation,
-            session.ctype.text(),
-            "Standard",
-            session.src,
-            name(session.src),
-            session.dst,
-            name(session.dst),
-            session.status.text(),
-            session.phase.text(),
-            format!("0x{:02X}", session.error_code),
-            "CLI"
+        // Cells padded by hand: `format!` with widths was most of a 10,000-row answer.
+        let mut row = String::with_capacity(220);
+        let number = |row: &mut String, n: u32, width: usize| {
+            cell(row, &n.to_string(), width, Align::Right);
+        };
+        number(&mut row, session.sid, 5);
+        cell(&mut row, &generation, 7, Align::Right);
+        cell(&mut row, session.ctype.text(), 8, Align::Left);
+        cell(&mut row, "Standard", 9, Align::Left);
+        number(&mut row, session.src, 5);
+        cell(&mut row, name(session.src), 32, Align::Left);
+        number(&mut row, session.dst, 5);
+        cell(&mut row, name(session.dst), 32, Align::Left);
+        cell(&mut row, session.status.text(), 13, Align::Left);
+        cell(&mut row, session.phase.text(), 16, Align::Left);
+        cell(
+            &mut row,
+            &format!("0x{:02X}", session.error_code),
+            6,
+            Align::Right,
         );
+        cell(&mut row, "CLI", 9, Align::Left);
         if detail {
             let copied = if session.copying() || session.phase == Phase::Copying {
                 session.percent().to_string()
@@ -328,7 +366,10 @@ fn show_sessions(array: &Array, detail: bool) -> Vec<String> {
                     text
                 }
             };
-            row.push_str(&format!(" {copied:>6} {update:>6} {access:<9} {stamp}"));
+            cell(&mut row, &copied, 6, Align::Right);
+            cell(&mut row, &update, 6, Align::Right);
+            cell(&mut row, access, 9, Align::Left);
+            cell(&mut row, &stamp, 0, Align::Left);
         }
         row.truncate(row.trim_end().len());
         lines.push(row);
