@@ -85,6 +85,18 @@ pub fn ok(env: &TestEnv, line: &str) -> String {
     succeeded(line, acm(env, line))
 }
 
+/// Runs an ACM command line that must exit 0 and print exactly `stdout`.
+#[track_caller]
+pub fn prints(env: &TestEnv, line: &str, stdout: &str) {
+    let run = acm(env, line);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, stdout),
+        "{line}\n--- stderr\n{}",
+        run.stderr
+    );
+}
+
 /// The stdout of `run` (of `line`), which must have exited 0.
 #[track_caller]
 pub fn succeeded(line: &str, run: Run) -> String {

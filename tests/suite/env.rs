@@ -158,6 +158,13 @@ impl TestEnv {
         run
     }
 
+    /// [`TestEnv::sim`] with its arguments in one line, split on whitespace
+    /// (`eternus rec-buffer DX1 1 --disk-state warning`).
+    pub fn sim_line(&self, line: &str) -> Run {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        self.sim(&args)
+    }
+
     pub fn path(&self, absolute: &str) -> PathBuf {
         self.root.join(absolute.trim_start_matches('/'))
     }
@@ -166,6 +173,14 @@ impl TestEnv {
         let path = self.path(absolute);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, text).expect("write");
+    }
+
+    /// Writes `text` to `absolute`, executable (a script).
+    pub fn write_executable(&self, absolute: &str, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        self.write(absolute, text);
+        std::fs::set_permissions(self.path(absolute), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
     }
 
     pub fn read(&self, absolute: &str) -> String {
@@ -229,17 +244,17 @@ impl TestEnv {
         self.sim(&["calls", "--clear"]);
     }
 
+    /// Injects a fault into `prog`'s calls (`arraysim fault add --prog PROG OPTIONS`:
+    /// `--command start --message ""`).
+    pub fn fault(&self, prog: &str, options: &[&str]) {
+        let mut args = vec!["fault", "add", "--prog", prog];
+        args.extend_from_slice(options);
+        self.sim(&args);
+    }
+
     /// Makes `prog`'s `command` hang until killed (the emulator's fault injection).
     pub fn hang(&self, prog: &str, command: &str) {
-        self.sim(&[
-            "fault",
-            "add",
-            "--prog",
-            prog,
-            "--command",
-            command,
-            "--hang",
-        ]);
+        self.fault(prog, &["--command", command, "--hang"]);
     }
 
     /// Starts `program` in the background in this sandbox, its output discarded.

@@ -3,50 +3,48 @@
 //! failure, bad input, and the conformance suite for the `eternus` resource type.
 
 use super::acm::redact_dates;
-pub(super) use super::acm::{acm, ok};
+pub(super) use super::acm::{acm, ok, prints};
 use super::conformance::{Fixture, SVC};
+use super::dx::{self, CUSTOMIZED, DEVICES, REPLICATION_SCRIPTS};
 use super::env::TestEnv;
-use std::os::unix::fs::PermissionsExt;
 
-const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
-
+/// The four replication scripts (RepSrc/RepDst .pre/.post) written with `text`.
 pub(super) fn install_scripts(env: &TestEnv, text: &str) {
-    for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
-        let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
-        env.write(&path, text);
-        std::fs::set_permissions(env.path(&path), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
-    }
+    dx::install_scripts(env, REPLICATION_SCRIPTS, text);
 }
+
+/// A volume of [`world`]: its device, the server it is on (`None`: this one), its MB.
+pub(super) type Volume<'a> = (&'a str, Option<&'a str>, u64);
 
 /// An array DX1 with the given volumes (number, MB) mapped to devices (device, server),
 /// this server named `server`, customized (always succeeding) scripts.
-pub(super) fn world(env: &TestEnv, server: &str, volumes: &[(&str, Option<&str>, u64)]) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        server,
-    ]);
+pub(super) fn world(env: &TestEnv, server: &str, volumes: &[Volume]) {
+    dx::setup_box(env, "DX1", 0, server);
     let mut devices = String::from("# test devices\n");
     for (n, (device, srv, mb)) in volumes.iter().enumerate() {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            &mb.to_string(),
-        ]);
+        dx::add_volume(env, "DX1", n, *mb, &[]);
         devices.push_str(&format!("{device} DX1 {n} {}\n", srv.unwrap_or("-")));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
+    env.write(DEVICES, &devices);
     install_scripts(env, CUSTOMIZED);
+}
+
+/// Each device (name, original MB, replica MB) twice: the original on this server, the
+/// replica on TARG-SV.
+fn on_both_servers<'a>(devices: &[(&'a str, u64, u64)]) -> Vec<Volume<'a>> {
+    devices
+        .iter()
+        .flat_map(|&(device, original, replica)| {
+            [(device, None, original), (device, TARG, replica)]
+        })
+        .collect()
+}
+
+/// `swsrpsetvol DEVICE DEVICE@TARG-SV` for each device.
+fn pair_with_targ(env: &TestEnv, devices: &[&str]) {
+    for device in devices {
+        ok(env, &format!("swsrpsetvol {device} {device}@TARG-SV"));
+    }
 }
 
 // ----- transcripts: seed 004 chapter 8.3 ------------------------------------------------
@@ -61,12 +59,10 @@ fn swsrpsetvol_examples() {
         "SRC-SV",
         &[("/dev/vg01", None, 4096), ("/dev/vg02", TARG, 4096)],
     );
-    let run = acm(&env, "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpsetvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV",
+        "swsrpsetvol completed\n",
     );
     // The same settings made from TARG-SV.
     let env = TestEnv::new();
@@ -78,30 +74,21 @@ fn swsrpsetvol_examples() {
             ("/dev/vg02", None, 4096),
         ],
     );
-    let run = acm(&env, "swsrpsetvol -u -o ORG /dev/vg01@SRC-SV /dev/vg02");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpsetvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpsetvol -u -o ORG /dev/vg01@SRC-SV /dev/vg02",
+        "swsrpsetvol completed\n",
     );
 }
 
 fn volinfo_world(env: &TestEnv) {
-    world(
-        env,
-        "SRC-SV",
-        &[
-            ("/dev/vg01", None, 4096),
-            ("/dev/vg01", TARG, 4096),
-            ("/dev/vg02", None, 4096),
-            ("/dev/vg02", TARG, 5120),
-            ("/dev/vg03", None, 9318),
-            ("/dev/vg03", TARG, 9318),
-            ("/dev/vg04", None, 7680),
-            ("/dev/vg04", TARG, 7680),
-        ],
-    );
+    let volumes = on_both_servers(&[
+        ("/dev/vg01", 4096, 4096),
+        ("/dev/vg02", 4096, 5120),
+        ("/dev/vg03", 9318, 9318),
+        ("/dev/vg04", 7680, 7680),
+    ]);
+    world(env, "SRC-SV", &volumes);
     ok(env, "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg01@TARG-SV");
     ok(env, "swsrpsetvol -n -o ORG /dev/vg02 /dev/vg02@TARG-SV");
     ok(env, "swsrpsetvol -o REP /dev/vg03 /dev/vg03@TARG-SV");
@@ -158,30 +145,26 @@ fn swsrpvolinfo_long_group_example() {
 fn swsrpdelvol_example() {
     let env = TestEnv::new();
     volinfo_world(&env);
-    let run = acm(&env, "swsrpdelvol /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpdelvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpdelvol /dev/vg01 /dev/vg01@TARG-SV",
+        "swsrpdelvol completed\n",
     );
     assert!(!ok(&env, "swsrpvolinfo").contains("/dev/vg01@"));
 }
 
 pub(super) fn group_world(env: &TestEnv) {
-    world(
-        env,
-        "SRC-SV",
-        &[
-            ("/dev/vg01", None, 64),
-            ("/dev/vg01", TARG, 64),
-            ("/dev/hdisk10", None, 64),
-            ("/dev/hdisk20", None, 64),
-            ("/dev/hdisk11", None, 64),
-            ("/dev/hdisk21", None, 64),
-        ],
-    );
-    ok(env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV");
+    let mut volumes = on_both_servers(&[("/dev/vg01", 64, 64)]);
+    for device in [
+        "/dev/hdisk10",
+        "/dev/hdisk20",
+        "/dev/hdisk11",
+        "/dev/hdisk21",
+    ] {
+        volumes.push((device, None, 64));
+    }
+    world(env, "SRC-SV", &volumes);
+    pair_with_targ(env, &["/dev/vg01"]);
     ok(env, "swsrpsetvol -Xgroup GRP1 /dev/hdisk10 /dev/hdisk20");
     ok(env, "swsrpsetvol -Xgroup GRP1 /dev/hdisk11 /dev/hdisk21");
 }
@@ -191,37 +174,23 @@ fn swsrpstartsync_examples() {
     let env = TestEnv::new();
     group_world(&env);
     // The manual prints the command name as "swwsrpstartsync" (typo, compat.md).
-    let run = acm(&env, "swsrpstartsync -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n"
-        ),
-        "{}",
-        run.stderr
+    let completed = "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n";
+    prints(
+        &env,
+        "swsrpstartsync -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        completed,
     );
     ok(&env, "swsrpcancel /dev/vg01 /dev/vg01@TARG-SV");
-    let run = acm(
+    prints(
         &env,
         "swsrpstartsync -h SRC-SV -Xda /dev/vg01 /dev/vg01@TARG-SV",
-    );
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n"
-        ),
-        "{}",
-        run.stderr
+        completed,
     );
     assert!(ok(&env, "swsrpstat -Xda /dev/vg01").contains(" on\n"));
-    let run = acm(&env, "swsrpstartsync -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpstartsync completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpstartsync -Xgroup GRP1",
+        "GROUP=GRP1 swsrpstartsync completed\n",
     );
     // Already copying: informational swsrp2401, exit 0.
     let again = acm(&env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
@@ -232,50 +201,26 @@ fn swsrpstartsync_examples() {
 fn swsrpmake_examples() {
     let env = TestEnv::new();
     group_world(&env);
-    let run = acm(&env, "swsrpmake -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpmake -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed\n",
     );
-    let run = acm(&env, "swsrpmake -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpmake completed\n"),
-        "{}",
-        run.stderr
-    );
-    let run = acm(&env, "swsrpmake -Xgroup GRP1 -Xconcur-opc");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpmake completed\n"),
-        "{}",
-        run.stderr
-    );
+    let completed = "GROUP=GRP1 swsrpmake completed\n";
+    prints(&env, "swsrpmake -Xgroup GRP1", completed);
+    prints(&env, "swsrpmake -Xgroup GRP1 -Xconcur-opc", completed);
 }
 
 /// The states of the swsrpstat examples that OPC, QuickOPC and EC produce: an EC pair
 /// `replicated`, a pair with no session (tracking after a QuickOPC), a restore at 45%.
 fn stat_world(env: &TestEnv) {
-    world(
-        env,
-        "SRC-SV",
-        &[
-            ("/dev/vg01", None, 64),
-            ("/dev/vg01", TARG, 64),
-            ("/dev/vg02", None, 64),
-            ("/dev/vg02", TARG, 64),
-            ("/dev/vg03", None, 64),
-            ("/dev/vg03", TARG, 64),
-        ],
-    );
-    ok(env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV");
-    ok(env, "swsrpsetvol /dev/vg02 /dev/vg02@TARG-SV");
-    ok(env, "swsrpsetvol /dev/vg03 /dev/vg03@TARG-SV");
+    let volumes = on_both_servers(&[
+        ("/dev/vg01", 64, 64),
+        ("/dev/vg02", 64, 64),
+        ("/dev/vg03", 64, 64),
+    ]);
+    world(env, "SRC-SV", &volumes);
+    pair_with_targ(env, &["/dev/vg01", "/dev/vg02", "/dev/vg03"]);
     ok(env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
     env.sim(&["clock", "advance", "1m"]);
     ok(env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV");
@@ -283,17 +228,7 @@ fn stat_world(env: &TestEnv) {
     ok(env, "swsrpmake /dev/vg03 /dev/vg03@TARG-SV");
     env.sim(&["clock", "advance", "1m"]);
     // 6% of vg02 (1024 tracks of 64 KiB) changed since its last copy.
-    env.sim(&[
-        "eternus",
-        "write",
-        "DX1",
-        "2",
-        "0",
-        "--random",
-        &(61 * 65536).to_string(),
-        "--seed",
-        "6",
-    ]);
+    write(env, 2, 0, 61 * 65536, 6);
     // A restore of vg03 at 45%: 1 track/s for 461 s of 1024 tracks.
     env.sim(&["rate", "DX1", "1"]);
     ok(env, "swsrpmake /dev/vg03@TARG-SV /dev/vg03");
@@ -343,23 +278,16 @@ fn swsrpcancel_examples() {
     group_world(&env);
     ok(&env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
     // The manual's prompt line reads "#!/opt/FJSSVswsrp/bin/swsrpcancel" (typo, compat.md).
-    let run = acm(&env, "swsrpcancel -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpcancel completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpcancel -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpcancel completed\n",
     );
     ok(&env, "swsrpmake -T -Xgroup GRP1");
-    let run = acm(&env, "swsrpcancel -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpcancel completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpcancel -Xgroup GRP1",
+        "GROUP=GRP1 swsrpcancel completed\n",
     );
     // No copy left: the group cancel is an error.
     acm(&env, "swsrpcancel -Xgroup GRP1")
@@ -428,31 +356,14 @@ fn quickopc_tracking_and_cancel_t() {
 
 // ----- data ----------------------------------------------------------------------------
 
+/// The bytes of DX1 volume `volume`.
 pub(super) fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
-    let out = env.path("/tmp-read.img");
-    env.sim(&[
-        "eternus",
-        "read",
-        "DX1",
-        &volume.to_string(),
-        "--out",
-        &out.display().to_string(),
-    ]);
-    std::fs::read(out).expect("read")
+    dx::read(env, "DX1", volume)
 }
 
+/// `len` random bytes (from `seed`) written at `offset` of DX1 volume `volume`.
 pub(super) fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
-    env.sim(&[
-        "eternus",
-        "write",
-        "DX1",
-        &volume.to_string(),
-        &offset.to_string(),
-        "--random",
-        &len.to_string(),
-        "--seed",
-        &seed.to_string(),
-    ]);
+    dx::write(env, "DX1", volume, offset, len, seed);
 }
 
 /// A small deterministic generator for offsets and lengths.
@@ -607,21 +518,8 @@ fn failing_source_preprocessing_aborts_with_swsrp2613_and_starts_nothing() {
 #[test]
 fn default_scripts_refuse_volume_groups_until_customized() {
     let env = TestEnv::new();
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "2",
-        "--server",
-        "SV1",
-    ]);
-    env.write(
-        "/etc/opt/FJSVswstf/devices.conf",
-        "/dev/vg01 DX1 0\n/dev/hdisk20 DX1 1\n",
-    );
+    dx::setup_box(&env, "DX1", 2, "SV1");
+    env.write(DEVICES, "/dev/vg01 DX1 0\n/dev/hdisk20 DX1 1\n");
     ok(&env, "swsrpsetvol /dev/vg01 /dev/hdisk20");
     acm(&env, "swsrpmake /dev/vg01 /dev/hdisk20")
         .code(1)
@@ -745,16 +643,7 @@ fn concurrent_config_change_is_excluded_while_an_operation_runs() {
 fn resource_locked_is_retried_and_session_limit_reported() {
     let env = TestEnv::new();
     pair_world(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "start",
-        "--times",
-        "2",
-    ]);
+    env.fault("eternus-cli", &["--command", "start", "--times", "2"]);
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
     env.sim(&["clock", "advance", "10s"]);
     env.sim(&["eternus", "limit", "DX1", "0"]);

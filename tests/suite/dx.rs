@@ -1,0 +1,80 @@
+//! Building ETERNUS worlds in tests: a box set up in the emulator, its volumes, the device
+//! map and the ACM pre/post-processing scripts, shared by every ETERNUS suite.
+
+use super::env::TestEnv;
+
+/// The device map of the ACM commands (device, box, volume number, server).
+pub const DEVICES: &str = "/etc/opt/FJSVswstf/devices.conf";
+
+/// Customized scripts that always succeed.
+pub const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
+
+/// The replication scripts (`swsrp*`), in their directory.
+pub const REPLICATION_SCRIPTS: &[&str] = &[
+    "/etc/opt/FJSVswsrp/sh/RepSrc.pre",
+    "/etc/opt/FJSVswsrp/sh/RepSrc.post",
+    "/etc/opt/FJSVswsrp/sh/RepDst.pre",
+    "/etc/opt/FJSVswsrp/sh/RepDst.post",
+];
+
+/// Box `array` in the emulator with `volumes` volumes of the default size, this server
+/// named `server` (`arraysim setup eternus`).
+pub fn setup_box(env: &TestEnv, array: &str, volumes: u32, server: &str) {
+    let root = env.root.display().to_string();
+    env.sim(&[
+        "setup",
+        "eternus",
+        "--root",
+        &root,
+        "--array",
+        array,
+        "--volumes",
+        &volumes.to_string(),
+        "--server",
+        server,
+    ]);
+}
+
+/// Volume `number` of `mb` MB on box `array`; `options`: more `add-volume` options
+/// (`--type sdv --physical-mb 16`).
+pub fn add_volume(env: &TestEnv, array: &str, number: usize, mb: u64, options: &[&str]) {
+    let (number, mb) = (number.to_string(), mb.to_string());
+    let mut args = vec!["eternus", "add-volume", array, &number, "--size-mb", &mb];
+    args.extend_from_slice(options);
+    env.sim(&args);
+}
+
+/// Each of `scripts` (absolute paths) written with `text`, executable.
+pub fn install_scripts(env: &TestEnv, scripts: &[&str], text: &str) {
+    for script in scripts {
+        env.write_executable(script, text);
+    }
+}
+
+/// The bytes of volume `volume` of box `array`.
+pub fn read(env: &TestEnv, array: &str, volume: u32) -> Vec<u8> {
+    let out = env.path(&format!("/tmp-read-{array}-{volume}.img"));
+    let out_text = out.display().to_string();
+    env.sim(&[
+        "eternus",
+        "read",
+        array,
+        &volume.to_string(),
+        "--out",
+        &out_text,
+    ]);
+    std::fs::read(out).expect("read")
+}
+
+/// `len` random bytes (from `seed`) written at `offset` of volume `volume` of box `array`.
+pub fn write(env: &TestEnv, array: &str, volume: u32, offset: u64, len: u64, seed: u64) {
+    let (volume, offset, len, seed) = (
+        volume.to_string(),
+        offset.to_string(),
+        len.to_string(),
+        seed.to_string(),
+    );
+    env.sim(&[
+        "eternus", "write", array, &volume, &offset, "--random", &len, "--seed", &seed,
+    ]);
+}
