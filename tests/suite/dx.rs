@@ -17,6 +17,14 @@ pub const REPLICATION_SCRIPTS: &[&str] = &[
     "/etc/opt/FJSVswsrp/sh/RepDst.post",
 ];
 
+/// The backup scripts (`swst*`), in their directory.
+pub const BACKUP_SCRIPTS: &[&str] = &[
+    "/etc/opt/FJSVswsts/sh/OpcBackup.pre",
+    "/etc/opt/FJSVswsts/sh/OpcBackup.post",
+    "/etc/opt/FJSVswsts/sh/OpcRestore.pre",
+    "/etc/opt/FJSVswsts/sh/OpcRestore.post",
+];
+
 /// Box `array` in the emulator with `volumes` volumes of the default size, this server
 /// named `server` (`arraysim setup eternus`).
 pub fn setup_box(env: &TestEnv, array: &str, volumes: u32, server: &str) {
