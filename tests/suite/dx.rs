@@ -52,6 +52,18 @@ pub fn add_volume(env: &TestEnv, array: &str, number: usize, mb: u64, options: &
     env.sim(&args);
 }
 
+/// Snap Data Volume `number` of `mb` MB logical, `physical_mb` MB physical, on box `array`.
+pub fn add_sdv(env: &TestEnv, array: &str, number: usize, mb: u64, physical_mb: u64) {
+    let physical = physical_mb.to_string();
+    add_volume(
+        env,
+        array,
+        number,
+        mb,
+        &["--type", "sdv", "--physical-mb", &physical],
+    );
+}
+
 /// Each of `scripts` (absolute paths) written with `text`, executable.
 pub fn install_scripts(env: &TestEnv, scripts: &[&str], text: &str) {
     for script in scripts {
