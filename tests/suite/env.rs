@@ -147,6 +147,19 @@ impl TestEnv {
         self.run(env!("CARGO_BIN_EXE_syncresync"), args)
     }
 
+    /// `arraysync -s SVC print status --format json`, parsed (whatever its exit code).
+    pub fn status_json(&self, svc: &str) -> Value {
+        self.arraysync(&["-s", svc, "print", "status", "--format", "json"])
+            .json()
+    }
+
+    /// Panics unless the service's status (`print status`) is `up`.
+    #[track_caller]
+    pub fn assert_up(&self, svc: &str) {
+        let status = self.status_json(svc);
+        assert_eq!(status[0]["status"], "up", "{status:#}");
+    }
+
     /// `arraysim ARGS` (admin commands), panicking on failure.
     pub fn sim(&self, args: &[&str]) -> Run {
         let run = self.run(arraysim_bin(), args);
