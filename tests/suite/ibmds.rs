@@ -163,10 +163,7 @@ fn recording_false_removes_then_recreates_and_bgcopy_false_uses_nocp() {
             &format!("mkflash -dev {ARRAY} -persist -nocp {SEED_PAIRS}"),
         ],
     );
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
@@ -223,10 +220,7 @@ fn status_warns_on_missing_pair_and_disabled_recording_and_check_agrees() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    let up = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(up[0]["status"], "up");
+    env.assert_up(SEED_SVC);
     dscli(&env, &format!("rmflash -dev {ARRAY} -quiet 0003:0004")).ok();
     env.sim(&[
         "ibmds",
@@ -236,9 +230,7 @@ fn status_warns_on_missing_pair_and_disabled_recording_and_check_agrees() {
         "--recording",
         "disabled",
     ]);
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
+    let status = env.status_json(SEED_SVC);
     let reasons = status[0]["resources"][0]["reasons"].to_string();
     assert_eq!(status[0]["status"], "warn");
     assert!(
@@ -300,16 +292,10 @@ fn unreachable_hmc_and_authentication_failure_are_clear_errors() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "dscli",
-        "--kind",
-        "hmc-unreachable",
-        "--hmc",
-        "10.10.10.10",
-    ]);
+        &["--kind", "hmc-unreachable", "--hmc", "10.10.10.10"],
+    );
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("connection error")
@@ -330,18 +316,17 @@ fn one_failing_pair_fails_the_resync_and_names_it() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "dscli",
-        "--command",
-        "resyncflash",
-        "--pair",
-        "0101:0102",
-        "--exit",
-        "4",
-    ]);
+        &[
+            "--command",
+            "resyncflash",
+            "--pair",
+            "0101:0102",
+            "--exit",
+            "4",
+        ],
+    );
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("0101:0102");
@@ -375,10 +360,7 @@ fn full_copy_killed_between_rmflash_and_mkflash_is_finished_by_the_rerun() {
     env.syncresync(&["-s", SEED_SVC, "--force"])
         .ok()
         .stderr_has("resuming an interrupted full copy: 3 removed relationship(s)");
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
@@ -386,16 +368,15 @@ fn stderr_noise_with_success_is_a_warning_not_a_failure() {
     let env = TestEnv::new();
     seed(&env, &[]);
     create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "dscli",
-        "--command",
-        "resyncflash",
-        "--stderr-noise",
-        "JVM warning: low memory",
-    ]);
+        &[
+            "--command",
+            "resyncflash",
+            "--stderr-noise",
+            "JVM warning: low memory",
+        ],
+    );
     env.syncresync(&["-s", SEED_SVC]).ok();
     let log = env.log(SEED_SVC);
     assert!(
