@@ -293,16 +293,7 @@ fn writable_service_file_is_refused_and_dry_run_runs_no_app_check() {
 fn exit_zero_without_confirmation_fails_necism() {
     let env = TestEnv::new();
     crate::suite::necism::NecIsmFixture.setup(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "iSMsc_unlink",
-        "--exit",
-        "0",
-        "--message",
-        "garbled",
-    ]);
+    env.fault("iSMsc_unlink", &["--exit", "0", "--message", "garbled"]);
     env.syncresync(&["-s", SVC])
         .code(1)
         .stderr_has("without its confirmation");
@@ -313,18 +304,17 @@ fn exit_zero_without_confirmation_fails_necism() {
 fn exit_zero_without_confirmation_fails_symclone() {
     let env = TestEnv::new();
     crate::suite::symclone::SYMCLONE_GROUP.setup(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "symclone",
-        "--command",
-        "recreate",
-        "--exit",
-        "0",
-        "--message",
-        "garbled",
-    ]);
+        &[
+            "--command",
+            "recreate",
+            "--exit",
+            "0",
+            "--message",
+            "garbled",
+        ],
+    );
     env.syncresync(&["-s", SVC])
         .code(1)
         .stderr_has("without its success line");

@@ -506,18 +506,17 @@ fn a_database_that_stays_locked_fails_the_action() {
 fn a_failing_pair_fails_the_whole_command_with_its_message() {
     let env = TestEnv::new();
     seed_002(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "symclone",
-        "--command",
-        "recreate",
-        "--pair",
-        "DEV001:CLONE001",
-        "--message",
-        "Symmetrix access control denied the request",
-    ]);
+        &[
+            "--command",
+            "recreate",
+            "--pair",
+            "DEV001:CLONE001",
+            "--message",
+            "Symmetrix access control denied the request",
+        ],
+    );
     env.arraysync(&["-s", SEED_SVC, "sync", "resync"])
         .code(1)
         .stderr_has(
