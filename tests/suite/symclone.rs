@@ -65,6 +65,11 @@ fn count(commands: &[String], verb: &str) -> usize {
         .count()
 }
 
+/// The clone device 4321 (CLONE001) fails on the array.
+fn fail_the_clone(env: &TestEnv) {
+    env.sim(&["symclone", "set", SYMID, "4321", "--state", "Failed"]);
+}
+
 /// The device group form (seed 002) of a type.
 pub struct GroupFixture {
     prog: &'static str,
@@ -108,7 +113,7 @@ impl Fixture for GroupFixture {
     }
 
     fn damage_one_pair(&self, env: &TestEnv) -> String {
-        env.sim(&["symclone", "set", SYMID, "4321", "--state", "Failed"]);
+        fail_the_clone(env);
         "DEV001:CLONE001".into()
     }
 
@@ -174,20 +179,20 @@ impl Fixture for FileFixture {
     }
 
     fn damage_one_pair(&self, env: &TestEnv) -> String {
-        env.sim(&["symclone", "set", SYMID, "4321", "--state", "Failed"]);
+        fail_the_clone(env);
         "1234:4321".into()
     }
 
     fn damaged_state(&self) -> &'static str {
-        "down"
+        SYMCLONE_GROUP.damaged_state()
     }
 
     fn unsupported_actions(&self) -> &'static [&'static [&'static str]] {
-        &[]
+        SYMCLONE_GROUP.unsupported_actions()
     }
 
     fn mandatory_keyword(&self) -> &'static str {
-        "pairs"
+        SYMCLONE_GROUP.mandatory_keyword()
     }
 
     fn hostile_value(&self) -> (&'static str, &'static str) {
