@@ -98,3 +98,32 @@ pub fn write(env: &TestEnv, array: &str, volume: u32, offset: u64, len: u64, see
         "eternus", "write", array, &volume, &offset, "--random", &len, "--seed", &seed,
     ]);
 }
+
+/// The root of the emulated Managed Server `name`.
+pub fn server_root(env: &TestEnv, name: &str) -> std::path::PathBuf {
+    env.path(&format!("/var/lib/arraysim/servers/{name}"))
+}
+
+/// Managed Server `name` emulated with its own root, running the remote agent
+/// `swsrp-remote` (`arraysim server add`).
+pub fn add_server(env: &TestEnv, name: &str) {
+    let root = env.root.display().to_string();
+    let agent = env!("CARGO_BIN_EXE_swsrp-remote");
+    env.sim(&["server", "add", name, "--root", &root, "--agent-bin", agent]);
+}
+
+/// Sessions opened to emulated servers since the last `clear_calls`.
+pub fn sessions(env: &TestEnv) -> Vec<String> {
+    env.calls(Some("server"))
+        .iter()
+        .map(|c| c["argv"][0].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+/// Array commands that change something, since the last `clear_calls`.
+pub fn array_actions(env: &TestEnv) -> Vec<String> {
+    env.commands(Some("eternus-cli"))
+        .into_iter()
+        .filter(|c| !c.starts_with("show"))
+        .collect()
+}
