@@ -127,3 +127,11 @@ pub fn array_actions(env: &TestEnv) -> Vec<String> {
         .filter(|c| !c.starts_with("show"))
         .collect()
 }
+
+/// Whether a copy session was started on the array (`eternus-cli start ...`) since the
+/// last `clear_calls`.
+pub fn started_a_copy(env: &TestEnv) -> bool {
+    env.commands(Some("eternus-cli"))
+        .iter()
+        .any(|c| c.starts_with("start"))
+}

@@ -506,12 +506,7 @@ fn failing_source_preprocessing_aborts_with_swsrp2613_and_starts_nothing() {
     run.stderr_has("swsrp2613 An error occurred in the pre-processing script for creating a replica. Error Code = 2");
     assert!(run.code > 0);
     assert!(run.stdout.is_empty());
-    assert!(
-        !env.commands(Some("eternus-cli"))
-            .iter()
-            .any(|c| c.starts_with("start")),
-        "a session was started"
-    );
+    assert!(!dx::started_a_copy(&env), "a session was started");
     assert!(ok(&env, "swsrpstat").contains("---- ---- ----"));
 }
 
@@ -753,9 +748,7 @@ fn swsrpmake_checks_the_repository_before_starting_a_copy() {
     assert_ne!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("replication.db"), "{stderr}");
     assert!(
-        !env.commands(Some("eternus-cli"))
-            .iter()
-            .any(|c| c.starts_with("start")),
+        !dx::started_a_copy(&env),
         "a session was started before the repository was checked"
     );
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");

@@ -58,40 +58,27 @@ fn sim_try(env: &TestEnv, args: &[&str]) -> Run {
 }
 
 fn read_on(env: &TestEnv, array: &str, volume: u32) -> Vec<u8> {
-    let out = env.path("/tmp-rec-read.img");
-    let out_text = out.display().to_string();
-    env.sim(&[
-        "eternus",
-        "read",
-        array,
-        &volume.to_string(),
-        "--out",
-        &out_text,
-    ]);
-    std::fs::read(out).expect("read")
+    dx::read(env, array, volume)
 }
 
+/// `arraysim eternus write` that may fail (a write the box refuses).
 fn write_on(env: &TestEnv, array: &str, volume: u32, offset: u64, len: u64, seed: u64) -> Run {
+    let (v, o, l, s) = (
+        volume.to_string(),
+        offset.to_string(),
+        len.to_string(),
+        seed.to_string(),
+    );
     sim_try(
         env,
         &[
-            "eternus",
-            "write",
-            array,
-            &volume.to_string(),
-            &offset.to_string(),
-            "--random",
-            &len.to_string(),
-            "--seed",
-            &seed.to_string(),
+            "eternus", "write", array, &v, &o, "--random", &l, "--seed", &s,
         ],
     )
 }
 
-#[track_caller]
 fn write_ok(env: &TestEnv, array: &str, volume: u32, offset: u64, len: u64, seed: u64) {
-    let run = write_on(env, array, volume, offset, len, seed);
-    assert_eq!(run.code, 0, "write failed: {}", run.stderr);
+    dx::write(env, array, volume, offset, len, seed);
 }
 
 /// The swsrpstat line of the pair (`-L` columns), without the server column.

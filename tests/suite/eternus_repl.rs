@@ -167,9 +167,7 @@ fn an_empty_session_listing_is_an_error_not_no_sessions() {
         .code(1)
         .stderr_has("no table header");
     assert!(
-        !env.commands(Some("eternus-cli"))
-            .iter()
-            .any(|c| c.starts_with("start")),
+        !dx::started_a_copy(&env),
         "a copy was started on an unread state"
     );
 }
