@@ -541,15 +541,6 @@ fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
     dx::write(env, "DX1", volume, offset, len, seed);
 }
 
-fn copied_bytes(env: &TestEnv) -> u64 {
-    env.sim(&["eternus", "stats", "DX1"])
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("copied_bytes "))
-        .and_then(|v| v.parse().ok())
-        .expect("copied_bytes")
-}
-
 #[test]
 fn snapshot_backup_then_restore_brings_the_bytes_back() {
     let env = TestEnv::new();
@@ -582,7 +573,7 @@ fn quickopc_differential_backup_copies_only_changed_tracks_and_restores() {
     write(&env, 0, 0, 4 * 1024 * 1024, 1);
     ok(&env, "swstbackup -T /dev/vg01");
     advance(&env);
-    let full = copied_bytes(&env);
+    let full = dx::copied_bytes(&env, "DX1");
     assert_eq!(
         full,
         4 * 1024 * 1024,
@@ -596,7 +587,7 @@ fn quickopc_differential_backup_copies_only_changed_tracks_and_restores() {
     ok(&env, "swstbackup -T /dev/vg01");
     advance(&env);
     assert_eq!(
-        copied_bytes(&env) - full,
+        dx::copied_bytes(&env, "DX1") - full,
         2 * 65536,
         "the differential backup moved more than the changed tracks"
     );

@@ -135,3 +135,13 @@ pub fn started_a_copy(env: &TestEnv) -> bool {
         .iter()
         .any(|c| c.starts_with("start"))
 }
+
+/// The bytes box `array` has copied so far (`arraysim eternus stats`: `copied_bytes`).
+pub fn copied_bytes(env: &TestEnv, array: &str) -> u64 {
+    env.sim(&["eternus", "stats", array])
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("copied_bytes "))
+        .and_then(|v| v.parse().ok())
+        .expect("copied_bytes")
+}

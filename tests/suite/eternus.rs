@@ -469,13 +469,7 @@ fn quickopc_differential_copies_only_changed_tracks() {
     pair_world(&env);
     ok(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20");
     env.sim(&["clock", "advance", "10s"]);
-    let stats = |env: &TestEnv| -> u64 {
-        let out = env.sim(&["eternus", "stats", "DX1"]).stdout;
-        out.lines()
-            .find_map(|l| l.strip_prefix("copied_bytes "))
-            .and_then(|v| v.parse().ok())
-            .expect("copied_bytes")
-    };
+    let stats = |env: &TestEnv| dx::copied_bytes(env, "DX1");
     let full = stats(&env);
     assert_eq!(
         full,
@@ -614,17 +608,7 @@ fn corrupt_or_locked_repository_is_a_clear_error() {
 fn concurrent_config_change_is_excluded_while_an_operation_runs() {
     let env = TestEnv::new();
     pair_world(&env);
-    env.hang("eternus-cli", "start");
-    let mut make = env.spawn_quiet(
-        env!("CARGO_BIN_EXE_swsrpmake"),
-        &["/dev/hdisk10", "/dev/hdisk20"],
-    );
-    env.wait_for_command(
-        "eternus-cli",
-        "start",
-        15,
-        "swsrpmake never reached the array",
-    );
+    let mut make = swsrpmake_hung_at_the_start(&env);
     let run = acm(&env, "swsrpdelvol /dev/hdisk10 /dev/hdisk20");
     let _ = make.kill();
     let _ = make.wait();
@@ -657,6 +641,23 @@ fn bad_sector_fails_the_session() {
     env.sim(&["clock", "advance", "10s"]);
     assert!(ok(&env, "swsrpstat").contains("regular failed ----"));
     assert!(ok(&env, "swsrpstat -O").contains("regular failed(badsector)"));
+}
+
+/// `swsrpmake /dev/hdisk10 /dev/hdisk20` running in the background, its session start
+/// hanging on the array (returns once the start reached the array).
+pub(super) fn swsrpmake_hung_at_the_start(env: &TestEnv) -> std::process::Child {
+    env.hang("eternus-cli", "start");
+    let make = env.spawn_quiet(
+        env!("CARGO_BIN_EXE_swsrpmake"),
+        &["/dev/hdisk10", "/dev/hdisk20"],
+    );
+    env.wait_for_command(
+        "eternus-cli",
+        "start",
+        15,
+        "swsrpmake never reached the array",
+    );
+    make
 }
 
 // ----- the eternus resource type -------------------------------------------------------
