@@ -5,7 +5,9 @@
 
 use super::dx::{self, CUSTOMIZED};
 use super::env::TestEnv;
-use super::eternus::{acm, group_world, ok, pair_world, prints, read, world, write};
+use super::eternus::{
+    acm, group_world, ok, pair_world, prints, read, swsrpmake_hung_at_the_start, world, write,
+};
 
 fn script(env: &TestEnv, name: &str, text: &str) {
     env.write_executable(&format!("/etc/opt/FJSVswsrp/sh/{name}"), text);
@@ -494,17 +496,7 @@ fn interrupted_make(env: &TestEnv) -> (std::path::PathBuf, std::path::PathBuf) {
         "RepDst.post",
         &format!("#!/bin/sh\necho \"$1\" > '{}'\n", dst.display()),
     );
-    env.hang("eternus-cli", "start");
-    let mut make = env.spawn_quiet(
-        env!("CARGO_BIN_EXE_swsrpmake"),
-        &["/dev/hdisk10", "/dev/hdisk20"],
-    );
-    env.wait_for_command(
-        "eternus-cli",
-        "start",
-        15,
-        "swsrpmake never reached the array",
-    );
+    let mut make = swsrpmake_hung_at_the_start(env);
     let _ = make.kill();
     let _ = make.wait();
     env.sim(&["fault", "clear"]);
