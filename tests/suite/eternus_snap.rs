@@ -4,7 +4,7 @@
 
 use super::dx::{self, CUSTOMIZED, DEVICES};
 use super::env::TestEnv;
-use super::eternus::{acm, install_scripts, ok, read, write};
+use super::eternus::{acm, install_scripts, ok, prints, read, write};
 
 const MB4: u64 = 4 * 1024 * 1024;
 
@@ -128,15 +128,10 @@ fn snapopc_copy_on_write_and_restart() {
     snap_world(&env, 1, 4);
     write(&env, 0, 0, MB4, 2);
     let before = read(&env, 0);
-    let run = acm(&env, "swsrpmake -C /dev/hdisk10 /dev/hdisk11");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/hdisk10@SV1,TO=/dev/hdisk11@SV1 swsrpmake completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpmake -C /dev/hdisk10 /dev/hdisk11",
+        "FROM=/dev/hdisk10@SV1,TO=/dev/hdisk11@SV1 swsrpmake completed\n",
     );
     write(&env, 0, 100_000, 300_000, 3);
     same(&read(&env, 1), &before, "SnapOPC image");
@@ -180,12 +175,10 @@ fn running_out_of_sdv_and_pool_capacity_fails_the_generations() {
 fn swstestupdate_counts_each_updated_block_once() {
     let env = TestEnv::new();
     snap_world(&env, 1, 1);
-    let run = acm(&env, "swstestupdate start /dev/hdisk10");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "/dev/hdisk10 swstestupdate completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swstestupdate start /dev/hdisk10",
+        "/dev/hdisk10 swstestupdate completed\n",
     );
     acm(&env, "swstestupdate start /dev/hdisk10").code(1);
     // 1,000 bytes from byte 100: blocks 0..=2; then blocks 1..=4 again in part.
@@ -301,15 +294,10 @@ fn snapopc_plus_swsrpmake_and_swsrpstat_examples() {
     ok(&env, "swsrpsetvol /dev/vg01 /dev/vg02");
     ok(&env, "swsrpsetvol /dev/vg01 /dev/vg03");
     for to in ["vg02", "vg03"] {
-        let run = acm(&env, &format!("swsrpmake -P /dev/vg01@SV1 /dev/{to}@SV1"));
-        assert_eq!(
-            (run.code, run.stdout.as_str()),
-            (
-                0,
-                format!("FROM=/dev/vg01@SV1,TO=/dev/{to}@SV1 swsrpmake completed\n").as_str()
-            ),
-            "{}",
-            run.stderr
+        prints(
+            &env,
+            &format!("swsrpmake -P /dev/vg01@SV1 /dev/{to}@SV1"),
+            &format!("FROM=/dev/vg01@SV1,TO=/dev/{to}@SV1 swsrpmake completed\n"),
         );
     }
     // 51 of the 1,024 tracks updated since generation 2: 5%.
