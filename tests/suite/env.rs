@@ -270,6 +270,12 @@ impl TestEnv {
         self.fault(prog, &["--command", command, "--hang"]);
     }
 
+    /// Whether an injected fault has fired (`arraysim fault list`).
+    pub fn fault_fired(&self) -> bool {
+        let list = self.sim(&["fault", "list"]).stdout;
+        list.contains("fired=") && !list.contains("fired=0")
+    }
+
     /// Starts `program` in the background in this sandbox, its output discarded.
     pub fn spawn_quiet(&self, program: &str, args: &[&str]) -> std::process::Child {
         self.command(program)

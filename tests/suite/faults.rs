@@ -30,11 +30,6 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn fired(env: &TestEnv) -> bool {
-    let list = env.sim(&["fault", "list"]).stdout;
-    list.contains("fired=") && !list.contains("fired=0")
-}
-
 /// Runs `argv` (arraysync or an ACM binary) until its vendor command hangs, kills it with
 /// `signal`, checks nothing it started survives, then reruns it to completion.
 fn kill_and_rerun(env: &TestEnv, program: &str, argv: &[&str], hang: &[&str], signal: &str) {
@@ -53,7 +48,7 @@ fn kill_and_rerun(env: &TestEnv, program: &str, argv: &[&str], hang: &[&str], si
     wait_until(
         &format!("{argv:?}: the hung command {hang:?} never started"),
         Duration::from_secs(30),
-        || fired(env),
+        || env.fault_fired(),
     );
     let _ = Command::new("kill")
         .args([&format!("-{signal}"), &tool.id().to_string()])

@@ -1,7 +1,7 @@
 //! Hardening scenarios (issue 8, docs/hardening.md), run against every resource type:
 //! signals and SIGKILL while a vendor command hangs.
 
-use super::conformance::{Fixture, SVC};
+use super::conformance::{hang_the_resync, Fixture, SVC};
 use super::env::TestEnv;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,10 +39,7 @@ fn signal(pid: u32, name: &str) {
 fn start_hung_resync_with(env: &TestEnv, fixture: &dyn Fixture, vars: &[(&str, &str)]) -> Child {
     fixture.setup(env);
     env.set_keyword(SVC, "sync#1", "timeout", "60");
-    let mut args = vec!["fault", "add"];
-    args.extend(fixture.hang_resync());
-    args.push("--hang");
-    env.sim(&args);
+    hang_the_resync(env, fixture);
     let child = env
         .command(env!("CARGO_BIN_EXE_syncresync"))
         .args(["-s", SVC])
@@ -52,11 +49,7 @@ fn start_hung_resync_with(env: &TestEnv, fixture: &dyn Fixture, vars: &[(&str, &
         .spawn()
         .expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(30);
-    let fired = || {
-        let list = env.sim(&["fault", "list"]).stdout;
-        list.contains("fired=") && !list.contains("fired=0")
-    };
-    while !fired() {
+    while !env.fault_fired() {
         assert!(
             Instant::now() < deadline,
             "the hung vendor command never started"
