@@ -306,7 +306,7 @@ fn unreachable_hmc_and_authentication_failure_are_clear_errors() {
         .code(3)
         .stdout_has("ARRAYSYNC UNKNOWN");
     env.sim(&["fault", "clear"]);
-    env.sim(&["fault", "add", "--prog", "dscli", "--kind", "auth"]);
+    env.fault("dscli", &["--kind", "auth"]);
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("authentication error")

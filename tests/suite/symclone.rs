@@ -482,9 +482,7 @@ fn start_after_an_interrupted_activate_finishes_the_remaining_steps() {
 fn a_locked_symapi_database_is_retried() {
     let env = TestEnv::new();
     seed_002(&env);
-    env.sim(&[
-        "fault", "add", "--prog", "symclone", "--kind", "locked", "--times", "2",
-    ]);
+    env.fault("symclone", &["--kind", "locked", "--times", "2"]);
     env.clear_calls();
     let run = env.arraysync(&["-s", SEED_SVC, "sync", "resync"]);
     run.ok()
@@ -501,7 +499,7 @@ fn a_locked_symapi_database_is_retried() {
 fn a_database_that_stays_locked_fails_the_action() {
     let env = TestEnv::new();
     seed_002(&env);
-    env.sim(&["fault", "add", "--prog", "symld", "--kind", "locked"]);
+    env.fault("symld", &["--kind", "locked"]);
     env.arraysync(&["-s", SEED_SVC, "sync", "resync"])
         .code(1)
         .stderr_has("symld list: the SYMAPI database stayed locked after 5 attempts");
