@@ -426,7 +426,7 @@ fn command_faults_noise_and_hang() {
     assert!(text(&out.stderr).starts_with("CMUN80000E lsflash: "));
     sim.ok(&["fault", "clear"]);
 
-    sim.ok(&["fault", "add", "--prog", "dscli", "--hang"]);
+    sim.fault(&["--hang"]);
     let pw = sim.pwfile();
     let mut child = sim
         .cmd(
@@ -493,7 +493,7 @@ fn authentication_failures_exit_5() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
 
     // Injected: every login fails.
-    sim.ok(&["fault", "add", "--prog", "dscli", "--kind", "auth"]);
+    sim.fault(&["--kind", "auth"]);
     let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert_eq!(code(&out), 5);
     assert!(text(&out.stderr).starts_with("CMUC00191E "));
