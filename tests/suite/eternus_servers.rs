@@ -267,11 +267,10 @@ fn startsync_make_cancel_examples_run_each_script_on_its_server() {
         "TARG-SV RepDst.post /dev/vg01\n",
     );
     // -Xda (8.3.2.1's second example).
-    let run = acm(
+    ok(
         &env,
         "swsrpstartsync -h SRC-SV -Xda /dev/vg01 /dev/vg01@TARG-SV",
     );
-    run.ok();
     assert!(ok(&env, "swsrpstat -Xda /dev/vg01").contains(" on\n"));
 }
 
