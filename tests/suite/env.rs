@@ -26,6 +26,16 @@ pub fn arraysim_bin() -> PathBuf {
     .clone()
 }
 
+/// Polls `done` until it holds; fails with `what` once `limit` has passed.
+#[track_caller]
+pub fn wait_until(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// The result of a command, with helpers for assertions.
 #[derive(Debug)]
 pub struct Run {
@@ -290,15 +300,11 @@ impl TestEnv {
     /// with `prefix`; fails with `what` otherwise.
     #[track_caller]
     pub fn wait_for_command(&self, prog: &str, prefix: &str, secs: u64, what: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        while !self
-            .commands(Some(prog))
-            .iter()
-            .any(|c| c.starts_with(prefix))
-        {
-            assert!(std::time::Instant::now() < deadline, "{what}");
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        wait_until(what, std::time::Duration::from_secs(secs), || {
+            self.commands(Some(prog))
+                .iter()
+                .any(|c| c.starts_with(prefix))
+        });
     }
 
     /// Rewrites a keyword of a service file section (adds it when absent).

@@ -642,14 +642,12 @@ fn swsrprecoverres_runs_the_owed_post_processing_on_each_server() {
         env!("CARGO_BIN_EXE_swsrpmake"),
         &["/dev/vg01", "/dev/vg01@TARG-SV"],
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !array_actions(&env).iter().any(|c| c.starts_with("start")) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "swsrpmake never reached the array"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    env.wait_for_command(
+        "eternus-cli",
+        "start",
+        15,
+        "swsrpmake never reached the array",
+    );
     let _ = make.kill();
     let _ = make.wait();
     env.sim(&["fault", "clear"]);

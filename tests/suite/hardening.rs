@@ -2,7 +2,7 @@
 //! signals and SIGKILL while a vendor command hangs.
 
 use super::conformance::{hang_the_resync, Fixture, SVC};
-use super::env::TestEnv;
+use super::env::{wait_until, TestEnv};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,14 +48,11 @@ fn start_hung_resync_with(env: &TestEnv, fixture: &dyn Fixture, vars: &[(&str, &
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !env.fault_fired() {
-        assert!(
-            Instant::now() < deadline,
-            "the hung vendor command never started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        "the hung vendor command never started",
+        Duration::from_secs(30),
+        || env.fault_fired(),
+    );
     child
 }
 
@@ -377,11 +374,9 @@ fn sigkill_of_an_acm_command_keeps_its_exclusion_locks_until_its_cli_ends() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while env.sim(&["fault", "list"]).stdout.contains("fired=0") {
-        assert!(Instant::now() < deadline, "the hung start never ran");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("the hung start never ran", Duration::from_secs(30), || {
+        !env.sim(&["fault", "list"]).stdout.contains("fired=0")
+    });
     let pid = tool.id();
     signal(pid, "KILL");
     let _ = tool.wait();

@@ -1,7 +1,7 @@
 //! NEC iStorage snapshots end to end: seed 001's service against the iSM emulator.
 
 use super::conformance::{Fixture, SVC};
-use super::env::TestEnv;
+use super::env::{wait_until, TestEnv};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -151,11 +151,11 @@ fn start_and_wait_for_hang(env: &TestEnv, svc: &str, prog: &str) -> std::process
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn syncresync");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !env.calls(Some(prog)).iter().any(|c| c["exit"].is_null()) {
-        assert!(Instant::now() < deadline, "no hung {prog} call");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        &format!("no hung {prog} call"),
+        Duration::from_secs(20),
+        || env.calls(Some(prog)).iter().any(|c| c["exit"].is_null()),
+    );
     child
 }
 
