@@ -10,26 +10,18 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support {
+    pub mod arraysim;
+}
+use support::arraysim::arraysim_bin;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The directory of the binaries under test, with `arraysim` (another package's) built.
 fn bins() -> PathBuf {
-    let bins = Path::new(env!("CARGO_BIN_EXE_arraysync"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    if !bins.join("arraysim").exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "arraysync-sim", "--bin", "arraysim"])
-            .current_dir(repo())
-            .status()
-            .expect("run cargo build for arraysim");
-        assert!(status.success(), "building arraysim failed");
-    }
-    bins
+    arraysim_bin().parent().expect("bin dir").to_path_buf()
 }
 
 fn install(dest: &Path, extra: &[&str]) -> Output {

@@ -4,27 +4,10 @@
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-/// The `arraysim` executable, built on demand when the workspace build did not make it.
-pub fn arraysim_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let arraysync = PathBuf::from(env!("CARGO_BIN_EXE_arraysync"));
-        let bin = arraysync.with_file_name("arraysim");
-        if !bin.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-p", "arraysync-sim", "--bin", "arraysim"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("run cargo build for arraysim");
-            assert!(status.success(), "building arraysim failed");
-        }
-        bin
-    })
-    .clone()
-}
+#[path = "../support/arraysim.rs"]
+mod arraysim;
+pub use arraysim::arraysim_bin;
 
 /// Polls `done` until it holds; fails with `what` once `limit` has passed.
 #[track_caller]
