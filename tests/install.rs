@@ -108,6 +108,15 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether `tool` is missing: the check that needs it then says so and passes.
+fn missing(tool: &str) -> bool {
+    let missing = !have(tool);
+    if missing {
+        eprintln!("skipped: no {tool}");
+    }
+    missing
+}
+
 #[test]
 fn install_lays_out_every_file_with_its_mode() {
     let dest = tempfile::tempdir().expect("tempdir");
@@ -241,8 +250,7 @@ fn prefix_moves_bin_share_and_lib_and_the_templates_follow() {
 
 #[test]
 fn man_pages_render_without_warnings() {
-    if !have("groff") {
-        eprintln!("skipped: no groff");
+    if missing("groff") {
         return;
     }
     let dest = tempfile::tempdir().expect("tempdir");
@@ -305,8 +313,7 @@ fn bash_completes_the_configured_service_names() {
 
 #[test]
 fn systemd_units_verify() {
-    if !have("systemd-analyze") {
-        eprintln!("skipped: no systemd-analyze");
+    if missing("systemd-analyze") {
         return;
     }
     let dest = tempfile::tempdir().expect("tempdir");
@@ -338,8 +345,7 @@ fn systemd_units_verify() {
 
 #[test]
 fn shell_templates_pass_shellcheck() {
-    if !have("shellcheck") {
-        eprintln!("skipped: no shellcheck");
+    if missing("shellcheck") {
         return;
     }
     let out = Command::new("shellcheck")
@@ -360,8 +366,7 @@ fn shell_templates_pass_shellcheck() {
 
 #[test]
 fn logrotate_accepts_its_file() {
-    if !have("logrotate") {
-        eprintln!("skipped: no logrotate");
+    if missing("logrotate") {
         return;
     }
     let state = tempfile::tempdir().expect("tempdir");
@@ -378,8 +383,7 @@ fn logrotate_accepts_its_file() {
 
 #[test]
 fn ocf_agent_passes_ocf_tester_on_an_emulated_array() {
-    if !have("ocf-tester") {
-        eprintln!("skipped: no ocf-tester");
+    if missing("ocf-tester") {
         return;
     }
     let work = tempfile::tempdir().expect("tempdir");
@@ -486,8 +490,7 @@ fn fish_completes_the_service_names_and_zsh_parses_its_files() {
     } else {
         eprintln!("skipped: no zsh");
     }
-    if !have("fish") {
-        eprintln!("skipped: no fish");
+    if missing("fish") {
         return;
     }
     let root = tempfile::tempdir().expect("tempdir");
