@@ -1189,13 +1189,7 @@ fn display_commands_create_nothing() {
 
 /// Sends CLI lines to the emulated array directly (what the Web GUI would do).
 fn array_cli(env: &TestEnv, lines: &str) {
-    let mut child = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
-        .arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("cli");
+    let mut child = dx::cli_session(env, "DX1", std::process::Stdio::null());
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin");

@@ -145,3 +145,29 @@ pub fn copied_bytes(env: &TestEnv, array: &str) -> u64 {
         .and_then(|v| v.parse().ok())
         .expect("copied_bytes")
 }
+
+/// A small deterministic generator for offsets and lengths.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `below`.
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// An `eternus-cli` session to box `array` as another process would open it (a Web GUI,
+/// another command), its stdin piped and its stdout as given.
+pub fn cli_session(env: &TestEnv, array: &str, stdout: std::process::Stdio) -> std::process::Child {
+    std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
+        .arg(array)
+        .env("ARRAYSYNC_ROOT", &env.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(stdout)
+        .spawn()
+        .expect("cli")
+}

@@ -5,7 +5,7 @@
 use super::acm::redact_dates;
 pub(super) use super::acm::{acm, ok, prints};
 use super::conformance::{Fixture, SVC};
-use super::dx::{self, CUSTOMIZED, DEVICES, REPLICATION_SCRIPTS};
+use super::dx::{self, Lcg, CUSTOMIZED, DEVICES, REPLICATION_SCRIPTS};
 use super::env::TestEnv;
 
 /// The four replication scripts (RepSrc/RepDst .pre/.post) written with `text`.
@@ -364,18 +364,6 @@ pub(super) fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
 /// `len` random bytes (from `seed`) written at `offset` of DX1 volume `volume`.
 pub(super) fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
     dx::write(env, "DX1", volume, offset, len, seed);
-}
-
-/// A small deterministic generator for offsets and lengths.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
 }
 
 const VOL: u64 = 4 * 1024 * 1024;
@@ -763,13 +751,7 @@ fn a_cli_session_sees_what_other_processes_change_between_its_commands() {
     use std::io::{Read, Write};
     let env = TestEnv::new();
     pair_world(&env);
-    let mut child = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
-        .arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("cli");
+    let mut child = dx::cli_session(&env, "DX1", std::process::Stdio::piped());
     let mut stdin = child.stdin.take().expect("stdin");
     let mut stdout = child.stdout.take().expect("stdout");
     // Everything up to the next prompt.
@@ -800,13 +782,7 @@ fn a_cli_session_sees_what_other_processes_change_between_its_commands() {
     assert!(!started.contains("Error"), "{started}");
     assert!(ask("show advanced-copy-sessions").contains("EC"));
     // Another session stops the copy between two commands of this one.
-    let mut other = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
-        .arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("cli");
+    let mut other = dx::cli_session(&env, "DX1", std::process::Stdio::null());
     other
         .stdin
         .take()

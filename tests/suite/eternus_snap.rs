@@ -2,7 +2,7 @@
 //! generations, restore from a generation, cancel of the oldest generation (and
 //! -Xforce), capacity running out (SDV, then the Snap Data Pool).
 
-use super::dx::{self, CUSTOMIZED, DEVICES};
+use super::dx::{self, Lcg, CUSTOMIZED, DEVICES};
 use super::env::TestEnv;
 use super::eternus::{acm, install_scripts, ok, prints, read, write};
 
@@ -22,18 +22,6 @@ fn snap_world(env: &TestEnv, sdvs: u32, physical_mb: u64) {
     install_scripts(env, CUSTOMIZED);
     for n in 1..=sdvs {
         ok(env, &format!("swsrpsetvol /dev/hdisk10 /dev/hdisk1{n}"));
-    }
-}
-
-/// A small deterministic generator for offsets and lengths.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
     }
 }
 
