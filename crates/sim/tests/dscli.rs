@@ -644,31 +644,13 @@ fn syntax_errors_exit_2_and_change_nothing() {
 fn remote_flash_uses_seed_003_text() {
     let sim = Sim::new();
     let conduit = format!("{DEV}/01");
-    let out = sim.dscli(
-        &[
-            "mkremoteflash",
-            "-dev",
-            DEV,
-            "-conduit",
-            &conduit,
-            "-record",
-            "-persist",
-            "0101:0102",
-        ],
+    let out = sim.dscli_line(
+        &format!("mkremoteflash -dev {DEV} -conduit {conduit} -record -persist 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    let out = sim.dscli(
-        &[
-            "resyncremoteflash",
-            "-dev",
-            DEV,
-            "-conduit",
-            &conduit,
-            "-record",
-            "-persist",
-            "0101:0102",
-        ],
+    let out = sim.dscli_line(
+        &format!("resyncremoteflash -dev {DEV} -conduit {conduit} -record -persist 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -676,28 +658,20 @@ fn remote_flash_uses_seed_003_text() {
         "resyncremoteflash: Remote FlashCopy volume pair 0101:0102 successfully resynchronized. \
          Use the lsremoteflash command to determine copy completion."
     ));
-    let out = sim.dscli(
-        &["lsremoteflash", "-dev", DEV, "-conduit", &conduit, "-s"],
+    let out = sim.dscli_line(
+        &format!("lsremoteflash -dev {DEV} -conduit {conduit} -s"),
         "",
     );
     assert!(text(&out.stdout).contains("0101:0102"));
     // Local and remote relationships are separate.
     let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert!(text(&out.stdout).contains("No Flash Copy found."));
-    let out = sim.dscli(
-        &[
-            "rmremoteflash",
-            "-quiet",
-            "-dev",
-            DEV,
-            "-conduit",
-            &conduit,
-            "0101:0102",
-        ],
+    let out = sim.dscli_line(
+        &format!("rmremoteflash -quiet -dev {DEV} -conduit {conduit} 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0);
-    let out = sim.dscli(&["lsremoteflash", "-dev", DEV, "-conduit", &conduit], "");
+    let out = sim.dscli_line(&format!("lsremoteflash -dev {DEV} -conduit {conduit}"), "");
     assert!(text(&out.stdout).contains("CMUC00234I lsremoteflash: No Remote Flash Copy found."));
 }
 
