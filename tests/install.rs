@@ -10,26 +10,18 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support {
+    pub mod arraysim;
+}
+use support::arraysim::arraysim_bin;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The directory of the binaries under test, with `arraysim` (another package's) built.
 fn bins() -> PathBuf {
-    let bins = Path::new(env!("CARGO_BIN_EXE_arraysync"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    if !bins.join("arraysim").exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "arraysync-sim", "--bin", "arraysim"])
-            .current_dir(repo())
-            .status()
-            .expect("run cargo build for arraysim");
-        assert!(status.success(), "building arraysim failed");
-    }
-    bins
+    arraysim_bin().parent().expect("bin dir").to_path_buf()
 }
 
 fn install(dest: &Path, extra: &[&str]) -> Output {
@@ -114,6 +106,15 @@ fn have(tool: &str) -> bool {
         .args(["-c", &format!("command -v {tool}")])
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Whether `tool` is missing: the check that needs it then says so and passes.
+fn missing(tool: &str) -> bool {
+    let missing = !have(tool);
+    if missing {
+        eprintln!("skipped: no {tool}");
+    }
+    missing
 }
 
 #[test]
@@ -249,8 +250,7 @@ fn prefix_moves_bin_share_and_lib_and_the_templates_follow() {
 
 #[test]
 fn man_pages_render_without_warnings() {
-    if !have("groff") {
-        eprintln!("skipped: no groff");
+    if missing("groff") {
         return;
     }
     let dest = tempfile::tempdir().expect("tempdir");
@@ -313,8 +313,7 @@ fn bash_completes_the_configured_service_names() {
 
 #[test]
 fn systemd_units_verify() {
-    if !have("systemd-analyze") {
-        eprintln!("skipped: no systemd-analyze");
+    if missing("systemd-analyze") {
         return;
     }
     let dest = tempfile::tempdir().expect("tempdir");
@@ -346,8 +345,7 @@ fn systemd_units_verify() {
 
 #[test]
 fn shell_templates_pass_shellcheck() {
-    if !have("shellcheck") {
-        eprintln!("skipped: no shellcheck");
+    if missing("shellcheck") {
         return;
     }
     let out = Command::new("shellcheck")
@@ -368,8 +366,7 @@ fn shell_templates_pass_shellcheck() {
 
 #[test]
 fn logrotate_accepts_its_file() {
-    if !have("logrotate") {
-        eprintln!("skipped: no logrotate");
+    if missing("logrotate") {
         return;
     }
     let state = tempfile::tempdir().expect("tempdir");
@@ -386,8 +383,7 @@ fn logrotate_accepts_its_file() {
 
 #[test]
 fn ocf_agent_passes_ocf_tester_on_an_emulated_array() {
-    if !have("ocf-tester") {
-        eprintln!("skipped: no ocf-tester");
+    if missing("ocf-tester") {
         return;
     }
     let work = tempfile::tempdir().expect("tempdir");
@@ -494,8 +490,7 @@ fn fish_completes_the_service_names_and_zsh_parses_its_files() {
     } else {
         eprintln!("skipped: no zsh");
     }
-    if !have("fish") {
-        eprintln!("skipped: no fish");
+    if missing("fish") {
         return;
     }
     let root = tempfile::tempdir().expect("tempdir");

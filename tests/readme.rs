@@ -10,8 +10,13 @@
 //!
 //! Every command must exit 0, unless its comment says `exit N`: then it must exit N.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
+
+mod support {
+    pub mod arraysim;
+}
+use support::arraysim::arraysim_bin;
 
 const SKIP_MARKER: &str = "<!-- readme-test: skip -->";
 
@@ -153,31 +158,13 @@ fn repo() -> PathBuf {
 /// the binaries under test, the repository's files the README refers to, no demo-root.
 fn scratch_checkout() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let bins = Path::new(env!("CARGO_BIN_EXE_arraysync"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    ensure_arraysim(&bins);
+    let bins = arraysim_bin().parent().expect("bin dir").to_path_buf();
     std::fs::create_dir_all(dir.path().join("target")).expect("mkdir target");
     std::os::unix::fs::symlink(&bins, dir.path().join("target/debug")).expect("symlink");
     for entry in ["etc-templates", "scripts", "docs", "README.md"] {
         std::os::unix::fs::symlink(repo().join(entry), dir.path().join(entry)).expect("symlink");
     }
     dir
-}
-
-/// `arraysim` is another package's binary: built when this test runs alone.
-fn ensure_arraysim(bins: &Path) {
-    if bins.join("arraysim").exists() {
-        return;
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "-p", "arraysync-sim", "--bin", "arraysim"])
-        .current_dir(repo())
-        .status()
-        .expect("run cargo build for arraysim");
-    assert!(status.success(), "building arraysim failed");
 }
 
 #[test]

@@ -85,6 +85,18 @@ pub fn ok(env: &TestEnv, line: &str) -> String {
     succeeded(line, acm(env, line))
 }
 
+/// Runs an ACM command line that must exit 0 and print exactly `stdout`.
+#[track_caller]
+pub fn prints(env: &TestEnv, line: &str, stdout: &str) {
+    let run = acm(env, line);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, stdout),
+        "{line}\n--- stderr\n{}",
+        run.stderr
+    );
+}
+
 /// The stdout of `run` (of `line`), which must have exited 0.
 #[track_caller]
 pub fn succeeded(line: &str, run: Run) -> String {
@@ -94,6 +106,27 @@ pub fn succeeded(line: &str, run: Run) -> String {
         run.stdout, run.stderr
     );
     run.stdout
+}
+
+/// Runs the ACM command `name` with `operand` as a non-root user with no root prefix (as
+/// the nobody user when the tests run as root).
+pub fn run_as_non_root(name: &str, operand: &str) -> Run {
+    use std::os::unix::fs::MetadataExt;
+    let mut command = std::process::Command::new(bin(name));
+    command.env_remove("ARRAYSYNC_ROOT").arg(operand);
+    let euid = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0);
+    if euid == 0 {
+        use std::os::unix::process::CommandExt;
+        command.uid(65534).gid(65534);
+    }
+    let output = command.output().expect("spawn");
+    Run {
+        code: output.status.code().unwrap_or(0),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// `yyyy/mm/dd hh:mm:ss` dates replaced by `[DATE]` (they depend on the clock).

@@ -4,10 +4,10 @@
 //! (repositories and configuration in, secrets out), the exclusion with other ACM
 //! commands and the root rule.
 
-use super::acm::{acm_with, bin, succeeded};
+use super::acm::{acm_with, run_as_non_root, succeeded};
+use super::dx::{self, BACKUP_SCRIPTS, CUSTOMIZED, DEVICES};
 use super::env::{Run, TestEnv};
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 
 const ALL: &[&str] = &[
     "stgcmmodnode",
@@ -78,41 +78,14 @@ fn refused(env: &TestEnv, line: &str, id: &str) {
 /// This server named `server`, DX1 with three devices, swstsvrset done (backup list), one
 /// replication pair (replication list), customized scripts for both.
 fn world(env: &TestEnv, server: &str) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        server,
-    ]);
+    dx::setup_box(env, "DX1", 0, server);
     let mut map = String::new();
     for (n, device) in ["/dev/sdb", "/dev/sdc", "/dev/sdd"].iter().enumerate() {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            "4",
-        ]);
+        dx::add_volume(env, "DX1", n, 4, &[]);
         map.push_str(&format!("{device} DX1 {n}\n"));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &map);
-    for name in [
-        "OpcBackup.pre",
-        "OpcBackup.post",
-        "OpcRestore.pre",
-        "OpcRestore.post",
-    ] {
-        let path = format!("/etc/opt/FJSVswsts/sh/{name}");
-        env.write(&path, "#!/bin/sh\nexit 0\n");
-        std::fs::set_permissions(env.path(&path), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
-    }
+    env.write(DEVICES, &map);
+    dx::install_scripts(env, BACKUP_SCRIPTS, CUSTOMIZED);
     ok(env, "swstsvrset");
     ok(env, "swsrpsetvol /dev/sdb /dev/sdc");
     assert!(env
@@ -613,21 +586,9 @@ fn acmcapture_bad_input_and_busy_write_nothing() {
 #[test]
 fn every_agent_command_refuses_non_root_users_without_a_root_prefix() {
     for name in ALL {
-        let mut cmd = std::process::Command::new(bin(name));
-        cmd.env_remove("ARRAYSYNC_ROOT").arg("/tmp");
-        let euid = {
-            use std::os::unix::fs::MetadataExt;
-            std::fs::metadata("/proc/self")
-                .map(|m| m.uid())
-                .unwrap_or(0)
-        };
-        if euid == 0 {
-            use std::os::unix::process::CommandExt;
-            cmd.uid(65534).gid(65534);
-        }
-        let out = cmd.output().expect("spawn");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.code().unwrap_or(0) > 0, "{name}");
+        let run = run_as_non_root(name, "/tmp");
+        let stderr = run.stderr;
+        assert!(run.code > 0, "{name}");
         assert!(
             stderr.starts_with(
                 "swstf0601 This Command cannot be run. This is because the user is not a root user."

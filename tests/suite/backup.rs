@@ -3,11 +3,9 @@
 //! `-r`; the oldest generation after rotation), pre-processing failure, device map files,
 //! the management list's save/restore and resource match, bad input and the root rule.
 
-use super::acm::{acm, acm_with, bin, ok, redact_dates};
+use super::acm::{acm, acm_with, bin, ok, redact_dates, run_as_non_root};
+use super::dx::{self, BACKUP_SCRIPTS, CUSTOMIZED, DEVICES};
 use super::env::TestEnv;
-use std::os::unix::fs::PermissionsExt;
-
-const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
 
 const ALL: &[&str] = &[
     "swstsvrset",
@@ -43,47 +41,21 @@ fn transcript(env: &TestEnv, line: &str, expected: &str) {
     assert_eq!(out, expected, "{line}");
 }
 
+/// The four backup scripts (OpcBackup/OpcRestore .pre/.post) written with `text`.
 fn install_scripts(env: &TestEnv, text: &str) {
-    for name in [
-        "OpcBackup.pre",
-        "OpcBackup.post",
-        "OpcRestore.pre",
-        "OpcRestore.post",
-    ] {
-        let path = format!("/etc/opt/FJSVswsts/sh/{name}");
-        env.write(&path, text);
-        std::fs::set_permissions(env.path(&path), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
-    }
+    dx::install_scripts(env, BACKUP_SCRIPTS, text);
 }
 
 /// DX1 with the given devices (name, MB) on volumes 0, 1, ..., this server named `server`,
 /// customized (always succeeding) scripts, swstsvrset done.
 fn world(env: &TestEnv, server: &str, devices: &[(&str, u64)]) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        server,
-    ]);
+    dx::setup_box(env, "DX1", 0, server);
     let mut map = String::from("# test devices\n");
     for (n, (device, mb)) in devices.iter().enumerate() {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            &mb.to_string(),
-        ]);
+        dx::add_volume(env, "DX1", n, *mb, &[]);
         map.push_str(&format!("{device} DX1 {n}\n"));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &map);
+    env.write(DEVICES, &map);
     install_scripts(env, CUSTOMIZED);
     ok(env, "swstsvrset");
 }
@@ -562,39 +534,11 @@ fn resource_match_repairs_what_a_killed_command_or_the_array_left() {
 // ----- data ----------------------------------------------------------------------------
 
 fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
-    let out = env.path("/tmp-read.img");
-    env.sim(&[
-        "eternus",
-        "read",
-        "DX1",
-        &volume.to_string(),
-        "--out",
-        &out.display().to_string(),
-    ]);
-    std::fs::read(out).expect("read")
+    dx::read(env, "DX1", volume)
 }
 
 fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
-    env.sim(&[
-        "eternus",
-        "write",
-        "DX1",
-        &volume.to_string(),
-        &offset.to_string(),
-        "--random",
-        &len.to_string(),
-        "--seed",
-        &seed.to_string(),
-    ]);
-}
-
-fn copied_bytes(env: &TestEnv) -> u64 {
-    env.sim(&["eternus", "stats", "DX1"])
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("copied_bytes "))
-        .and_then(|v| v.parse().ok())
-        .expect("copied_bytes")
+    dx::write(env, "DX1", volume, offset, len, seed);
 }
 
 #[test]
@@ -629,7 +573,7 @@ fn quickopc_differential_backup_copies_only_changed_tracks_and_restores() {
     write(&env, 0, 0, 4 * 1024 * 1024, 1);
     ok(&env, "swstbackup -T /dev/vg01");
     advance(&env);
-    let full = copied_bytes(&env);
+    let full = dx::copied_bytes(&env, "DX1");
     assert_eq!(
         full,
         4 * 1024 * 1024,
@@ -643,7 +587,7 @@ fn quickopc_differential_backup_copies_only_changed_tracks_and_restores() {
     ok(&env, "swstbackup -T /dev/vg01");
     advance(&env);
     assert_eq!(
-        copied_bytes(&env) - full,
+        dx::copied_bytes(&env, "DX1") - full,
         2 * 65536,
         "the differential backup moved more than the changed tracks"
     );
@@ -760,13 +704,8 @@ fn default_scripts_refuse_volume_groups_until_customized() {
     let env = TestEnv::new();
     backup_world(&env, 2, 1);
     let root = env.root.display().to_string();
-    for name in [
-        "OpcBackup.pre",
-        "OpcBackup.post",
-        "OpcRestore.pre",
-        "OpcRestore.post",
-    ] {
-        std::fs::remove_file(env.path(&format!("/etc/opt/FJSVswsts/sh/{name}"))).expect("rm");
+    for script in BACKUP_SCRIPTS {
+        std::fs::remove_file(env.path(script)).expect("rm");
     }
     env.sim(&["setup", "eternus", "--root", &root, "--volumes", "0"]);
     acm(&env, "swstbackup /dev/vg01")
@@ -903,16 +842,7 @@ fn backup_and_replication_refuse_each_others_volumes() {
         "/etc/opt/FJSVswstf/devices.conf",
         "/dev/vg01 DX1 0\n/dev/vg02 DX1 1\n/dev/vg03 DX1 2\n/dev/vg04 DX1 3\n/dev/vg05 DX1 4\n",
     );
-    env.sim(&[
-        "eternus",
-        "add-volume",
-        "DX1",
-        "3",
-        "--size-mb",
-        "4",
-        "--count",
-        "2",
-    ]);
+    dx::add_volume(&env, "DX1", 3, 4, &["--count", "2"]);
     let run = acm(&env, "swsrpsetvol /dev/vg01 /dev/vg05");
     assert!(
         run.code > 0,
@@ -946,21 +876,9 @@ fn backup_commands_before_swstsvrset_are_refused_and_create_nothing() {
 fn every_command_refuses_non_root_users_without_a_root_prefix() {
     let env = TestEnv::new();
     for name in ALL {
-        let mut cmd = std::process::Command::new(bin(name));
-        cmd.env_remove("ARRAYSYNC_ROOT").arg("/dev/vg01");
-        let euid = {
-            use std::os::unix::fs::MetadataExt;
-            std::fs::metadata("/proc/self")
-                .map(|m| m.uid())
-                .unwrap_or(0)
-        };
-        if euid == 0 {
-            use std::os::unix::process::CommandExt;
-            cmd.uid(65534).gid(65534);
-        }
-        let out = cmd.output().expect("spawn");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.code().unwrap_or(0) > 0, "{name}");
+        let run = run_as_non_root(name, "/dev/vg01");
+        let stderr = run.stderr;
+        assert!(run.code > 0, "{name}");
         assert!(
             stderr.starts_with(
                 "swst0601 This Command cannot be run. This is because the user is not a root user."
@@ -1271,13 +1189,7 @@ fn display_commands_create_nothing() {
 
 /// Sends CLI lines to the emulated array directly (what the Web GUI would do).
 fn array_cli(env: &TestEnv, lines: &str) {
-    let mut child = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
-        .arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("cli");
+    let mut child = dx::cli_session(env, "DX1", std::process::Stdio::null());
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin");
@@ -1365,18 +1277,7 @@ fn cancels_are_confirmed_on_the_session_list() {
     let env = TestEnv::new();
     backup_world(&env, 3, 2);
     ok(&env, "swststartsync /dev/vg01");
-    let stop_does_nothing = || {
-        env.sim(&[
-            "fault",
-            "add",
-            "--prog",
-            "eternus-cli",
-            "--command",
-            "stop",
-            "--message",
-            "",
-        ])
-    };
+    let stop_does_nothing = || env.fault("eternus-cli", &["--command", "stop", "--message", ""]);
     stop_does_nothing();
     acm(&env, "swstcancelsync /dev/vg01")
         .code(1)
@@ -1414,11 +1315,7 @@ fn a_locked_backup_list_fails_the_operation_before_the_array_changes() {
         assert!(run.stderr.contains("locked"), "{line}: {}", run.stderr);
     }
     drop(holder);
-    let actions: Vec<String> = env
-        .commands(Some("eternus-cli"))
-        .into_iter()
-        .filter(|c| !c.starts_with("show") && c != "exit")
-        .collect();
+    let actions = dx::array_actions(&env);
     assert!(
         actions.is_empty(),
         "the array changed before the list was checked: {actions:?}"

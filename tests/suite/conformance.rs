@@ -4,7 +4,7 @@
 //! Each scenario is a sentence of the SyncResource contract (crates/core/src/resource.rs)
 //! or of the service layer (DESIGN §3, §4, §9).
 
-use super::env::TestEnv;
+use super::env::{wait_until, TestEnv};
 use std::time::{Duration, Instant};
 
 /// The service every scenario works on.
@@ -231,14 +231,19 @@ pub fn damaged_pair_is_reported_by_name(fixture: &dyn Fixture) {
     env.arraysync(&["-s", SVC, "check"]).code(expected);
 }
 
-pub fn hung_vendor_cli_is_killed_at_the_timeout_and_the_lock_released(fixture: &dyn Fixture) {
-    let env = TestEnv::new();
-    fixture.setup(&env);
-    env.set_keyword(SVC, "sync#1", "timeout", "2");
+/// Makes the fixture's resync vendor command hang until killed.
+pub fn hang_the_resync(env: &TestEnv, fixture: &dyn Fixture) {
     let mut args = vec!["fault", "add"];
     args.extend(fixture.hang_resync());
     args.push("--hang");
     env.sim(&args);
+}
+
+pub fn hung_vendor_cli_is_killed_at_the_timeout_and_the_lock_released(fixture: &dyn Fixture) {
+    let env = TestEnv::new();
+    fixture.setup(&env);
+    env.set_keyword(SVC, "sync#1", "timeout", "2");
+    hang_the_resync(&env, fixture);
     let started = Instant::now();
     env.syncresync(&["-s", SVC])
         .code(1)
@@ -257,20 +262,14 @@ pub fn concurrent_run_waits_then_names_the_holder(fixture: &dyn Fixture) {
     let env = TestEnv::new();
     fixture.setup(&env);
     env.set_keyword(SVC, "sync#1", "timeout", "20");
-    let mut args = vec!["fault", "add"];
-    args.extend(fixture.hang_resync());
-    args.push("--hang");
-    env.sim(&args);
+    hang_the_resync(&env, fixture);
     let mut first = env.spawn_quiet(env!("CARGO_BIN_EXE_syncresync"), &["-s", SVC]);
     let lock = env.path(&format!("/var/lib/arraysync/lock/{SVC}.lock"));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::fs::read_to_string(&lock).map_or(true, |t| !t.contains("pid")) {
-        assert!(
-            Instant::now() < deadline,
-            "the first run never took the lock"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        "the first run never took the lock",
+        Duration::from_secs(15),
+        || std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("pid")),
+    );
     let started = Instant::now();
     let second = env.syncresync(&["-s", SVC, "--waitlock", "1"]);
     let waited = started.elapsed();

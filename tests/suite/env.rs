@@ -4,26 +4,19 @@
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-/// The `arraysim` executable, built on demand when the workspace build did not make it.
-pub fn arraysim_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let arraysync = PathBuf::from(env!("CARGO_BIN_EXE_arraysync"));
-        let bin = arraysync.with_file_name("arraysim");
-        if !bin.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-p", "arraysync-sim", "--bin", "arraysim"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("run cargo build for arraysim");
-            assert!(status.success(), "building arraysim failed");
-        }
-        bin
-    })
-    .clone()
+#[path = "../support/arraysim.rs"]
+mod arraysim;
+pub use arraysim::arraysim_bin;
+
+/// Polls `done` until it holds; fails with `what` once `limit` has passed.
+#[track_caller]
+pub fn wait_until(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The result of a command, with helpers for assertions.
@@ -147,6 +140,19 @@ impl TestEnv {
         self.run(env!("CARGO_BIN_EXE_syncresync"), args)
     }
 
+    /// `arraysync -s SVC print status --format json`, parsed (whatever its exit code).
+    pub fn status_json(&self, svc: &str) -> Value {
+        self.arraysync(&["-s", svc, "print", "status", "--format", "json"])
+            .json()
+    }
+
+    /// Panics unless the service's status (`print status`) is `up`.
+    #[track_caller]
+    pub fn assert_up(&self, svc: &str) {
+        let status = self.status_json(svc);
+        assert_eq!(status[0]["status"], "up", "{status:#}");
+    }
+
     /// `arraysim ARGS` (admin commands), panicking on failure.
     pub fn sim(&self, args: &[&str]) -> Run {
         let run = self.run(arraysim_bin(), args);
@@ -158,6 +164,13 @@ impl TestEnv {
         run
     }
 
+    /// [`TestEnv::sim`] with its arguments in one line, split on whitespace
+    /// (`eternus rec-buffer DX1 1 --disk-state warning`).
+    pub fn sim_line(&self, line: &str) -> Run {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        self.sim(&args)
+    }
+
     pub fn path(&self, absolute: &str) -> PathBuf {
         self.root.join(absolute.trim_start_matches('/'))
     }
@@ -166,6 +179,14 @@ impl TestEnv {
         let path = self.path(absolute);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, text).expect("write");
+    }
+
+    /// Writes `text` to `absolute`, executable (a script).
+    pub fn write_executable(&self, absolute: &str, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        self.write(absolute, text);
+        std::fs::set_permissions(self.path(absolute), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
     }
 
     pub fn read(&self, absolute: &str) -> String {
@@ -229,17 +250,23 @@ impl TestEnv {
         self.sim(&["calls", "--clear"]);
     }
 
+    /// Injects a fault into `prog`'s calls (`arraysim fault add --prog PROG OPTIONS`:
+    /// `--command start --message ""`).
+    pub fn fault(&self, prog: &str, options: &[&str]) {
+        let mut args = vec!["fault", "add", "--prog", prog];
+        args.extend_from_slice(options);
+        self.sim(&args);
+    }
+
     /// Makes `prog`'s `command` hang until killed (the emulator's fault injection).
     pub fn hang(&self, prog: &str, command: &str) {
-        self.sim(&[
-            "fault",
-            "add",
-            "--prog",
-            prog,
-            "--command",
-            command,
-            "--hang",
-        ]);
+        self.fault(prog, &["--command", command, "--hang"]);
+    }
+
+    /// Whether an injected fault has fired (`arraysim fault list`).
+    pub fn fault_fired(&self) -> bool {
+        let list = self.sim(&["fault", "list"]).stdout;
+        list.contains("fired=") && !list.contains("fired=0")
     }
 
     /// Starts `program` in the background in this sandbox, its output discarded.
@@ -256,15 +283,11 @@ impl TestEnv {
     /// with `prefix`; fails with `what` otherwise.
     #[track_caller]
     pub fn wait_for_command(&self, prog: &str, prefix: &str, secs: u64, what: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        while !self
-            .commands(Some(prog))
-            .iter()
-            .any(|c| c.starts_with(prefix))
-        {
-            assert!(std::time::Instant::now() < deadline, "{what}");
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        wait_until(what, std::time::Duration::from_secs(secs), || {
+            self.commands(Some(prog))
+                .iter()
+                .any(|c| c.starts_with(prefix))
+        });
     }
 
     /// Rewrites a keyword of a service file section (adds it when absent).

@@ -3,50 +3,48 @@
 //! failure, bad input, and the conformance suite for the `eternus` resource type.
 
 use super::acm::redact_dates;
-pub(super) use super::acm::{acm, ok};
+pub(super) use super::acm::{acm, ok, prints};
 use super::conformance::{Fixture, SVC};
+use super::dx::{self, Lcg, CUSTOMIZED, DEVICES, REPLICATION_SCRIPTS};
 use super::env::TestEnv;
-use std::os::unix::fs::PermissionsExt;
 
-const CUSTOMIZED: &str = "#!/bin/sh\nexit 0\n";
-
+/// The four replication scripts (RepSrc/RepDst .pre/.post) written with `text`.
 pub(super) fn install_scripts(env: &TestEnv, text: &str) {
-    for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
-        let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
-        env.write(&path, text);
-        std::fs::set_permissions(env.path(&path), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
-    }
+    dx::install_scripts(env, REPLICATION_SCRIPTS, text);
 }
+
+/// A volume of [`world`]: its device, the server it is on (`None`: this one), its MB.
+pub(super) type Volume<'a> = (&'a str, Option<&'a str>, u64);
 
 /// An array DX1 with the given volumes (number, MB) mapped to devices (device, server),
 /// this server named `server`, customized (always succeeding) scripts.
-pub(super) fn world(env: &TestEnv, server: &str, volumes: &[(&str, Option<&str>, u64)]) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        server,
-    ]);
+pub(super) fn world(env: &TestEnv, server: &str, volumes: &[Volume]) {
+    dx::setup_box(env, "DX1", 0, server);
     let mut devices = String::from("# test devices\n");
     for (n, (device, srv, mb)) in volumes.iter().enumerate() {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            &mb.to_string(),
-        ]);
+        dx::add_volume(env, "DX1", n, *mb, &[]);
         devices.push_str(&format!("{device} DX1 {n} {}\n", srv.unwrap_or("-")));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
+    env.write(DEVICES, &devices);
     install_scripts(env, CUSTOMIZED);
+}
+
+/// Each device (name, original MB, replica MB) twice: the original on this server, the
+/// replica on TARG-SV.
+fn on_both_servers<'a>(devices: &[(&'a str, u64, u64)]) -> Vec<Volume<'a>> {
+    devices
+        .iter()
+        .flat_map(|&(device, original, replica)| {
+            [(device, None, original), (device, TARG, replica)]
+        })
+        .collect()
+}
+
+/// `swsrpsetvol DEVICE DEVICE@TARG-SV` for each device.
+fn pair_with_targ(env: &TestEnv, devices: &[&str]) {
+    for device in devices {
+        ok(env, &format!("swsrpsetvol {device} {device}@TARG-SV"));
+    }
 }
 
 // ----- transcripts: seed 004 chapter 8.3 ------------------------------------------------
@@ -61,12 +59,10 @@ fn swsrpsetvol_examples() {
         "SRC-SV",
         &[("/dev/vg01", None, 4096), ("/dev/vg02", TARG, 4096)],
     );
-    let run = acm(&env, "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpsetvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV",
+        "swsrpsetvol completed\n",
     );
     // The same settings made from TARG-SV.
     let env = TestEnv::new();
@@ -78,30 +74,21 @@ fn swsrpsetvol_examples() {
             ("/dev/vg02", None, 4096),
         ],
     );
-    let run = acm(&env, "swsrpsetvol -u -o ORG /dev/vg01@SRC-SV /dev/vg02");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpsetvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpsetvol -u -o ORG /dev/vg01@SRC-SV /dev/vg02",
+        "swsrpsetvol completed\n",
     );
 }
 
 fn volinfo_world(env: &TestEnv) {
-    world(
-        env,
-        "SRC-SV",
-        &[
-            ("/dev/vg01", None, 4096),
-            ("/dev/vg01", TARG, 4096),
-            ("/dev/vg02", None, 4096),
-            ("/dev/vg02", TARG, 5120),
-            ("/dev/vg03", None, 9318),
-            ("/dev/vg03", TARG, 9318),
-            ("/dev/vg04", None, 7680),
-            ("/dev/vg04", TARG, 7680),
-        ],
-    );
+    let volumes = on_both_servers(&[
+        ("/dev/vg01", 4096, 4096),
+        ("/dev/vg02", 4096, 5120),
+        ("/dev/vg03", 9318, 9318),
+        ("/dev/vg04", 7680, 7680),
+    ]);
+    world(env, "SRC-SV", &volumes);
     ok(env, "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg01@TARG-SV");
     ok(env, "swsrpsetvol -n -o ORG /dev/vg02 /dev/vg02@TARG-SV");
     ok(env, "swsrpsetvol -o REP /dev/vg03 /dev/vg03@TARG-SV");
@@ -158,30 +145,26 @@ fn swsrpvolinfo_long_group_example() {
 fn swsrpdelvol_example() {
     let env = TestEnv::new();
     volinfo_world(&env);
-    let run = acm(&env, "swsrpdelvol /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpdelvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpdelvol /dev/vg01 /dev/vg01@TARG-SV",
+        "swsrpdelvol completed\n",
     );
     assert!(!ok(&env, "swsrpvolinfo").contains("/dev/vg01@"));
 }
 
 pub(super) fn group_world(env: &TestEnv) {
-    world(
-        env,
-        "SRC-SV",
-        &[
-            ("/dev/vg01", None, 64),
-            ("/dev/vg01", TARG, 64),
-            ("/dev/hdisk10", None, 64),
-            ("/dev/hdisk20", None, 64),
-            ("/dev/hdisk11", None, 64),
-            ("/dev/hdisk21", None, 64),
-        ],
-    );
-    ok(env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV");
+    let mut volumes = on_both_servers(&[("/dev/vg01", 64, 64)]);
+    for device in [
+        "/dev/hdisk10",
+        "/dev/hdisk20",
+        "/dev/hdisk11",
+        "/dev/hdisk21",
+    ] {
+        volumes.push((device, None, 64));
+    }
+    world(env, "SRC-SV", &volumes);
+    pair_with_targ(env, &["/dev/vg01"]);
     ok(env, "swsrpsetvol -Xgroup GRP1 /dev/hdisk10 /dev/hdisk20");
     ok(env, "swsrpsetvol -Xgroup GRP1 /dev/hdisk11 /dev/hdisk21");
 }
@@ -191,37 +174,23 @@ fn swsrpstartsync_examples() {
     let env = TestEnv::new();
     group_world(&env);
     // The manual prints the command name as "swwsrpstartsync" (typo, compat.md).
-    let run = acm(&env, "swsrpstartsync -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n"
-        ),
-        "{}",
-        run.stderr
+    let completed = "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n";
+    prints(
+        &env,
+        "swsrpstartsync -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        completed,
     );
     ok(&env, "swsrpcancel /dev/vg01 /dev/vg01@TARG-SV");
-    let run = acm(
+    prints(
         &env,
         "swsrpstartsync -h SRC-SV -Xda /dev/vg01 /dev/vg01@TARG-SV",
-    );
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n"
-        ),
-        "{}",
-        run.stderr
+        completed,
     );
     assert!(ok(&env, "swsrpstat -Xda /dev/vg01").contains(" on\n"));
-    let run = acm(&env, "swsrpstartsync -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpstartsync completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpstartsync -Xgroup GRP1",
+        "GROUP=GRP1 swsrpstartsync completed\n",
     );
     // Already copying: informational swsrp2401, exit 0.
     let again = acm(&env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
@@ -232,50 +201,26 @@ fn swsrpstartsync_examples() {
 fn swsrpmake_examples() {
     let env = TestEnv::new();
     group_world(&env);
-    let run = acm(&env, "swsrpmake -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpmake -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed\n",
     );
-    let run = acm(&env, "swsrpmake -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpmake completed\n"),
-        "{}",
-        run.stderr
-    );
-    let run = acm(&env, "swsrpmake -Xgroup GRP1 -Xconcur-opc");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpmake completed\n"),
-        "{}",
-        run.stderr
-    );
+    let completed = "GROUP=GRP1 swsrpmake completed\n";
+    prints(&env, "swsrpmake -Xgroup GRP1", completed);
+    prints(&env, "swsrpmake -Xgroup GRP1 -Xconcur-opc", completed);
 }
 
 /// The states of the swsrpstat examples that OPC, QuickOPC and EC produce: an EC pair
 /// `replicated`, a pair with no session (tracking after a QuickOPC), a restore at 45%.
 fn stat_world(env: &TestEnv) {
-    world(
-        env,
-        "SRC-SV",
-        &[
-            ("/dev/vg01", None, 64),
-            ("/dev/vg01", TARG, 64),
-            ("/dev/vg02", None, 64),
-            ("/dev/vg02", TARG, 64),
-            ("/dev/vg03", None, 64),
-            ("/dev/vg03", TARG, 64),
-        ],
-    );
-    ok(env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV");
-    ok(env, "swsrpsetvol /dev/vg02 /dev/vg02@TARG-SV");
-    ok(env, "swsrpsetvol /dev/vg03 /dev/vg03@TARG-SV");
+    let volumes = on_both_servers(&[
+        ("/dev/vg01", 64, 64),
+        ("/dev/vg02", 64, 64),
+        ("/dev/vg03", 64, 64),
+    ]);
+    world(env, "SRC-SV", &volumes);
+    pair_with_targ(env, &["/dev/vg01", "/dev/vg02", "/dev/vg03"]);
     ok(env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
     env.sim(&["clock", "advance", "1m"]);
     ok(env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV");
@@ -283,17 +228,7 @@ fn stat_world(env: &TestEnv) {
     ok(env, "swsrpmake /dev/vg03 /dev/vg03@TARG-SV");
     env.sim(&["clock", "advance", "1m"]);
     // 6% of vg02 (1024 tracks of 64 KiB) changed since its last copy.
-    env.sim(&[
-        "eternus",
-        "write",
-        "DX1",
-        "2",
-        "0",
-        "--random",
-        &(61 * 65536).to_string(),
-        "--seed",
-        "6",
-    ]);
+    write(env, 2, 0, 61 * 65536, 6);
     // A restore of vg03 at 45%: 1 track/s for 461 s of 1024 tracks.
     env.sim(&["rate", "DX1", "1"]);
     ok(env, "swsrpmake /dev/vg03@TARG-SV /dev/vg03");
@@ -343,23 +278,16 @@ fn swsrpcancel_examples() {
     group_world(&env);
     ok(&env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
     // The manual's prompt line reads "#!/opt/FJSSVswsrp/bin/swsrpcancel" (typo, compat.md).
-    let run = acm(&env, "swsrpcancel -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpcancel completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpcancel -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpcancel completed\n",
     );
     ok(&env, "swsrpmake -T -Xgroup GRP1");
-    let run = acm(&env, "swsrpcancel -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpcancel completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpcancel -Xgroup GRP1",
+        "GROUP=GRP1 swsrpcancel completed\n",
     );
     // No copy left: the group cancel is an error.
     acm(&env, "swsrpcancel -Xgroup GRP1")
@@ -428,43 +356,14 @@ fn quickopc_tracking_and_cancel_t() {
 
 // ----- data ----------------------------------------------------------------------------
 
+/// The bytes of DX1 volume `volume`.
 pub(super) fn read(env: &TestEnv, volume: u32) -> Vec<u8> {
-    let out = env.path("/tmp-read.img");
-    env.sim(&[
-        "eternus",
-        "read",
-        "DX1",
-        &volume.to_string(),
-        "--out",
-        &out.display().to_string(),
-    ]);
-    std::fs::read(out).expect("read")
+    dx::read(env, "DX1", volume)
 }
 
+/// `len` random bytes (from `seed`) written at `offset` of DX1 volume `volume`.
 pub(super) fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
-    env.sim(&[
-        "eternus",
-        "write",
-        "DX1",
-        &volume.to_string(),
-        &offset.to_string(),
-        "--random",
-        &len.to_string(),
-        "--seed",
-        &seed.to_string(),
-    ]);
-}
-
-/// A small deterministic generator for offsets and lengths.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
+    dx::write(env, "DX1", volume, offset, len, seed);
 }
 
 const VOL: u64 = 4 * 1024 * 1024;
@@ -558,13 +457,7 @@ fn quickopc_differential_copies_only_changed_tracks() {
     pair_world(&env);
     ok(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20");
     env.sim(&["clock", "advance", "10s"]);
-    let stats = |env: &TestEnv| -> u64 {
-        let out = env.sim(&["eternus", "stats", "DX1"]).stdout;
-        out.lines()
-            .find_map(|l| l.strip_prefix("copied_bytes "))
-            .and_then(|v| v.parse().ok())
-            .expect("copied_bytes")
-    };
+    let stats = |env: &TestEnv| dx::copied_bytes(env, "DX1");
     let full = stats(&env);
     assert_eq!(
         full,
@@ -595,33 +488,15 @@ fn failing_source_preprocessing_aborts_with_swsrp2613_and_starts_nothing() {
     run.stderr_has("swsrp2613 An error occurred in the pre-processing script for creating a replica. Error Code = 2");
     assert!(run.code > 0);
     assert!(run.stdout.is_empty());
-    assert!(
-        !env.commands(Some("eternus-cli"))
-            .iter()
-            .any(|c| c.starts_with("start")),
-        "a session was started"
-    );
+    assert!(!dx::started_a_copy(&env), "a session was started");
     assert!(ok(&env, "swsrpstat").contains("---- ---- ----"));
 }
 
 #[test]
 fn default_scripts_refuse_volume_groups_until_customized() {
     let env = TestEnv::new();
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "2",
-        "--server",
-        "SV1",
-    ]);
-    env.write(
-        "/etc/opt/FJSVswstf/devices.conf",
-        "/dev/vg01 DX1 0\n/dev/hdisk20 DX1 1\n",
-    );
+    dx::setup_box(&env, "DX1", 2, "SV1");
+    env.write(DEVICES, "/dev/vg01 DX1 0\n/dev/hdisk20 DX1 1\n");
     ok(&env, "swsrpsetvol /dev/vg01 /dev/hdisk20");
     acm(&env, "swsrpmake /dev/vg01 /dev/hdisk20")
         .code(1)
@@ -721,17 +596,7 @@ fn corrupt_or_locked_repository_is_a_clear_error() {
 fn concurrent_config_change_is_excluded_while_an_operation_runs() {
     let env = TestEnv::new();
     pair_world(&env);
-    env.hang("eternus-cli", "start");
-    let mut make = env.spawn_quiet(
-        env!("CARGO_BIN_EXE_swsrpmake"),
-        &["/dev/hdisk10", "/dev/hdisk20"],
-    );
-    env.wait_for_command(
-        "eternus-cli",
-        "start",
-        15,
-        "swsrpmake never reached the array",
-    );
+    let mut make = swsrpmake_hung_at_the_start(&env);
     let run = acm(&env, "swsrpdelvol /dev/hdisk10 /dev/hdisk20");
     let _ = make.kill();
     let _ = make.wait();
@@ -745,16 +610,7 @@ fn concurrent_config_change_is_excluded_while_an_operation_runs() {
 fn resource_locked_is_retried_and_session_limit_reported() {
     let env = TestEnv::new();
     pair_world(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "start",
-        "--times",
-        "2",
-    ]);
+    env.fault("eternus-cli", &["--command", "start", "--times", "2"]);
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
     env.sim(&["clock", "advance", "10s"]);
     env.sim(&["eternus", "limit", "DX1", "0"]);
@@ -773,6 +629,23 @@ fn bad_sector_fails_the_session() {
     env.sim(&["clock", "advance", "10s"]);
     assert!(ok(&env, "swsrpstat").contains("regular failed ----"));
     assert!(ok(&env, "swsrpstat -O").contains("regular failed(badsector)"));
+}
+
+/// `swsrpmake /dev/hdisk10 /dev/hdisk20` running in the background, its session start
+/// hanging on the array (returns once the start reached the array).
+pub(super) fn swsrpmake_hung_at_the_start(env: &TestEnv) -> std::process::Child {
+    env.hang("eternus-cli", "start");
+    let make = env.spawn_quiet(
+        env!("CARGO_BIN_EXE_swsrpmake"),
+        &["/dev/hdisk10", "/dev/hdisk20"],
+    );
+    env.wait_for_command(
+        "eternus-cli",
+        "start",
+        15,
+        "swsrpmake never reached the array",
+    );
+    make
 }
 
 // ----- the eternus resource type -------------------------------------------------------
@@ -864,9 +737,7 @@ fn swsrpmake_checks_the_repository_before_starting_a_copy() {
     assert_ne!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("replication.db"), "{stderr}");
     assert!(
-        !env.commands(Some("eternus-cli"))
-            .iter()
-            .any(|c| c.starts_with("start")),
+        !dx::started_a_copy(&env),
         "a session was started before the repository was checked"
     );
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
@@ -880,13 +751,7 @@ fn a_cli_session_sees_what_other_processes_change_between_its_commands() {
     use std::io::{Read, Write};
     let env = TestEnv::new();
     pair_world(&env);
-    let mut child = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
-        .arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("cli");
+    let mut child = dx::cli_session(&env, "DX1", std::process::Stdio::piped());
     let mut stdin = child.stdin.take().expect("stdin");
     let mut stdout = child.stdout.take().expect("stdout");
     // Everything up to the next prompt.
@@ -917,13 +782,7 @@ fn a_cli_session_sees_what_other_processes_change_between_its_commands() {
     assert!(!started.contains("Error"), "{started}");
     assert!(ask("show advanced-copy-sessions").contains("EC"));
     // Another session stops the copy between two commands of this one.
-    let mut other = std::process::Command::new(env.path("/opt/arraysim/eternus-cli"))
-        .arg("DX1")
-        .env("ARRAYSYNC_ROOT", &env.root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("cli");
+    let mut other = dx::cli_session(&env, "DX1", std::process::Stdio::null());
     other
         .stdin
         .take()

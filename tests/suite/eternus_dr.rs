@@ -4,13 +4,14 @@
 //! `arraysim server exec` in place of ssh). Seed 004's chapter 6.5.2 set-up: the original
 //! and the replica are on different servers and different boxes.
 
-use super::env::{arraysim_bin, Run, TestEnv};
+use super::dx::{self, array_actions, sessions, DEVICES};
+use super::env::TestEnv;
 use super::eternus::{acm, ok};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 fn targ_root(env: &TestEnv) -> PathBuf {
-    env.path("/var/lib/arraysim/servers/TARG-SV")
+    dx::server_root(env, "TARG-SV")
 }
 
 /// Scripts that append `SERVER SCRIPT` to `<root>/scripts.log`: where a line lands proves
@@ -41,94 +42,32 @@ fn take_script_log(root: &Path) -> Vec<String> {
 /// `pairs` volumes of 4 MB on each box: `/dev/vgNN` on DX1 (volume NN) in SRC-SV's devices
 /// file, `/dev/drNN` on DX2 (volume NN) in TARG-SV's only; copy path DX1–DX2 up.
 fn dr_world(env: &TestEnv, pairs: usize) {
-    let root = env.root.display().to_string();
     for array in ["DX1", "DX2"] {
-        env.sim(&[
-            "setup",
-            "eternus",
-            "--root",
-            &root,
-            "--array",
-            array,
-            "--volumes",
-            "0",
-            "--server",
-            "SRC-SV",
-        ]);
+        dx::setup_box(env, array, 0, "SRC-SV");
         for n in 0..pairs {
-            let number = n.to_string();
-            env.sim(&["eternus", "add-volume", array, &number, "--size-mb", "4"]);
+            dx::add_volume(env, array, n, 4, &[]);
         }
     }
-    env.sim(&[
-        "server",
-        "add",
-        "TARG-SV",
-        "--root",
-        &root,
-        "--agent-bin",
-        env!("CARGO_BIN_EXE_swsrp-remote"),
-    ]);
+    dx::add_server(env, "TARG-SV");
     let mut near = String::from("# SRC-SV: DX1\n");
     let mut far = String::from("# TARG-SV: DX2\n");
     for n in 0..pairs {
         near.push_str(&format!("/dev/vg{n:02} DX1 {n}\n"));
         far.push_str(&format!("/dev/dr{n:02} DX2 {n}\n"));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &near);
-    std::fs::write(targ_root(env).join("etc/opt/FJSVswstf/devices.conf"), far).expect("write");
+    env.write(DEVICES, &near);
+    std::fs::write(targ_root(env).join(DEVICES.trim_start_matches('/')), far).expect("write");
     logging_scripts(&env.root, "SRC-SV");
     logging_scripts(&targ_root(env), "TARG-SV");
     env.sim(&["eternus", "path", "DX1", "DX2", "up"]);
 }
 
-fn sim(env: &TestEnv, args: &[&str]) -> Run {
-    env.run(arraysim_bin(), args)
-}
-
 fn write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) {
-    let (v, o, l, s) = (
-        volume.to_string(),
-        offset.to_string(),
-        len.to_string(),
-        seed.to_string(),
-    );
-    let run = sim(
-        env,
-        &[
-            "eternus", "write", "DX1", &v, &o, "--random", &l, "--seed", &s,
-        ],
-    );
-    assert_eq!(run.code, 0, "write: {}", run.stderr);
+    dx::write(env, "DX1", volume, offset, len, seed);
 }
 
 fn read(env: &TestEnv, array: &str, volume: u32) -> Vec<u8> {
-    let out = env.path(&format!("/tmp-dr-{array}-{volume}.img"));
-    let out_text = out.display().to_string();
-    env.sim(&[
-        "eternus",
-        "read",
-        array,
-        &volume.to_string(),
-        "--out",
-        &out_text,
-    ]);
-    std::fs::read(out).expect("read")
-}
-
-/// Sessions opened to emulated servers since the last `clear_calls`.
-fn sessions(env: &TestEnv) -> Vec<String> {
-    env.calls(Some("server"))
-        .iter()
-        .map(|c| c["argv"][0].as_str().unwrap_or("?").to_string())
-        .collect()
-}
-
-fn array_actions(env: &TestEnv) -> Vec<String> {
-    env.commands(Some("eternus-cli"))
-        .into_iter()
-        .filter(|c| !c.starts_with("show"))
-        .collect()
+    dx::read(env, array, volume)
 }
 
 /// Chapter 6.5.2 with the replica on TARG-SV: register, start REC, wait for equivalent,

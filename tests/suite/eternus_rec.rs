@@ -4,8 +4,9 @@
 //! transfer mode while the source keeps changing, halt and recovery, consistency-mode group
 //! suspend, and the manual's refusals.
 
+use super::dx::{self, CUSTOMIZED, DEVICES};
 use super::env::{arraysim_bin, Run, TestEnv};
-use super::eternus::{acm, install_scripts, ok};
+use super::eternus::{acm, install_scripts, ok, prints};
 
 const DX1_BOX: &str = "00ETERNUSDXM##ET44S20A##DX1#############";
 const DX2_BOX: &str = "00ETERNUSDXM##ET44S20A##DX2#############";
@@ -13,35 +14,16 @@ const DX2_BOX: &str = "00ETERNUSDXM##ET44S20A##DX2#############";
 /// Volumes of 4 MB (64 tracks): `dx1` on box DX1 and `dx2` on box DX2 (volume numbers
 /// from 0), every device on this server SRC-SV; a copy path DX1–DX2 up.
 fn rec_world(env: &TestEnv, dx1: &[&str], dx2: &[&str]) {
-    let root = env.root.display().to_string();
     let mut devices = String::from("# test devices\n");
     for (array, list) in [("DX1", dx1), ("DX2", dx2)] {
-        env.sim(&[
-            "setup",
-            "eternus",
-            "--root",
-            &root,
-            "--array",
-            array,
-            "--volumes",
-            "0",
-            "--server",
-            "SRC-SV",
-        ]);
+        dx::setup_box(env, array, 0, "SRC-SV");
         for (n, device) in list.iter().enumerate() {
-            env.sim(&[
-                "eternus",
-                "add-volume",
-                array,
-                &n.to_string(),
-                "--size-mb",
-                "4",
-            ]);
+            dx::add_volume(env, array, n, 4, &[]);
             devices.push_str(&format!("{device} {array} {n} -\n"));
         }
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
-    install_scripts(env, "#!/bin/sh\nexit 0\n");
+    env.write(DEVICES, &devices);
+    install_scripts(env, CUSTOMIZED);
     env.sim(&["eternus", "path", "DX1", "DX2", "up"]);
 }
 
@@ -65,16 +47,9 @@ fn rec_group(env: &TestEnv) {
 /// REC buffers for Consistency mode: DX1 sends to DX2 (buffer 1), DX2 receives (buffer 1).
 fn rec_buffers(env: &TestEnv) {
     for (array, usage, remote) in [("DX1", "SEND", "DX2"), ("DX2", "RECV", "DX1")] {
-        env.sim(&[
-            "eternus",
-            "rec-buffer",
-            array,
-            "1",
-            "--use",
-            usage,
-            "--remote",
-            remote,
-        ]);
+        env.sim_line(&format!(
+            "eternus rec-buffer {array} 1 --use {usage} --remote {remote}"
+        ));
     }
 }
 
@@ -83,39 +58,27 @@ fn sim_try(env: &TestEnv, args: &[&str]) -> Run {
 }
 
 fn read_on(env: &TestEnv, array: &str, volume: u32) -> Vec<u8> {
-    let out = env.path("/tmp-rec-read.img");
-    env.sim(&[
-        "eternus",
-        "read",
-        array,
-        &volume.to_string(),
-        "--out",
-        &out.display().to_string(),
-    ]);
-    std::fs::read(out).expect("read")
+    dx::read(env, array, volume)
 }
 
+/// `arraysim eternus write` that may fail (a write the box refuses).
 fn write_on(env: &TestEnv, array: &str, volume: u32, offset: u64, len: u64, seed: u64) -> Run {
+    let (v, o, l, s) = (
+        volume.to_string(),
+        offset.to_string(),
+        len.to_string(),
+        seed.to_string(),
+    );
     sim_try(
         env,
         &[
-            "eternus",
-            "write",
-            array,
-            &volume.to_string(),
-            &offset.to_string(),
-            "--random",
-            &len.to_string(),
-            "--seed",
-            &seed.to_string(),
+            "eternus", "write", array, &v, &o, "--random", &l, "--seed", &s,
         ],
     )
 }
 
-#[track_caller]
 fn write_ok(env: &TestEnv, array: &str, volume: u32, offset: u64, len: u64, seed: u64) {
-    let run = write_on(env, array, volume, offset, len, seed);
-    assert_eq!(run.code, 0, "write failed: {}", run.stderr);
+    dx::write(env, array, volume, offset, len, seed);
 }
 
 /// The swsrpstat line of the pair (`-L` columns), without the server column.
@@ -151,18 +114,10 @@ fn swsrpchsync_example() {
         "Server Original-Volume Replica-Volume Direction Status Execute Trk Update Rcv Split Xfer Snap-Gen\n\
          SRC-SV /dev/vg01@SRC-SV /dev/vg11@SRC-SV regular sync 0% ---- ---- auto ---- consist ----\n"
     );
-    let run = acm(
+    prints(
         &env,
         "swsrpchsync -h SRC-SV -F Async /dev/vg01@SRC-SV /dev/vg11@SRC-SV",
-    );
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg11@SRC-SV swsrpchsync completed\n"
-        ),
-        "{}",
-        run.stderr
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg11@SRC-SV swsrpchsync completed\n",
     );
     env.sim(&["rate", "DX1", "16384"]);
     advance(&env, 1);
@@ -193,12 +148,10 @@ fn swsrpchsync_group_example() {
     rec_buffers(&env);
     ok(&env, "swsrpstartsync -i -Xgroup GRP1");
     advance(&env, 1);
-    let run = acm(&env, "swsrpchsync -F Async -Xgroup GRP1");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "GROUP=GRP1 swsrpchsync completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpchsync -F Async -Xgroup GRP1",
+        "GROUP=GRP1 swsrpchsync completed\n",
     );
     let stat = ok(&env, "swsrpstat -L -Xgroup GRP1");
     assert_eq!(stat.matches("auto ---- async ----").count(), 2, "{stat}");
@@ -210,37 +163,9 @@ fn swsrpchsync_group_example() {
 fn swsrprecbuffstat_and_swsrprecbuffset_examples() {
     let env = TestEnv::new();
     rec_pair(&env);
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX1",
-        "1",
-        "--use",
-        "SEND",
-        "--remote",
-        "DX2",
-        "--disk-buffer",
-    ]);
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX1",
-        "2",
-        "--use",
-        "RECV",
-        "--remote",
-        "DX2",
-    ]);
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX2",
-        "1",
-        "--use",
-        "RECV",
-        "--remote",
-        "DX1",
-    ]);
+    env.sim_line("eternus rec-buffer DX1 1 --use SEND --remote DX2 --disk-buffer");
+    env.sim_line("eternus rec-buffer DX1 2 --use RECV --remote DX2");
+    env.sim_line("eternus rec-buffer DX2 1 --use RECV --remote DX1");
     assert_eq!(
         ok(&env, "swsrprecbuffstat /dev/vg01@SRC-SV -L"),
         format!(
@@ -252,15 +177,10 @@ fn swsrprecbuffstat_and_swsrprecbuffset_examples() {
         ok(&env, "swsrprecbuffstat /dev/vg11@SRC-SV"),
         format!("BoxID = {DX2_BOX}\nID Use Rate RemoteBoxID\n1 RECV 0% {DX1_BOX}\n")
     );
-    let run = acm(
+    prints(
         &env,
         "swsrprecbuffset -Xbuffid 1 -Xbuffuse SEND /dev/vg11@SRC-SV",
-    );
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrprecbuffset completed\n"),
-        "{}",
-        run.stderr
+        "swsrprecbuffset completed\n",
     );
     // 8.3.1.4 Note: the changed buffer is unusable for about a minute (`----`).
     assert_eq!(
@@ -787,33 +707,16 @@ fn consistency_group_suspend_under_concurrent_dependent_writes() {
 fn unconfirmed_start_and_empty_list_are_errors() {
     let env = TestEnv::new();
     rec_pair(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "eternus-cli",
-        "--pair",
-        "0:0",
-        "--command",
-        "start",
-        "--message",
-        "",
-    ]);
+        &["--pair", "0:0", "--command", "start", "--message", ""],
+    );
     acm(&env, "swsrpstartsync /dev/vg01 /dev/vg11")
         .code(1)
         .stderr_has("did not start it");
     env.sim(&["fault", "clear"]);
     assert_eq!(stat_line(&env, ""), "---- ---- ----");
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "show",
-        "--message",
-        "",
-    ]);
+    env.fault("eternus-cli", &["--command", "show", "--message", ""]);
     acm(&env, "swsrpstat /dev/vg01")
         .code(1)
         .stderr_has("no table header");
@@ -842,16 +745,7 @@ fn sized_rec_buffers(env: &TestEnv, mb: u32, disk: Option<u32>) {
         send.extend(["--disk-buffer", "--disk-size-mb", &disk_size]);
     }
     env.sim(&send);
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX2",
-        "1",
-        "--use",
-        "RECV",
-        "--remote",
-        "DX1",
-    ]);
+    env.sim_line("eternus rec-buffer DX2 1 --use RECV --remote DX1");
 }
 
 /// The SEND buffer's row of `swsrprecbuffstat -L` without its box id:
@@ -939,37 +833,14 @@ fn rec_disk_buffer_states_and_their_consequences() {
     write_ok(&env, "DX1", 0, 0, 24 * 65_536, 5);
     assert_eq!(stat_line(&env, "-H"), "regular halt(use-disk-buffer) ----");
     assert_eq!(send_buffer(&env), "100% active 50%");
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX1",
-        "1",
-        "--disk-state",
-        "warning",
-    ]);
+    env.sim_line("eternus rec-buffer DX1 1 --disk-state warning");
     assert_eq!(send_buffer(&env), "100% warning(code=08) 50%");
     assert_eq!(stat_line(&env, "-H"), "regular halt(use-disk-buffer) ----");
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX1",
-        "1",
-        "--disk-state",
-        "inactive",
-        "--disk-code",
-        "5",
-    ]);
+    env.sim_line("eternus rec-buffer DX1 1 --disk-state inactive --disk-code 5");
     assert_eq!(send_buffer(&env), "1% inactive(code=05) ---");
     assert_eq!(stat_line(&env, "-H"), "regular halt(sync) ----");
     // Repaired: the disk buffer is active again.
-    env.sim(&[
-        "eternus",
-        "rec-buffer",
-        "DX1",
-        "1",
-        "--disk-state",
-        "active",
-    ]);
+    env.sim_line("eternus rec-buffer DX1 1 --disk-state active");
     assert_eq!(send_buffer(&env), "1% active 0%");
     // A state on a buffer without a disk buffer, or on none, is refused.
     let run = sim_try(
@@ -1045,16 +916,7 @@ fn local_copies_refused_on_rec_destinations() {
 // ----- stops confirmed per pair (issue 8 leftover) ------------------------------------
 
 fn stop_does_nothing(env: &TestEnv) {
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "stop",
-        "--message",
-        "",
-    ]);
+    env.fault("eternus-cli", &["--command", "stop", "--message", ""]);
 }
 
 /// swsrpcancel confirms on the session list that each stopped session is gone: an array

@@ -3,15 +3,14 @@
 //! OPC destination, EC destination write refusal, source changes made outside the
 //! emulator).
 
+use super::dx::{self, CUSTOMIZED};
 use super::env::TestEnv;
-use super::eternus::{acm, group_world, ok, pair_world, read, world, write};
-use std::os::unix::fs::PermissionsExt;
+use super::eternus::{
+    acm, group_world, ok, pair_world, prints, read, swsrpmake_hung_at_the_start, world, write,
+};
 
 fn script(env: &TestEnv, name: &str, text: &str) {
-    let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
-    env.write(&path, text);
-    std::fs::set_permissions(env.path(&path), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
+    env.write_executable(&format!("/etc/opt/FJSVswsrp/sh/{name}"), text);
 }
 
 /// Two EC pairs in group GRP1, equivalent.
@@ -73,15 +72,10 @@ fn concurrent_suspend_of_one_pair_is_allowed() {
     pair_world(&env);
     ok(&env, "swsrpstartsync /dev/hdisk10 /dev/hdisk20");
     env.sim(&["clock", "advance", "10s"]);
-    let run = acm(&env, "swsrpmake -Xconcur /dev/hdisk10 /dev/hdisk20");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/hdisk10@SV1,TO=/dev/hdisk20@SV1 swsrpmake completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpmake -Xconcur /dev/hdisk10 /dev/hdisk20",
+        "FROM=/dev/hdisk10@SV1,TO=/dev/hdisk20@SV1 swsrpmake completed\n",
     );
     assert!(ok(&env, "swsrpstat").contains("regular replicated ----"));
     // -Xconcur-opc keeps needing -Xgroup.
@@ -92,6 +86,15 @@ fn concurrent_suspend_of_one_pair_is_allowed() {
 
 // ----- defect 3: a snapshot that ended between the query and its stop -------------------
 
+/// The array answers the next stop as it does once the session is gone.
+fn the_next_stop_finds_no_session(env: &TestEnv) {
+    let gone = "Error: E0110 Resource does not exist.";
+    env.fault(
+        "eternus-cli",
+        &["--command", "stop", "--message", gone, "--times", "1"],
+    );
+}
+
 #[test]
 fn restarting_a_snapshot_whose_session_just_ended_makes_a_new_copy() {
     let env = TestEnv::new();
@@ -99,19 +102,7 @@ fn restarting_a_snapshot_whose_session_just_ended_makes_a_new_copy() {
     env.sim(&["rate", "DX1", "0"]);
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
     assert!(ok(&env, "swsrpstat").contains("regular snap 0%"));
-    // The array answers the stop as it does once the session is gone.
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "stop",
-        "--message",
-        "Error: E0110 Resource does not exist.",
-        "--times",
-        "1",
-    ]);
+    the_next_stop_finds_no_session(&env);
     env.clear_calls();
     ok(&env, "swsrpmake /dev/hdisk10 /dev/hdisk20");
     let commands = env.commands(Some("eternus-cli"));
@@ -130,18 +121,7 @@ fn restarting_a_group_whose_sessions_just_ended_makes_new_copies() {
     group_world(&env);
     env.sim(&["rate", "DX1", "0"]);
     ok(&env, "swsrpmake -Xgroup GRP1 -Xconcur-opc");
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "stop",
-        "--message",
-        "Error: E0110 Resource does not exist.",
-        "--times",
-        "1",
-    ]);
+    the_next_stop_finds_no_session(&env);
     env.clear_calls();
     ok(&env, "swsrpmake -Xgroup GRP1 -Xconcur-opc");
     let starts = env
@@ -182,25 +162,14 @@ fn failed_source_postprocessing_still_runs_the_destination_one() {
 fn an_empty_session_listing_is_an_error_not_no_sessions() {
     let env = TestEnv::new();
     pair_world(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "eternus-cli",
-        "--command",
-        "show",
-        "--message",
-        "",
-    ]);
+    env.fault("eternus-cli", &["--command", "show", "--message", ""]);
     env.clear_calls();
     acm(&env, "swsrpstat").code(1).stderr_has("no table header");
     acm(&env, "swsrpmake -T /dev/hdisk10 /dev/hdisk20")
         .code(1)
         .stderr_has("no table header");
     assert!(
-        !env.commands(Some("eternus-cli"))
-            .iter()
-            .any(|c| c.starts_with("start")),
+        !dx::started_a_copy(&env),
         "a copy was started on an unread state"
     );
 }
@@ -223,20 +192,16 @@ fn small_pair(env: &TestEnv) -> Vec<u8> {
 }
 
 fn sim_write(env: &TestEnv, volume: u32, offset: u64, len: u64, seed: u64) -> super::env::Run {
-    env.run(
-        super::env::arraysim_bin(),
-        &[
-            "eternus",
-            "write",
-            "DX1",
-            &volume.to_string(),
-            &offset.to_string(),
-            "--random",
-            &len.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ],
-    )
+    let (v, o, l, s) = (
+        volume.to_string(),
+        offset.to_string(),
+        len.to_string(),
+        seed.to_string(),
+    );
+    let args = [
+        "eternus", "write", "DX1", &v, &o, "--random", &l, "--seed", &s,
+    ];
+    env.run(super::env::arraysim_bin(), &args)
 }
 
 /// The bytes `arraysim eternus write --random LEN --seed S` writes.
@@ -358,18 +323,8 @@ fn source_changes_made_straight_into_the_file_are_copied() {
 
 /// 20 pairs in group G20 (volumes 2k → 2k+1 of 64 MiB), a service over it.
 fn resource_group(env: &TestEnv, mode: &str) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "40",
-        "--server",
-        "SV1",
-    ]);
-    super::eternus::install_scripts(env, "#!/bin/sh\nexit 0\n");
+    dx::setup_box(env, "DX1", 40, "SV1");
+    super::eternus::install_scripts(env, CUSTOMIZED);
     for i in 0..20 {
         ok(
             env,
@@ -480,15 +435,10 @@ fn swsrprevsync_example_and_reversed_resume() {
     ok(&env, "swsrpmake /dev/vg03 /dev/vg03@TARG-SV");
     // Not suspended the other way: refused.
     acm(&env, "swsrprevsync /dev/vg03@TARG-SV /dev/vg03").code(1);
-    let run = acm(&env, "swsrprevsync /dev/vg03 /dev/vg03@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg03@TARG-SV,TO=/dev/vg03@SRC-SV swsrprevsync completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrprevsync /dev/vg03 /dev/vg03@TARG-SV",
+        "FROM=/dev/vg03@TARG-SV,TO=/dev/vg03@SRC-SV swsrprevsync completed\n",
     );
     // The manual's transcript (6.5.2.2 / 8.3.2.6).
     assert_eq!(
@@ -496,15 +446,10 @@ fn swsrprevsync_example_and_reversed_resume() {
         "Server Original-Volume Replica-Volume Direction Status Execute\n\
          SRC-SV /dev/vg03@SRC-SV /dev/vg03@TARG-SV reverse replicated ----\n"
     );
-    let run = acm(&env, "swsrprevsync /dev/vg03@TARG-SV /dev/vg03@SRC-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg03@SRC-SV,TO=/dev/vg03@TARG-SV swsrprevsync completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrprevsync /dev/vg03@TARG-SV /dev/vg03@SRC-SV",
+        "FROM=/dev/vg03@SRC-SV,TO=/dev/vg03@TARG-SV swsrprevsync completed\n",
     );
     assert_eq!(
         ok(&env, "swsrpstat /dev/vg03@SRC-SV"),
@@ -551,17 +496,7 @@ fn interrupted_make(env: &TestEnv) -> (std::path::PathBuf, std::path::PathBuf) {
         "RepDst.post",
         &format!("#!/bin/sh\necho \"$1\" > '{}'\n", dst.display()),
     );
-    env.hang("eternus-cli", "start");
-    let mut make = env.spawn_quiet(
-        env!("CARGO_BIN_EXE_swsrpmake"),
-        &["/dev/hdisk10", "/dev/hdisk20"],
-    );
-    env.wait_for_command(
-        "eternus-cli",
-        "start",
-        15,
-        "swsrpmake never reached the array",
-    );
+    let mut make = swsrpmake_hung_at_the_start(env);
     let _ = make.kill();
     let _ = make.wait();
     env.sim(&["fault", "clear"]);
@@ -573,13 +508,7 @@ fn interrupted_make(env: &TestEnv) -> (std::path::PathBuf, std::path::PathBuf) {
 fn swsrprecoverres_runs_the_post_processing_an_interrupted_swsrpmake_left() {
     let env = TestEnv::new();
     let (src, dst) = interrupted_make(&env);
-    let run = acm(&env, "swsrprecoverres");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrprecoverres completed\n"),
-        "{}",
-        run.stderr
-    );
+    prints(&env, "swsrprecoverres", "swsrprecoverres completed\n");
     assert_eq!(
         std::fs::read_to_string(&src).expect("src post").trim(),
         "/dev/hdisk10"
@@ -647,18 +576,10 @@ fn swsrpdelvol_d_is_for_server_to_server_pairs_only() {
 
 /// The array answers the `start` with its bare prompt but starts nothing for pair 2:3.
 fn start_dropped(env: &TestEnv, pair: &str) {
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "eternus-cli",
-        "--command",
-        "start",
-        "--pair",
-        pair,
-        "--message",
-        "",
-    ]);
+        &["--command", "start", "--pair", pair, "--message", ""],
+    );
 }
 
 #[test]

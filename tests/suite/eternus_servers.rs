@@ -5,8 +5,9 @@
 //! `swsrp-remote`. Each server's scripts append `SERVER SCRIPT ARGS` to that server's own
 //! log, which proves where a script ran; the emulator's call log counts the sessions.
 
+use super::dx::{self, array_actions, server_root, sessions, DEVICES};
 use super::env::TestEnv;
-use super::eternus::{acm, ok, world};
+use super::eternus::{acm, ok, prints, world};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -15,11 +16,6 @@ const SERVERS_CONF: &str = "/etc/opt/FJSVswsrp/data/DEFAULT/servers.conf";
 /// The root of the emulated TARG-SV.
 fn targ_root(env: &TestEnv) -> PathBuf {
     server_root(env, "TARG-SV")
-}
-
-/// The root of an emulated server.
-fn server_root(env: &TestEnv, name: &str) -> PathBuf {
-    env.path(&format!("/var/lib/arraysim/servers/{name}"))
 }
 
 /// Scripts that log `SERVER SCRIPT ARGS` into `<root>/scripts.log` and exit `code`.
@@ -49,6 +45,21 @@ fn clear_script_logs(env: &TestEnv) {
     let _ = std::fs::remove_file(targ_root(env).join("scripts.log"));
 }
 
+/// Since the logs were forgotten: SRC-SV's scripts logged `here`, TARG-SV's `there`, and
+/// one session was opened to TARG-SV.
+#[track_caller]
+fn scripts_ran(env: &TestEnv, here: &str, there: &str) {
+    assert_eq!(script_log(&env.root), here);
+    assert_eq!(script_log(&targ_root(env)), there);
+    assert_eq!(sessions(env), ["TARG-SV"]);
+}
+
+/// Forgets both servers' script logs and the emulator's call log.
+fn forget_logs(env: &TestEnv) {
+    clear_script_logs(env);
+    env.clear_calls();
+}
+
 /// SRC-SV's `local` volumes (DX1 0..) and TARG-SV's `remote` volumes (the next numbers,
 /// in TARG-SV's own devices file only), each `(device, MB)`; logging scripts on both.
 fn two_servers(env: &TestEnv, local: &[(&str, u64)], remote: &[(&str, u64)]) {
@@ -66,57 +77,24 @@ fn named_servers(
     let mine: Vec<(&str, Option<&str>, u64)> =
         local.iter().map(|(d, mb)| (*d, None, *mb)).collect();
     world(env, here, &mine);
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "server",
-        "add",
-        there,
-        "--root",
-        &root,
-        "--agent-bin",
-        env!("CARGO_BIN_EXE_swsrp-remote"),
-    ]);
+    dx::add_server(env, there);
     let targ = server_root(env, there);
     let mut devices = format!("# {there}'s own devices\n");
     for (i, (device, mb)) in remote.iter().enumerate() {
         let number = local.len() + i;
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &number.to_string(),
-            "--size-mb",
-            &mb.to_string(),
-        ]);
+        dx::add_volume(env, "DX1", number, *mb, &[]);
         devices.push_str(&format!("{device} DX1 {number}\n"));
     }
-    std::fs::write(targ.join("etc/opt/FJSVswstf/devices.conf"), devices).expect("write");
+    std::fs::write(targ.join(DEVICES.trim_start_matches('/')), devices).expect("write");
     logging_scripts(&env.root, here, 0);
     logging_scripts(&targ, there, 0);
-}
-
-/// Sessions opened to emulated servers since the last `clear_calls`.
-fn sessions(env: &TestEnv) -> Vec<String> {
-    env.calls(Some("server"))
-        .iter()
-        .map(|c| c["argv"][0].as_str().unwrap_or("?").to_string())
-        .collect()
-}
-
-/// Array commands that change something, since the last `clear_calls`.
-fn array_actions(env: &TestEnv) -> Vec<String> {
-    env.commands(Some("eternus-cli"))
-        .into_iter()
-        .filter(|c| !c.starts_with("show"))
-        .collect()
 }
 
 /// One pair /dev/vg01@SRC-SV → /dev/vg01@TARG-SV, registered.
 fn one_pair(env: &TestEnv) {
     two_servers(env, &[("/dev/vg01", 64)], &[("/dev/vg01", 64)]);
     ok(env, "swsrpsetvol /dev/vg01 /dev/vg01@TARG-SV");
-    clear_script_logs(env);
-    env.clear_calls();
+    forget_logs(env);
 }
 
 // ----- transcripts: seed 004 chapter 8.3 with two servers -------------------------------
@@ -129,12 +107,10 @@ fn swsrpsetvol_examples_on_both_servers() {
     let env = TestEnv::new();
     two_servers(&env, &[("/dev/vg01", 4096)], &[("/dev/vg02", 4096)]);
     env.clear_calls();
-    let run = acm(&env, "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpsetvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpsetvol -u -o ORG /dev/vg01 /dev/vg02@TARG-SV",
+        "swsrpsetvol completed\n",
     );
     // The replica was found in TARG-SV's devices file (this server's does not map it),
     // over one session.
@@ -168,15 +144,10 @@ fn swsrpsetvol_examples_on_both_servers() {
     devices.push_str("/dev/vg01 DX1 0 SRC-SV\n");
     std::fs::write(targ.join("etc/opt/FJSVswstf/devices.conf"), devices).expect("write");
     env.clear_calls();
-    let run = acm(
+    prints(
         &env,
         "swsrpsetvol -h TARG-SV -u -o ORG /dev/vg01@SRC-SV /dev/vg02",
-    );
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpsetvol completed\n"),
-        "{}",
-        run.stderr
+        "swsrpsetvol completed\n",
     );
     assert_eq!(sessions(&env), ["TARG-SV"]);
     assert_eq!(
@@ -241,12 +212,10 @@ fn swsrpvolinfo_and_swsrpdelvol_examples() {
          SRC-SV /dev/vg04@SRC-SV 7.5 Gbyte /dev/vg04@TARG-SV 7.5 Gbyte bi-direction both\n"
     );
     env.clear_calls();
-    let run = acm(&env, "swsrpdelvol /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "swsrpdelvol completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpdelvol /dev/vg01 /dev/vg01@TARG-SV",
+        "swsrpdelvol completed\n",
     );
     assert_eq!(sessions(&env), ["TARG-SV"], "the partner is checked");
     assert!(!ok(&env, "swsrpvolinfo").contains("/dev/vg01@"));
@@ -263,76 +232,45 @@ fn swsrpvolinfo_and_swsrpdelvol_examples() {
 fn startsync_make_cancel_examples_run_each_script_on_its_server() {
     let env = TestEnv::new();
     one_pair(&env);
-    let run = acm(&env, "swsrpstartsync -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpstartsync -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpstartsync completed\n",
     );
-    assert_eq!(script_log(&env.root), "");
-    assert_eq!(
-        script_log(&targ_root(&env)),
-        "TARG-SV RepDst.pre /dev/vg01 0\n"
-    );
-    assert_eq!(sessions(&env), ["TARG-SV"]);
+    scripts_ran(&env, "", "TARG-SV RepDst.pre /dev/vg01 0\n");
     env.sim(&["clock", "advance", "1m"]);
-    clear_script_logs(&env);
-    env.clear_calls();
-    let run = acm(&env, "swsrpmake -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed\n"
-        ),
-        "{}",
-        run.stderr
+    forget_logs(&env);
+    prints(
+        &env,
+        "swsrpmake -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpmake completed\n",
     );
-    assert_eq!(
-        script_log(&env.root),
-        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n"
+    scripts_ran(
+        &env,
+        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n",
+        "TARG-SV RepDst.post /dev/vg01\n",
     );
-    assert_eq!(
-        script_log(&targ_root(&env)),
-        "TARG-SV RepDst.post /dev/vg01\n"
-    );
-    assert_eq!(sessions(&env), ["TARG-SV"]);
     assert!(ok(&env, "swsrpstat").contains("regular replicated ----"));
     // Resume, equivalent again, then the cancel example: from equivalent the source
     // scripts run here and the destination post-processing there.
     ok(&env, "swsrpstartsync /dev/vg01 /dev/vg01@TARG-SV");
     env.sim(&["clock", "advance", "1m"]);
-    clear_script_logs(&env);
-    env.clear_calls();
-    let run = acm(&env, "swsrpcancel -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpcancel completed\n"
-        ),
-        "{}",
-        run.stderr
+    forget_logs(&env);
+    prints(
+        &env,
+        "swsrpcancel -h SRC-SV /dev/vg01 /dev/vg01@TARG-SV",
+        "FROM=/dev/vg01@SRC-SV,TO=/dev/vg01@TARG-SV swsrpcancel completed\n",
     );
-    assert_eq!(
-        script_log(&env.root),
-        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n"
+    scripts_ran(
+        &env,
+        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n",
+        "TARG-SV RepDst.post /dev/vg01\n",
     );
-    assert_eq!(
-        script_log(&targ_root(&env)),
-        "TARG-SV RepDst.post /dev/vg01\n"
-    );
-    assert_eq!(sessions(&env), ["TARG-SV"]);
     // -Xda (8.3.2.1's second example).
-    let run = acm(
+    ok(
         &env,
         "swsrpstartsync -h SRC-SV -Xda /dev/vg01 /dev/vg01@TARG-SV",
     );
-    run.ok();
     assert!(ok(&env, "swsrpstat -Xda /dev/vg01").contains(" on\n"));
 }
 
@@ -342,15 +280,11 @@ fn a_snapshot_runs_the_destination_scripts_on_the_destination_server() {
     let env = TestEnv::new();
     one_pair(&env);
     ok(&env, "swsrpmake /dev/vg01 /dev/vg01@TARG-SV");
-    assert_eq!(
-        script_log(&env.root),
-        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n"
+    scripts_ran(
+        &env,
+        "SRC-SV RepSrc.pre /dev/vg01 0\nSRC-SV RepSrc.post /dev/vg01\n",
+        "TARG-SV RepDst.pre /dev/vg01 0\nTARG-SV RepDst.post /dev/vg01\n",
     );
-    assert_eq!(
-        script_log(&targ_root(&env)),
-        "TARG-SV RepDst.pre /dev/vg01 0\nTARG-SV RepDst.post /dev/vg01\n"
-    );
-    assert_eq!(sessions(&env), ["TARG-SV"]);
     // -t: no destination scripts; -f: no source scripts; -m: nothing on TARG-SV, not even
     // a session.
     for (flags, here, there, opened) in [
@@ -358,8 +292,7 @@ fn a_snapshot_runs_the_destination_scripts_on_the_destination_server() {
         ("-f", false, true, 1),
         ("-m", true, false, 0),
     ] {
-        clear_script_logs(&env);
-        env.clear_calls();
+        forget_logs(&env);
         ok(
             &env,
             &format!("swsrpmake {flags} /dev/vg01 /dev/vg01@TARG-SV"),
@@ -428,15 +361,10 @@ fn swsrprevsync_example_across_servers() {
          SRC-SV /dev/vg03@SRC-SV /dev/vg03@TARG-SV reverse replicated ----\n"
     );
     env.clear_calls();
-    let run = acm(&env, "swsrprevsync /dev/vg03@TARG-SV /dev/vg03@SRC-SV");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/vg03@SRC-SV,TO=/dev/vg03@TARG-SV swsrprevsync completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrprevsync /dev/vg03@TARG-SV /dev/vg03@SRC-SV",
+        "FROM=/dev/vg03@SRC-SV,TO=/dev/vg03@TARG-SV swsrprevsync completed\n",
     );
     assert_eq!(sessions(&env), ["TARG-SV"]);
     assert_eq!(
@@ -714,14 +642,12 @@ fn swsrprecoverres_runs_the_owed_post_processing_on_each_server() {
         env!("CARGO_BIN_EXE_swsrpmake"),
         &["/dev/vg01", "/dev/vg01@TARG-SV"],
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !array_actions(&env).iter().any(|c| c.starts_with("start")) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "swsrpmake never reached the array"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    env.wait_for_command(
+        "eternus-cli",
+        "start",
+        15,
+        "swsrpmake never reached the array",
+    );
     let _ = make.kill();
     let _ = make.wait();
     env.sim(&["fault", "clear"]);
@@ -730,15 +656,13 @@ fn swsrprecoverres_runs_the_owed_post_processing_on_each_server() {
         script_log(&targ_root(&env)),
         "TARG-SV RepDst.pre /dev/vg01 0\n"
     );
-    clear_script_logs(&env);
-    env.clear_calls();
+    forget_logs(&env);
     assert_eq!(ok(&env, "swsrprecoverres"), "swsrprecoverres completed\n");
-    assert_eq!(script_log(&env.root), "SRC-SV RepSrc.post /dev/vg01\n");
-    assert_eq!(
-        script_log(&targ_root(&env)),
-        "TARG-SV RepDst.post /dev/vg01\n"
+    scripts_ran(
+        &env,
+        "SRC-SV RepSrc.post /dev/vg01\n",
+        "TARG-SV RepDst.post /dev/vg01\n",
     );
-    assert_eq!(sessions(&env), ["TARG-SV"]);
     // Done once.
     clear_script_logs(&env);
     ok(&env, "swsrprecoverres");

@@ -2,58 +2,26 @@
 //! generations, restore from a generation, cancel of the oldest generation (and
 //! -Xforce), capacity running out (SDV, then the Snap Data Pool).
 
+use super::dx::{self, Lcg, CUSTOMIZED, DEVICES};
 use super::env::TestEnv;
-use super::eternus::{acm, install_scripts, ok, read, write};
+use super::eternus::{acm, install_scripts, ok, prints, read, write};
 
 const MB4: u64 = 4 * 1024 * 1024;
 
 /// Volume 0 (/dev/hdisk10, 4 MiB) and `sdvs` Snap Data Volumes 1.. (/dev/hdisk11..,
 /// 4 MiB logical, `physical_mb` physical), each registered as a pair hdisk10 → hdisk1N.
 fn snap_world(env: &TestEnv, sdvs: u32, physical_mb: u64) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        "SV1",
-    ]);
-    env.sim(&["eternus", "add-volume", "DX1", "0", "--size-mb", "4"]);
+    dx::setup_box(env, "DX1", 0, "SV1");
+    dx::add_volume(env, "DX1", 0, 4, &[]);
     let mut devices = String::from("/dev/hdisk10 DX1 0\n");
     for n in 1..=sdvs {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            "4",
-            "--type",
-            "sdv",
-            "--physical-mb",
-            &physical_mb.to_string(),
-        ]);
+        dx::add_sdv(env, "DX1", n as usize, 4, physical_mb);
         devices.push_str(&format!("/dev/hdisk1{n} DX1 {n}\n"));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
-    install_scripts(env, "#!/bin/sh\nexit 0\n");
+    env.write(DEVICES, &devices);
+    install_scripts(env, CUSTOMIZED);
     for n in 1..=sdvs {
         ok(env, &format!("swsrpsetvol /dev/hdisk10 /dev/hdisk1{n}"));
-    }
-}
-
-/// A small deterministic generator for offsets and lengths.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
     }
 }
 
@@ -148,15 +116,10 @@ fn snapopc_copy_on_write_and_restart() {
     snap_world(&env, 1, 4);
     write(&env, 0, 0, MB4, 2);
     let before = read(&env, 0);
-    let run = acm(&env, "swsrpmake -C /dev/hdisk10 /dev/hdisk11");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            "FROM=/dev/hdisk10@SV1,TO=/dev/hdisk11@SV1 swsrpmake completed\n"
-        ),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swsrpmake -C /dev/hdisk10 /dev/hdisk11",
+        "FROM=/dev/hdisk10@SV1,TO=/dev/hdisk11@SV1 swsrpmake completed\n",
     );
     write(&env, 0, 100_000, 300_000, 3);
     same(&read(&env, 1), &before, "SnapOPC image");
@@ -180,15 +143,7 @@ fn running_out_of_sdv_and_pool_capacity_fails_the_generations() {
     snap_world(&env, 2, 1);
     ok(&env, "swsrpmake -P /dev/hdisk10 /dev/hdisk11");
     ok(&env, "swsrpmake -P /dev/hdisk10 /dev/hdisk12");
-    env.sim(&[
-        "eternus",
-        "add-pool",
-        "DX1",
-        "--type",
-        "normal",
-        "--size-mb",
-        "1",
-    ]);
+    env.sim_line("eternus add-pool DX1 --type normal --size-mb 1");
     // 20 tracks: 16 in the SDV, 4 from the pool.
     write(&env, 0, 0, 20 * 65536, 5);
     assert_eq!(
@@ -208,12 +163,10 @@ fn running_out_of_sdv_and_pool_capacity_fails_the_generations() {
 fn swstestupdate_counts_each_updated_block_once() {
     let env = TestEnv::new();
     snap_world(&env, 1, 1);
-    let run = acm(&env, "swstestupdate start /dev/hdisk10");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "/dev/hdisk10 swstestupdate completed\n"),
-        "{}",
-        run.stderr
+    prints(
+        &env,
+        "swstestupdate start /dev/hdisk10",
+        "/dev/hdisk10 swstestupdate completed\n",
     );
     acm(&env, "swstestupdate start /dev/hdisk10").code(1);
     // 1,000 bytes from byte 100: blocks 0..=2; then blocks 1..=4 again in part.
@@ -250,24 +203,8 @@ fn swstsdv_stat_poolstat_and_init() {
              0% 8192 2048 0 0 0 0\n"
         )
     );
-    env.sim(&[
-        "eternus",
-        "add-pool",
-        "DX1",
-        "--type",
-        "normal",
-        "--size-mb",
-        "2",
-    ]);
-    env.sim(&[
-        "eternus",
-        "add-pool",
-        "DX1",
-        "--type",
-        "encrypted",
-        "--size-mb",
-        "1",
-    ]);
+    env.sim_line("eternus add-pool DX1 --type normal --size-mb 2");
+    env.sim_line("eternus add-pool DX1 --type encrypted --size-mb 1");
     ok(&env, "swsrpmake -C /dev/hdisk10 /dev/hdisk11");
     // 20 tracks of 128 sectors: 16 in the SDV, 4 (512 sectors) from the pool.
     write(&env, 0, 0, 20 * 65536, 3);
@@ -303,29 +240,18 @@ fn swstsdv_stat_poolstat_and_init() {
 
 /// `volumes`: (device, sdv) on SV1, 64 MiB each (SDVs: 16 MiB physical).
 fn ch6_world(env: &TestEnv, volumes: &[(&str, bool)]) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        "SV1",
-    ]);
+    dx::setup_box(env, "DX1", 0, "SV1");
     let mut devices = String::new();
     for (n, (device, sdv)) in volumes.iter().enumerate() {
-        let n = n.to_string();
-        let mut args = vec!["eternus", "add-volume", "DX1", &n, "--size-mb", "64"];
         if *sdv {
-            args.extend(["--type", "sdv", "--physical-mb", "16"]);
+            dx::add_sdv(env, "DX1", n, 64, 16);
+        } else {
+            dx::add_volume(env, "DX1", n, 64, &[]);
         }
-        env.sim(&args);
         devices.push_str(&format!("{device} DX1 {n}\n"));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
-    install_scripts(env, "#!/bin/sh\nexit 0\n");
+    env.write(DEVICES, &devices);
+    install_scripts(env, CUSTOMIZED);
 }
 
 #[test]
@@ -356,15 +282,10 @@ fn snapopc_plus_swsrpmake_and_swsrpstat_examples() {
     ok(&env, "swsrpsetvol /dev/vg01 /dev/vg02");
     ok(&env, "swsrpsetvol /dev/vg01 /dev/vg03");
     for to in ["vg02", "vg03"] {
-        let run = acm(&env, &format!("swsrpmake -P /dev/vg01@SV1 /dev/{to}@SV1"));
-        assert_eq!(
-            (run.code, run.stdout.as_str()),
-            (
-                0,
-                format!("FROM=/dev/vg01@SV1,TO=/dev/{to}@SV1 swsrpmake completed\n").as_str()
-            ),
-            "{}",
-            run.stderr
+        prints(
+            &env,
+            &format!("swsrpmake -P /dev/vg01@SV1 /dev/{to}@SV1"),
+            &format!("FROM=/dev/vg01@SV1,TO=/dev/{to}@SV1 swsrpmake completed\n"),
         );
     }
     // 51 of the 1,024 tracks updated since generation 2: 5%.
@@ -382,23 +303,12 @@ fn swsrpcancel_xforce_on_a_group_stops_every_snapopc_plus_chain() {
     let env = TestEnv::new();
     snap_world(&env, 0, 1);
     // Two sources (0, 3) with two generations each on SDVs 1, 2 and 4, 5, all in GRP.
-    env.sim(&["eternus", "add-volume", "DX1", "3", "--size-mb", "4"]);
+    dx::add_volume(&env, "DX1", 3, 4, &[]);
     for n in [1, 2, 4, 5] {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            "4",
-            "--type",
-            "sdv",
-            "--physical-mb",
-            "1",
-        ]);
+        dx::add_sdv(&env, "DX1", n, 4, 1);
     }
     env.write(
-        "/etc/opt/FJSVswstf/devices.conf",
+        DEVICES,
         "/dev/hdisk10 DX1 0\n/dev/hdisk11 DX1 1\n/dev/hdisk12 DX1 2\n/dev/hdisk13 DX1 3\n/dev/hdisk14 DX1 4\n/dev/hdisk15 DX1 5\n",
     );
     // The group holds the newest generation of each chain (a volume is in a group once).
@@ -437,15 +347,7 @@ fn swsrpcancel_xforce_on_a_group_stops_every_snapopc_plus_chain() {
 fn snapopc_restore_and_swsrpstat_e_examples() {
     let env = TestEnv::new();
     ch6_world(&env, &[("/dev/hdisk10", false), ("/dev/hdisk20", true)]);
-    env.sim(&[
-        "eternus",
-        "add-pool",
-        "DX1",
-        "--type",
-        "normal",
-        "--size-mb",
-        "256",
-    ]);
+    env.sim_line("eternus add-pool DX1 --type normal --size-mb 256");
     ok(&env, "swsrpsetvol /dev/hdisk10 /dev/hdisk20");
     write(&env, 0, 0, 64 * 65536, 3);
     let image = read(&env, 0);
@@ -490,15 +392,7 @@ fn snapopc_plus_restore_and_swsrpstat_e_examples() {
             ("/dev/vg03", true),
         ],
     );
-    env.sim(&[
-        "eternus",
-        "add-pool",
-        "DX1",
-        "--type",
-        "normal",
-        "--size-mb",
-        "256",
-    ]);
+    env.sim_line("eternus add-pool DX1 --type normal --size-mb 256");
     ok(&env, "swsrpsetvol /dev/vg01 /dev/vg02");
     ok(&env, "swsrpsetvol /dev/vg01 /dev/vg03");
     write(&env, 0, 0, 64 * 65536, 5);

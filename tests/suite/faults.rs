@@ -4,10 +4,10 @@
 //! process outlives the run, a rerun completes the job, and the array ends up right.
 
 use super::conformance::{Fixture, SVC};
-use super::env::TestEnv;
+use super::env::{wait_until, TestEnv};
 use super::hardening::sandbox_processes;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One place to kill the tool: the action, the hung vendor command, what finishes the job.
 struct Point {
@@ -21,19 +21,6 @@ struct Point {
 
 const RESYNC: &[&str] = &["sync", "resync", "--force"];
 const START: &[&str] = &["start"];
-
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn fired(env: &TestEnv) -> bool {
-    let list = env.sim(&["fault", "list"]).stdout;
-    list.contains("fired=") && !list.contains("fired=0")
-}
 
 /// Runs `argv` (arraysync or an ACM binary) until its vendor command hangs, kills it with
 /// `signal`, checks nothing it started survives, then reruns it to completion.
@@ -53,7 +40,7 @@ fn kill_and_rerun(env: &TestEnv, program: &str, argv: &[&str], hang: &[&str], si
     wait_until(
         &format!("{argv:?}: the hung command {hang:?} never started"),
         Duration::from_secs(30),
-        || fired(env),
+        || env.fault_fired(),
     );
     let _ = Command::new("kill")
         .args([&format!("-{signal}"), &tool.id().to_string()])

@@ -1,8 +1,8 @@
 //! Hardening scenarios (issue 8, docs/hardening.md), run against every resource type:
 //! signals and SIGKILL while a vendor command hangs.
 
-use super::conformance::{Fixture, SVC};
-use super::env::TestEnv;
+use super::conformance::{hang_the_resync, Fixture, SVC};
+use super::env::{wait_until, TestEnv};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -39,10 +39,7 @@ fn signal(pid: u32, name: &str) {
 fn start_hung_resync_with(env: &TestEnv, fixture: &dyn Fixture, vars: &[(&str, &str)]) -> Child {
     fixture.setup(env);
     env.set_keyword(SVC, "sync#1", "timeout", "60");
-    let mut args = vec!["fault", "add"];
-    args.extend(fixture.hang_resync());
-    args.push("--hang");
-    env.sim(&args);
+    hang_the_resync(env, fixture);
     let child = env
         .command(env!("CARGO_BIN_EXE_syncresync"))
         .args(["-s", SVC])
@@ -51,18 +48,11 @@ fn start_hung_resync_with(env: &TestEnv, fixture: &dyn Fixture, vars: &[(&str, &
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let fired = || {
-        let list = env.sim(&["fault", "list"]).stdout;
-        list.contains("fired=") && !list.contains("fired=0")
-    };
-    while !fired() {
-        assert!(
-            Instant::now() < deadline,
-            "the hung vendor command never started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        "the hung vendor command never started",
+        Duration::from_secs(30),
+        || env.fault_fired(),
+    );
     child
 }
 
@@ -293,16 +283,7 @@ fn writable_service_file_is_refused_and_dry_run_runs_no_app_check() {
 fn exit_zero_without_confirmation_fails_necism() {
     let env = TestEnv::new();
     crate::suite::necism::NecIsmFixture.setup(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "iSMsc_unlink",
-        "--exit",
-        "0",
-        "--message",
-        "garbled",
-    ]);
+    env.fault("iSMsc_unlink", &["--exit", "0", "--message", "garbled"]);
     env.syncresync(&["-s", SVC])
         .code(1)
         .stderr_has("without its confirmation");
@@ -313,18 +294,17 @@ fn exit_zero_without_confirmation_fails_necism() {
 fn exit_zero_without_confirmation_fails_symclone() {
     let env = TestEnv::new();
     crate::suite::symclone::SYMCLONE_GROUP.setup(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "symclone",
-        "--command",
-        "recreate",
-        "--exit",
-        "0",
-        "--message",
-        "garbled",
-    ]);
+        &[
+            "--command",
+            "recreate",
+            "--exit",
+            "0",
+            "--message",
+            "garbled",
+        ],
+    );
     env.syncresync(&["-s", SVC])
         .code(1)
         .stderr_has("without its success line");
@@ -394,11 +374,9 @@ fn sigkill_of_an_acm_command_keeps_its_exclusion_locks_until_its_cli_ends() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while env.sim(&["fault", "list"]).stdout.contains("fired=0") {
-        assert!(Instant::now() < deadline, "the hung start never ran");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("the hung start never ran", Duration::from_secs(30), || {
+        !env.sim(&["fault", "list"]).stdout.contains("fired=0")
+    });
     let pid = tool.id();
     signal(pid, "KILL");
     let _ = tool.wait();

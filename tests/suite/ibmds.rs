@@ -44,6 +44,12 @@ fn create_relationships(env: &TestEnv, extra: &str, pairs: &str) {
     .ok();
 }
 
+/// Seed 000's sandbox with its three relationships created (full copy).
+fn seed_with_relationships(env: &TestEnv) {
+    seed(env, &[]);
+    create_relationships(env, "-cp", SEED_PAIRS);
+}
+
 /// The conformance fixture: the seed 000 service renamed.
 pub struct IbmDsFixture;
 
@@ -105,8 +111,7 @@ crate::conformance!(ibmdssnap_conformance, super::IbmDsFixture);
 #[test]
 fn seed_000_resync_makes_one_lsflash_and_one_resyncflash_and_logs_the_seed_line() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     env.clear_calls();
     let run = env.syncresync(&["-s", SEED_SVC]);
     run.ok();
@@ -145,8 +150,7 @@ fn seed_000_resync_makes_one_lsflash_and_one_resyncflash_and_logs_the_seed_line(
 #[test]
 fn recording_false_removes_then_recreates_and_bgcopy_false_uses_nocp() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     env.set_keyword(SEED_SVC, "sync#1", "recording", "false");
     env.set_keyword(SEED_SVC, "sync#1", "bgcopy", "false");
     env.clear_calls();
@@ -163,10 +167,7 @@ fn recording_false_removes_then_recreates_and_bgcopy_false_uses_nocp() {
             &format!("mkflash -dev {ARRAY} -persist -nocp {SEED_PAIRS}"),
         ],
     );
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
@@ -221,12 +222,8 @@ fn conduit_drives_the_remote_commands() {
 #[test]
 fn status_warns_on_missing_pair_and_disabled_recording_and_check_agrees() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
-    let up = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(up[0]["status"], "up");
+    seed_with_relationships(&env);
+    env.assert_up(SEED_SVC);
     dscli(&env, &format!("rmflash -dev {ARRAY} -quiet 0003:0004")).ok();
     env.sim(&[
         "ibmds",
@@ -236,9 +233,7 @@ fn status_warns_on_missing_pair_and_disabled_recording_and_check_agrees() {
         "--recording",
         "disabled",
     ]);
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
+    let status = env.status_json(SEED_SVC);
     let reasons = status[0]["resources"][0]["reasons"].to_string();
     assert_eq!(status[0]["status"], "warn");
     assert!(
@@ -298,18 +293,11 @@ fn bad_credentials_files_are_refused_before_any_dscli_call() {
 #[test]
 fn unreachable_hmc_and_authentication_failure_are_clear_errors() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    seed_with_relationships(&env);
+    env.fault(
         "dscli",
-        "--kind",
-        "hmc-unreachable",
-        "--hmc",
-        "10.10.10.10",
-    ]);
+        &["--kind", "hmc-unreachable", "--hmc", "10.10.10.10"],
+    );
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("connection error")
@@ -318,7 +306,7 @@ fn unreachable_hmc_and_authentication_failure_are_clear_errors() {
         .code(3)
         .stdout_has("ARRAYSYNC UNKNOWN");
     env.sim(&["fault", "clear"]);
-    env.sim(&["fault", "add", "--prog", "dscli", "--kind", "auth"]);
+    env.fault("dscli", &["--kind", "auth"]);
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("authentication error")
@@ -328,20 +316,18 @@ fn unreachable_hmc_and_authentication_failure_are_clear_errors() {
 #[test]
 fn one_failing_pair_fails_the_resync_and_names_it() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    seed_with_relationships(&env);
+    env.fault(
         "dscli",
-        "--command",
-        "resyncflash",
-        "--pair",
-        "0101:0102",
-        "--exit",
-        "4",
-    ]);
+        &[
+            "--command",
+            "resyncflash",
+            "--pair",
+            "0101:0102",
+            "--exit",
+            "4",
+        ],
+    );
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("0101:0102");
@@ -357,8 +343,7 @@ fn one_failing_pair_fails_the_resync_and_names_it() {
 #[test]
 fn full_copy_killed_between_rmflash_and_mkflash_is_finished_by_the_rerun() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     env.set_keyword(SEED_SVC, "sync#1", "recording", "false");
     env.set_keyword(SEED_SVC, "sync#1", "timeout", "2");
     env.hang("dscli", "mkflash");
@@ -375,27 +360,22 @@ fn full_copy_killed_between_rmflash_and_mkflash_is_finished_by_the_rerun() {
     env.syncresync(&["-s", SEED_SVC, "--force"])
         .ok()
         .stderr_has("resuming an interrupted full copy: 3 removed relationship(s)");
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
 fn stderr_noise_with_success_is_a_warning_not_a_failure() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    seed_with_relationships(&env);
+    env.fault(
         "dscli",
-        "--command",
-        "resyncflash",
-        "--stderr-noise",
-        "JVM warning: low memory",
-    ]);
+        &[
+            "--command",
+            "resyncflash",
+            "--stderr-noise",
+            "JVM warning: low memory",
+        ],
+    );
     env.syncresync(&["-s", SEED_SVC]).ok();
     let log = env.log(SEED_SVC);
     assert!(
@@ -407,8 +387,7 @@ fn stderr_noise_with_success_is_a_warning_not_a_failure() {
 #[test]
 fn start_checks_the_relationships_and_stop_touches_nothing() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     env.arraysync(&["-s", SEED_SVC, "start"])
         .ok()
         .stderr_has("hold the point-in-time copy of");
@@ -426,8 +405,7 @@ fn start_checks_the_relationships_and_stop_touches_nothing() {
 #[test]
 fn triggers_run_around_the_action_and_a_blocking_failure_aborts_it() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     let marker = env.path("/tmp/pre-ran");
     std::fs::create_dir_all(marker.parent().expect("parent")).expect("mkdir");
     env.set_keyword(
@@ -454,8 +432,7 @@ fn triggers_run_around_the_action_and_a_blocking_failure_aborts_it() {
 #[test]
 fn all_and_comma_lists_select_services_and_rid_selects_resources() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     env.write_service(
         "second",
         &format!("[sync#1]\ntype = ibmdssnap\narray = {ARRAY}\npairs = 0001:0002\n"),
@@ -479,8 +456,7 @@ fn all_and_comma_lists_select_services_and_rid_selects_resources() {
 #[test]
 fn a_running_app_blocks_the_resync_and_a_stopped_one_does_not() {
     let env = TestEnv::new();
-    seed(&env, &[]);
-    create_relationships(&env, "-cp", SEED_PAIRS);
+    seed_with_relationships(&env);
     env.set_keyword(SEED_SVC, "app#1", "check", "/bin/true");
     env.syncresync(&["-s", SEED_SVC])
         .code(1)

@@ -5,6 +5,7 @@ pub mod acm;
 pub mod agentcfg;
 pub mod backup;
 pub mod conformance;
+pub mod dx;
 pub mod env;
 pub mod eternus;
 pub mod eternus_dr;

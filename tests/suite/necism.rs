@@ -1,7 +1,7 @@
 //! NEC iStorage snapshots end to end: seed 001's service against the iSM emulator.
 
 use super::conformance::{Fixture, SVC};
-use super::env::TestEnv;
+use super::env::{wait_until, TestEnv};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -151,11 +151,11 @@ fn start_and_wait_for_hang(env: &TestEnv, svc: &str, prog: &str) -> std::process
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn syncresync");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !env.calls(Some(prog)).iter().any(|c| c["exit"].is_null()) {
-        assert!(Instant::now() < deadline, "no hung {prog} call");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        &format!("no hung {prog} call"),
+        Duration::from_secs(20),
+        || env.calls(Some(prog)).iter().any(|c| c["exit"].is_null()),
+    );
     child
 }
 
@@ -255,10 +255,7 @@ fn seed_001_resync_logs_the_seed_command_lines_and_outputs_in_order() {
             "iSMsc_unlink -lv SOURCE_0002_LV009E -lvflg ld",
         ]
     );
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
@@ -344,17 +341,10 @@ fn killed_between_the_unlink_and_link_phases_the_rerun_finishes_and_logs_the_ski
     let env = TestEnv::new();
     seed(&env, &[]);
     let before = array(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "iSMsc_link",
-        "--pair",
-        "SOURCE_0001_LV00A6",
-        "--hang",
-        "--times",
-        "1",
-    ]);
+        &["--pair", "SOURCE_0001_LV00A6", "--hang", "--times", "1"],
+    );
     let mut first = start_and_wait_for_hang(&env, SEED_SVC, "iSMsc_link");
     first.kill().expect("SIGKILL syncresync");
     let _ = first.wait();
@@ -381,10 +371,7 @@ fn killed_between_the_unlink_and_link_phases_the_rerun_finishes_and_logs_the_ski
         let taken = |a: &Value| a["volumes"][sv]["snap"]["seq"].as_u64().unwrap_or_default();
         assert!(taken(&after) > taken(&before), "SV:{sv} was not re-created");
     }
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
@@ -392,17 +379,10 @@ fn killed_during_the_create_phase_the_rerun_creates_only_what_is_missing() {
     let env = TestEnv::new();
     seed(&env, &[]);
     env.set_keyword(SEED_SVC, "sync#1", "max_parallel", "1");
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "iSMsc_create",
-        "--pair",
-        "SOURCE_0002_SV0055",
-        "--hang",
-        "--times",
-        "1",
-    ]);
+        &["--pair", "SOURCE_0002_SV0055", "--hang", "--times", "1"],
+    );
     let mut first = start_and_wait_for_hang(&env, SEED_SVC, "iSMsc_create");
     first.kill().expect("SIGKILL syncresync");
     let _ = first.wait();
@@ -431,15 +411,7 @@ fn killed_during_the_create_phase_the_rerun_creates_only_what_is_missing() {
 fn an_interrupted_run_from_long_ago_does_not_spare_its_snapshots() {
     let env = TestEnv::new();
     seed(&env, &[]);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "iSMsc_link",
-        "--hang",
-        "--times",
-        "2",
-    ]);
+    env.fault("iSMsc_link", &["--hang", "--times", "2"]);
     let mut first = start_and_wait_for_hang(&env, SEED_SVC, "iSMsc_link");
     first.kill().expect("SIGKILL syncresync");
     let _ = first.wait();
@@ -480,9 +452,7 @@ fn stuck_transitional_state_fails_after_the_wait_and_changes_nothing() {
         "LVs were unlinked before the wait: {:#?}",
         mutating_commands(&env)
     );
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
+    let status = env.status_json(SEED_SVC);
     assert!(
         status[0]["resources"][0]["reasons"]
             .to_string()
@@ -495,37 +465,18 @@ fn stuck_transitional_state_fails_after_the_wait_and_changes_nothing() {
 fn a_state_that_settles_within_the_wait_lets_the_resync_proceed() {
     let env = TestEnv::new();
     seed(&env, &[]);
-    env.sim(&[
-        "necism",
-        "state",
-        "SOURCE_0002_SV0055",
-        "snap/deleting",
-        "--for",
-        "3s",
-    ]);
+    env.sim_line("necism state SOURCE_0002_SV0055 snap/deleting --for 3s");
     env.syncresync(&["-s", SEED_SVC]).ok().stderr_has(
         "SV are changing states: SV:SOURCE_0002_SV0055 snap/deleting; waiting up to 20m",
     );
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
 }
 
 #[test]
 fn busy_answers_are_retried_with_backoff() {
     let env = TestEnv::new();
     seed(&env, &[]);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
-        "iSMsc_link",
-        "--kind",
-        "busy",
-        "--times",
-        "2",
-    ]);
+    env.fault("iSMsc_link", &["--kind", "busy", "--times", "2"]);
     env.syncresync(&["-s", SEED_SVC])
         .ok()
         .stderr_has("iSMsc_link:Error: iSM31005")
@@ -539,16 +490,15 @@ fn hard_failures_stop_the_phase_and_every_failed_pair_is_named() {
     let env = TestEnv::new();
     seed(&env, &[]);
     for lv in ["SOURCE_0001_LV00A6", "SOURCE_0002_LV009E"] {
-        env.sim(&[
-            "fault",
-            "add",
-            "--prog",
+        env.fault(
             "iSMsc_unlink",
-            "--pair",
-            lv,
-            "--message",
-            "iSMsc_unlink:Error: iSM99999: controller failure",
-        ]);
+            &[
+                "--pair",
+                lv,
+                "--message",
+                "iSMsc_unlink:Error: iSM99999: controller failure",
+            ],
+        );
     }
     env.clear_calls();
     env.syncresync(&["-s", SEED_SVC])
@@ -566,32 +516,27 @@ fn hard_failures_stop_the_phase_and_every_failed_pair_is_named() {
 fn garbled_query_output_and_stderr_noise() {
     let env = TestEnv::new();
     seed(&env, &[]);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "iSMsc_query",
-        "--exit",
-        "0",
-        "--message",
-        "Segmentation fault (core dumped)",
-        "--times",
-        "1",
-    ]);
+        &[
+            "--exit",
+            "0",
+            "--message",
+            "Segmentation fault (core dumped)",
+            "--times",
+            "1",
+        ],
+    );
     env.clear_calls();
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("unexpected iSMsc_query output");
     assert!(mutating_commands(&env).is_empty());
     env.sim(&["fault", "clear"]);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "iSMsc_link",
-        "--stderr-noise",
-        "iSMsc_link: warning: path degraded",
-    ]);
+        &["--stderr-noise", "iSMsc_link: warning: path degraded"],
+    );
     env.syncresync(&["-s", SEED_SVC])
         .ok()
         .stderr_has("WARNING - command successful but stderr:\niSMsc_link: warning: path degraded");
@@ -605,9 +550,7 @@ fn prerequisites_are_checked_with_clear_messages() {
     env.syncresync(&["-s", SEED_SVC])
         .code(1)
         .stderr_has("iSMHostRegisterService");
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
+    let status = env.status_json(SEED_SVC);
     assert_eq!(status[0]["status"], "warn");
     env.sim(&["necism", "host", "--registered", "yes", "--vollist", "no"]);
     env.syncresync(&["-s", SEED_SVC])
@@ -742,10 +685,7 @@ fn resync_makes_at_most_four_calls_per_pair_and_status_one() {
         .iter()
         .all(|c| c.ends_with("-bvflg ld -detail")));
     env.clear_calls();
-    let status = env
-        .arraysync(&["-s", SEED_SVC, "print", "status", "--format", "json"])
-        .json();
-    assert_eq!(status[0]["status"], "up", "{status:#}");
+    env.assert_up(SEED_SVC);
     assert_eq!(env.calls(None).len(), 8, "status: one call per pair");
     // What status proves with that one call: a link moved away is seen.
     env.sim(&["necism", "unlink", "SOURCE_0003_LV0203"]);

@@ -2,6 +2,7 @@
 //! check, and the errors a user meets first.
 
 use super::acm::ok;
+use super::dx::{self, CUSTOMIZED, DEVICES, REPLICATION_SCRIPTS};
 use super::env::{TestEnv, SETTINGS};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -131,16 +132,10 @@ fn extra_vendor_environment_comes_from_the_settings() {
     let marker = env.path("/tmp/env.txt");
     std::fs::create_dir_all(marker.parent().expect("parent")).expect("mkdir");
     let script = env.path("/usr/local/bin/dump-env");
-    env.write(
+    env.write_executable(
         "/usr/local/bin/dump-env",
         &format!("#!/bin/sh\nenv > {}\n", marker.display()),
     );
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::metadata(&script).expect("meta").permissions(),
-        0o755,
-    );
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
     let conf = env.service_conf(SVC);
     env.write_service(
         SVC,
@@ -567,39 +562,14 @@ fn first_errors_suggest_the_next_step() {
 /// Eight pairs, each left in another status: none, tracking, snap, sync, equivalent,
 /// replicated, failed, and a reverse (restore) snap.
 fn every_status_world(env: &TestEnv) {
-    let root = env.root.display().to_string();
-    env.sim(&[
-        "setup",
-        "eternus",
-        "--root",
-        &root,
-        "--volumes",
-        "0",
-        "--server",
-        "SV1",
-    ]);
+    dx::setup_box(env, "DX1", 0, "SV1");
     let mut devices = String::from("# test devices\n");
     for n in 0..16 {
-        env.sim(&[
-            "eternus",
-            "add-volume",
-            "DX1",
-            &n.to_string(),
-            "--size-mb",
-            "64",
-        ]);
+        dx::add_volume(env, "DX1", n, 64, &[]);
         devices.push_str(&format!("/dev/hdisk{} DX1 {n} -\n", 10 + n));
     }
-    env.write("/etc/opt/FJSVswstf/devices.conf", &devices);
-    for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
-        let path = format!("/etc/opt/FJSVswsrp/sh/{name}");
-        env.write(&path, "#!/bin/sh\nexit 0\n");
-        std::fs::set_permissions(
-            env.path(&path),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .expect("chmod");
-    }
+    env.write(DEVICES, &devices);
+    dx::install_scripts(env, REPLICATION_SCRIPTS, CUSTOMIZED);
     let pair = |i: u32| format!("/dev/hdisk{} /dev/hdisk{}", 10 + 2 * i, 11 + 2 * i);
     for i in 0..8 {
         ok(env, &format!("swsrpsetvol {}", pair(i)));

@@ -65,6 +65,11 @@ fn count(commands: &[String], verb: &str) -> usize {
         .count()
 }
 
+/// The clone device 4321 (CLONE001) fails on the array.
+fn fail_the_clone(env: &TestEnv) {
+    env.sim(&["symclone", "set", SYMID, "4321", "--state", "Failed"]);
+}
+
 /// The device group form (seed 002) of a type.
 pub struct GroupFixture {
     prog: &'static str,
@@ -108,7 +113,7 @@ impl Fixture for GroupFixture {
     }
 
     fn damage_one_pair(&self, env: &TestEnv) -> String {
-        env.sim(&["symclone", "set", SYMID, "4321", "--state", "Failed"]);
+        fail_the_clone(env);
         "DEV001:CLONE001".into()
     }
 
@@ -174,20 +179,20 @@ impl Fixture for FileFixture {
     }
 
     fn damage_one_pair(&self, env: &TestEnv) -> String {
-        env.sim(&["symclone", "set", SYMID, "4321", "--state", "Failed"]);
+        fail_the_clone(env);
         "1234:4321".into()
     }
 
     fn damaged_state(&self) -> &'static str {
-        "down"
+        SYMCLONE_GROUP.damaged_state()
     }
 
     fn unsupported_actions(&self) -> &'static [&'static [&'static str]] {
-        &[]
+        SYMCLONE_GROUP.unsupported_actions()
     }
 
     fn mandatory_keyword(&self) -> &'static str {
-        "pairs"
+        SYMCLONE_GROUP.mandatory_keyword()
     }
 
     fn hostile_value(&self) -> (&'static str, &'static str) {
@@ -477,9 +482,7 @@ fn start_after_an_interrupted_activate_finishes_the_remaining_steps() {
 fn a_locked_symapi_database_is_retried() {
     let env = TestEnv::new();
     seed_002(&env);
-    env.sim(&[
-        "fault", "add", "--prog", "symclone", "--kind", "locked", "--times", "2",
-    ]);
+    env.fault("symclone", &["--kind", "locked", "--times", "2"]);
     env.clear_calls();
     let run = env.arraysync(&["-s", SEED_SVC, "sync", "resync"]);
     run.ok()
@@ -496,7 +499,7 @@ fn a_locked_symapi_database_is_retried() {
 fn a_database_that_stays_locked_fails_the_action() {
     let env = TestEnv::new();
     seed_002(&env);
-    env.sim(&["fault", "add", "--prog", "symld", "--kind", "locked"]);
+    env.fault("symld", &["--kind", "locked"]);
     env.arraysync(&["-s", SEED_SVC, "sync", "resync"])
         .code(1)
         .stderr_has("symld list: the SYMAPI database stayed locked after 5 attempts");
@@ -506,18 +509,17 @@ fn a_database_that_stays_locked_fails_the_action() {
 fn a_failing_pair_fails_the_whole_command_with_its_message() {
     let env = TestEnv::new();
     seed_002(&env);
-    env.sim(&[
-        "fault",
-        "add",
-        "--prog",
+    env.fault(
         "symclone",
-        "--command",
-        "recreate",
-        "--pair",
-        "DEV001:CLONE001",
-        "--message",
-        "Symmetrix access control denied the request",
-    ]);
+        &[
+            "--command",
+            "recreate",
+            "--pair",
+            "DEV001:CLONE001",
+            "--message",
+            "Symmetrix access control denied the request",
+        ],
+    );
     env.arraysync(&["-s", SEED_SVC, "sync", "resync"])
         .code(1)
         .stderr_has(

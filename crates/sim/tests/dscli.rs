@@ -87,6 +87,19 @@ impl Sim {
         text(&out.stdout)
     }
 
+    /// Injects a fault into the emulated dscli (`fault add --prog dscli OPTIONS`).
+    fn fault(&self, options: &[&str]) {
+        let mut args = vec!["fault", "add", "--prog", "dscli"];
+        args.extend_from_slice(options);
+        self.ok(&args);
+    }
+
+    /// [`Sim::dscli`] with the command in one line, split on whitespace.
+    fn dscli_line(&self, line: &str, stdin: &str) -> Output {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        self.dscli(&args, stdin)
+    }
+
     fn dscli_raw(&self, args: &[&str], stdin: &str) -> Output {
         self.run(&self.dir.path().join("dscli"), args, stdin)
     }
@@ -100,18 +113,8 @@ impl Sim {
     }
 
     fn mkflash_seed_pairs(&self) {
-        let out = self.dscli(
-            &[
-                "mkflash",
-                "-dev",
-                DEV,
-                "-record",
-                "-persist",
-                "-cp",
-                "0001:0002",
-                "0101:0102",
-                "0003:0004",
-            ],
+        let out = self.dscli_line(
+            &format!("mkflash -dev {DEV} -record -persist -cp 0001:0002 0101:0102 0003:0004"),
             "",
         );
         assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -213,8 +216,8 @@ fn managepwfile_then_login() {
 #[test]
 fn mkflash_then_lsflash_long_delim() {
     let sim = Sim::new();
-    let out = sim.dscli(
-        &["mkflash", "-dev", DEV, "-record", "-persist", "0001:0002"],
+    let out = sim.dscli_line(
+        &format!("mkflash -dev {DEV} -record -persist 0001:0002"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -242,7 +245,7 @@ fn mkflash_then_lsflash_long_delim() {
     assert_eq!(lines.len(), 5);
 
     // A second mkflash of the same pair fails and changes nothing.
-    let out = sim.dscli(&["mkflash", "-dev", DEV, "0001:0002"], "");
+    let out = sim.dscli_line(&format!("mkflash -dev {DEV} 0001:0002"), "");
     assert_eq!(code(&out), 4);
     assert!(text(&out.stderr).starts_with("CMUN03012E mkflash: 0001:0002: "));
     let (h, rows) = sim.lsflash_delim(&["0001:0002"]);
@@ -293,20 +296,20 @@ fn resync_replaces_options_and_needs_recording() {
     let sim = Sim::new();
     sim.mkflash_seed_pairs();
     // Without -record, recording becomes Disabled...
-    let out = sim.dscli(&["resyncflash", "-dev", DEV, "-persist", "0001:0002"], "");
+    let out = sim.dscli_line(&format!("resyncflash -dev {DEV} -persist 0001:0002"), "");
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let (h, rows) = sim.lsflash_delim(&["0001:0002"]);
     assert_eq!(field(&h, &rows[0], "Recording"), "Disabled");
     assert_eq!(field(&h, &rows[0], "Persistent"), "Enabled");
     // ...and the next resync is refused, leaving the pair as it was.
-    let out = sim.dscli(&["resyncflash", "-dev", DEV, "-record", "0001:0002"], "");
+    let out = sim.dscli_line(&format!("resyncflash -dev {DEV} -record 0001:0002"), "");
     assert_eq!(code(&out), 4);
     assert!(text(&out.stderr).starts_with("CMUN03041E resyncflash: 0001:0002: "));
     let (h, rows2) = sim.lsflash_delim(&["0001:0002"]);
     assert_eq!(rows2, rows);
     assert_eq!(field(&h, &rows2[0], "Recording"), "Disabled");
     // A pair that does not exist.
-    let out = sim.dscli(&["resyncflash", "-dev", DEV, "-record", "0002:0001"], "");
+    let out = sim.dscli_line(&format!("resyncflash -dev {DEV} -record 0002:0001"), "");
     assert_eq!(code(&out), 4);
     assert!(text(&out.stderr).starts_with("CMUN03027E resyncflash: 0002:0001: "));
 }
@@ -317,15 +320,8 @@ fn incremental_resync_copies_changed_tracks() {
     sim.mkflash_seed_pairs();
     sim.ok(&["ibmds", "write", DEV, "0001", "100"]);
     // Copies are frozen (rate 0): the full initial copy is still pending, capped at the size.
-    let out = sim.dscli(
-        &[
-            "resyncflash",
-            "-dev",
-            DEV,
-            "-record",
-            "-persist",
-            "0001:0002",
-        ],
+    let out = sim.dscli_line(
+        &format!("resyncflash -dev {DEV} -record -persist 0001:0002"),
         "",
     );
     assert_eq!(code(&out), 0);
@@ -339,15 +335,8 @@ fn incremental_resync_copies_changed_tracks() {
     assert_eq!(field(&h, &rows[0], "OutOfSyncTracks"), "0");
     assert_eq!(field(&h, &rows[0], "ActiveCopy"), "Disabled");
     sim.ok(&["ibmds", "write", DEV, "0001", "100"]);
-    let out = sim.dscli(
-        &[
-            "resyncflash",
-            "-dev",
-            DEV,
-            "-record",
-            "-persist",
-            "0001:0002",
-        ],
+    let out = sim.dscli_line(
+        &format!("resyncflash -dev {DEV} -record -persist 0001:0002"),
         "",
     );
     assert_eq!(code(&out), 0);
@@ -360,8 +349,8 @@ fn incremental_resync_copies_changed_tracks() {
 fn rmflash_quiet_and_no_flash_found() {
     let sim = Sim::new();
     sim.mkflash_seed_pairs();
-    let out = sim.dscli(
-        &["rmflash", "-dev", DEV, "-quiet", "0001:0002", "0101:0102"],
+    let out = sim.dscli_line(
+        &format!("rmflash -dev {DEV} -quiet 0001:0002 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -370,10 +359,7 @@ fn rmflash_quiet_and_no_flash_found() {
         "\n\nCMUC00140I rmflash: FlashCopy pair 0001:0002 successfully removed.\n\
          CMUC00140I rmflash: FlashCopy pair 0101:0102 successfully removed.\n"
     ));
-    let out = sim.dscli(
-        &["lsflash", "-l", "-dev", DEV, "0001:0002", "0101:0102"],
-        "",
-    );
+    let out = sim.dscli_line(&format!("lsflash -l -dev {DEV} 0001:0002 0101:0102"), "");
     assert_eq!(code(&out), 0);
     assert!(text(&out.stdout).ends_with("\n\nCMUC00234I lsflash: No Flash Copy found.\n"));
     let (_, rows) = sim.lsflash_delim(&["0000-FFFF"]);
@@ -381,13 +367,13 @@ fn rmflash_quiet_and_no_flash_found() {
     assert_eq!(rows[0][0], "0003:0004");
 
     // Without -quiet the answer is read from stdin.
-    let out = sim.dscli(&["rmflash", "-dev", DEV, "0003:0004"], "n\n");
+    let out = sim.dscli_line(&format!("rmflash -dev {DEV} 0003:0004"), "n\n");
     assert_eq!(code(&out), 0);
     assert!(text(&out.stdout).contains(
         "CMUC00144W rmflash: Are you sure you want to remove the FlashCopy pair 0003:0004:? [y/n]:"
     ));
     assert_eq!(sim.lsflash_delim(&["0003:0004"]).1.len(), 1);
-    let out = sim.dscli(&["rmflash", "-dev", DEV, "0003:0004"], "y\n");
+    let out = sim.dscli_line(&format!("rmflash -dev {DEV} 0003:0004"), "y\n");
     assert!(text(&out.stdout).contains("CMUC00140I rmflash: FlashCopy pair 0003:0004"));
 }
 
@@ -395,11 +381,7 @@ fn rmflash_quiet_and_no_flash_found() {
 fn injected_pair_fault_in_a_batch() {
     let sim = Sim::new();
     sim.mkflash_seed_pairs();
-    sim.ok(&[
-        "fault",
-        "add",
-        "--prog",
-        "dscli",
+    sim.fault(&[
         "--command",
         "resyncflash",
         "--pair",
@@ -432,37 +414,19 @@ fn injected_pair_fault_in_a_batch() {
 #[test]
 fn command_faults_noise_and_hang() {
     let sim = Sim::new();
-    sim.ok(&[
-        "fault",
-        "add",
-        "--prog",
-        "dscli",
-        "--command",
-        "lsflash",
-        "--stderr-noise",
-        "WARN: noise",
-    ]);
-    let out = sim.dscli(&["lsflash", "-dev", DEV], "");
+    sim.fault(&["--command", "lsflash", "--stderr-noise", "WARN: noise"]);
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert_eq!(code(&out), 0);
     assert_eq!(text(&out.stderr), "WARN: noise\n");
     sim.ok(&["fault", "clear"]);
 
-    sim.ok(&[
-        "fault",
-        "add",
-        "--prog",
-        "dscli",
-        "--command",
-        "lsflash",
-        "--exit",
-        "6",
-    ]);
-    let out = sim.dscli(&["lsflash", "-dev", DEV], "");
+    sim.fault(&["--command", "lsflash", "--exit", "6"]);
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert_eq!(code(&out), 6);
     assert!(text(&out.stderr).starts_with("CMUN80000E lsflash: "));
     sim.ok(&["fault", "clear"]);
 
-    sim.ok(&["fault", "add", "--prog", "dscli", "--hang"]);
+    sim.fault(&["--hang"]);
     let pw = sim.pwfile();
     let mut child = sim
         .cmd(
@@ -529,8 +493,8 @@ fn authentication_failures_exit_5() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
 
     // Injected: every login fails.
-    sim.ok(&["fault", "add", "--prog", "dscli", "--kind", "auth"]);
-    let out = sim.dscli(&["lsflash", "-dev", DEV], "");
+    sim.fault(&["--kind", "auth"]);
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert_eq!(code(&out), 5);
     assert!(text(&out.stderr).starts_with("CMUC00191E "));
 }
@@ -558,16 +522,7 @@ fn hmc1_unreachable_fails_over_to_hmc2() {
         "CMUN00018E Unable to connect to the management console server\n"
     );
 
-    sim.ok(&[
-        "fault",
-        "add",
-        "--prog",
-        "dscli",
-        "--kind",
-        "hmc-unreachable",
-        "--hmc",
-        HMC1,
-    ]);
+    sim.fault(&["--kind", "hmc-unreachable", "--hmc", HMC1]);
     let pw = sim.pwfile();
     let out = sim.dscli_raw(
         &[
@@ -592,8 +547,8 @@ fn clock_advance_ages_dates_and_progresses_copies() {
     sim.ok(&["ibmds", "add-volume", DEV, "0201", "--tracks", "100000"]);
     sim.ok(&["ibmds", "add-volume", DEV, "0202", "--tracks", "100000"]);
     sim.ok(&["rate", DEV, "1"]);
-    let out = sim.dscli(
-        &["mkflash", "-dev", DEV, "-record", "-persist", "0201:0202"],
+    let out = sim.dscli_line(
+        &format!("mkflash -dev {DEV} -record -persist 0201:0202"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -612,7 +567,7 @@ fn clock_advance_ages_dates_and_progresses_copies() {
     // One clock: a stored date does not move; the array's now (the banner) has.
     let synced = parse(field(&h, &rows[0], "DateSynced"));
     assert_eq!(synced, parse(&synced0));
-    let out = sim.dscli(&["lsflash", "-dev", DEV, "0201:0202"], "");
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV} 0201:0202"), "");
     let t = text(&out.stdout);
     let banner = t.lines().next().unwrap_or_default();
     let date = banner
@@ -630,10 +585,10 @@ fn clock_advance_ages_dates_and_progresses_copies() {
 fn non_persistent_copy_disappears_when_complete() {
     let sim = Sim::new();
     sim.ok(&["rate", DEV, "16384"]);
-    let out = sim.dscli(&["mkflash", "-dev", DEV, "0003:0004"], "");
+    let out = sim.dscli_line(&format!("mkflash -dev {DEV} 0003:0004"), "");
     assert_eq!(code(&out), 0);
     sim.ok(&["clock", "advance", "5s"]);
-    let out = sim.dscli(&["lsflash", "-dev", DEV, "0003:0004"], "");
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV} 0003:0004"), "");
     assert!(text(&out.stdout).contains("No Flash Copy found."));
 }
 
@@ -641,15 +596,12 @@ fn non_persistent_copy_disappears_when_complete() {
 fn ese_targets_need_tgtse() {
     let sim = Sim::new();
     sim.ok(&["ibmds", "add-volume", DEV, "0302", "--ese"]);
-    let out = sim.dscli(&["mkflash", "-dev", DEV, "-record", "0001:0302"], "");
+    let out = sim.dscli_line(&format!("mkflash -dev {DEV} -record 0001:0302"), "");
     assert_eq!(code(&out), 4);
     assert!(text(&out.stderr).starts_with("CMUN03157E mkflash: 0001:0302: "));
-    let out = sim.dscli(&["mkflash", "-dev", DEV, "-tgtse", "0003:0004"], "");
+    let out = sim.dscli_line(&format!("mkflash -dev {DEV} -tgtse 0003:0004"), "");
     assert_eq!(code(&out), 4);
-    let out = sim.dscli(
-        &["mkflash", "-dev", DEV, "-record", "-tgtse", "0001:0302"],
-        "",
-    );
+    let out = sim.dscli_line(&format!("mkflash -dev {DEV} -record -tgtse 0001:0302"), "");
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let (h, rows) = sim.lsflash_delim(&["0001:0302"]);
     assert_eq!(field(&h, &rows[0], "isTgtSE"), "ESE");
@@ -675,9 +627,9 @@ fn syntax_errors_exit_2_and_change_nothing() {
         assert!(text(&out.stderr).starts_with("CMUC"), "{args:?}");
     }
     // A valid pair next to a malformed one: the whole command is rejected.
-    let out = sim.dscli(&["mkflash", "-dev", DEV, "0001:0002", "zz"], "");
+    let out = sim.dscli_line(&format!("mkflash -dev {DEV} 0001:0002 zz"), "");
     assert_eq!(code(&out), 2);
-    let out = sim.dscli(&["lsflash", "-dev", DEV, "0001:0002"], "");
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV} 0001:0002"), "");
     assert!(text(&out.stdout).contains("No Flash Copy found."));
     // Stdin mode: last failure's code, other commands still run.
     let out = sim.dscli(
@@ -692,31 +644,13 @@ fn syntax_errors_exit_2_and_change_nothing() {
 fn remote_flash_uses_seed_003_text() {
     let sim = Sim::new();
     let conduit = format!("{DEV}/01");
-    let out = sim.dscli(
-        &[
-            "mkremoteflash",
-            "-dev",
-            DEV,
-            "-conduit",
-            &conduit,
-            "-record",
-            "-persist",
-            "0101:0102",
-        ],
+    let out = sim.dscli_line(
+        &format!("mkremoteflash -dev {DEV} -conduit {conduit} -record -persist 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    let out = sim.dscli(
-        &[
-            "resyncremoteflash",
-            "-dev",
-            DEV,
-            "-conduit",
-            &conduit,
-            "-record",
-            "-persist",
-            "0101:0102",
-        ],
+    let out = sim.dscli_line(
+        &format!("resyncremoteflash -dev {DEV} -conduit {conduit} -record -persist 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -724,28 +658,20 @@ fn remote_flash_uses_seed_003_text() {
         "resyncremoteflash: Remote FlashCopy volume pair 0101:0102 successfully resynchronized. \
          Use the lsremoteflash command to determine copy completion."
     ));
-    let out = sim.dscli(
-        &["lsremoteflash", "-dev", DEV, "-conduit", &conduit, "-s"],
+    let out = sim.dscli_line(
+        &format!("lsremoteflash -dev {DEV} -conduit {conduit} -s"),
         "",
     );
     assert!(text(&out.stdout).contains("0101:0102"));
     // Local and remote relationships are separate.
-    let out = sim.dscli(&["lsflash", "-dev", DEV], "");
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert!(text(&out.stdout).contains("No Flash Copy found."));
-    let out = sim.dscli(
-        &[
-            "rmremoteflash",
-            "-quiet",
-            "-dev",
-            DEV,
-            "-conduit",
-            &conduit,
-            "0101:0102",
-        ],
+    let out = sim.dscli_line(
+        &format!("rmremoteflash -quiet -dev {DEV} -conduit {conduit} 0101:0102"),
         "",
     );
     assert_eq!(code(&out), 0);
-    let out = sim.dscli(&["lsremoteflash", "-dev", DEV, "-conduit", &conduit], "");
+    let out = sim.dscli_line(&format!("lsremoteflash -dev {DEV} -conduit {conduit}"), "");
     assert!(text(&out.stdout).contains("CMUC00234I lsremoteflash: No Remote Flash Copy found."));
 }
 
@@ -755,7 +681,7 @@ fn latency_and_call_log() {
     sim.ok(&["calls", "--clear"]);
     sim.ok(&["latency", "--prog", "dscli", "300"]);
     let t = Instant::now();
-    let out = sim.dscli(&["lsflash", "-dev", DEV], "");
+    let out = sim.dscli_line(&format!("lsflash -dev {DEV}"), "");
     assert_eq!(code(&out), 0);
     assert!(t.elapsed() >= Duration::from_millis(300));
     sim.ok(&["latency", "--prog", "dscli", "0"]);
@@ -852,7 +778,7 @@ fn setup_is_idempotent() {
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     // The first HMC's session cannot address the second image.
-    let out = sim.dscli(&["lsflash", "-dev", "IBM.2107-75FA120"], "");
+    let out = sim.dscli_line("lsflash -dev IBM.2107-75FA120", "");
     assert_eq!(code(&out), 4);
 }
 
