@@ -1348,3 +1348,20 @@ fn a_backup_list_behind_a_symlink_is_refused() {
     }
     assert_eq!(std::fs::read(&elsewhere).expect("read"), before);
 }
+
+/// A backup list truncated to 0 bytes is an error naming the file and the way back, for a
+/// display as for an operation; it is never silently given a new, empty schema.
+#[test]
+fn an_empty_backup_list_is_refused_not_recreated() {
+    let env = TestEnv::new();
+    backup_world(&env, 2, 2);
+    let db = env.path("/etc/opt/FJSVswsts/data/DEFAULT/backup.db");
+    std::fs::write(&db, b"").expect("truncate");
+    for line in ["swstbackstat", "swstdevdisp", "swstbackup /dev/vg01"] {
+        let run = acm(&env, line);
+        assert_ne!(run.code, 0, "{line}: {}", run.stdout);
+        assert!(run.stderr.contains("backup.db"), "{line}: {}", run.stderr);
+        assert!(run.stderr.contains("empty file"), "{line}: {}", run.stderr);
+    }
+    assert_eq!(std::fs::metadata(&db).expect("stat").len(), 0);
+}

@@ -196,16 +196,22 @@ fn db_error(path: &Path, e: rusqlite::Error) -> EternusError {
     crate::sqlite::error(path, e, CORRUPT)
 }
 
-/// The list is a regular file, not a symbolic link or anything else.
+/// The list is a regular file (not a symbolic link or anything else) and not empty.
 fn refuse_unless_regular(path: &Path) -> Result<()> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| EternusError::io(path, e))?;
-    if meta.is_file() {
-        return Ok(());
-    }
-    Err(EternusError::Repository {
+    let refuse = |message: &str| EternusError::Repository {
         path: path.display().to_string(),
-        message: "not a regular file (a symbolic link?), refusing it".into(),
-    })
+        message: message.into(),
+    };
+    if !meta.is_file() {
+        return Err(refuse("not a regular file (a symbolic link?), refusing it"));
+    }
+    if meta.len() == 0 {
+        return Err(refuse(
+            "empty file (0 bytes): the backup management list is lost; restore it with swstresrst",
+        ));
+    }
+    Ok(())
 }
 
 impl BackupRepository {
@@ -241,8 +247,8 @@ impl BackupRepository {
     }
 
     /// Opens the list read-write, creating it (directories 0755, file 0644) when absent;
-    /// an existing path must be a regular file: the list is never opened through a
-    /// symbolic link.
+    /// an existing path must be a regular file holding the list (never opened through a
+    /// symbolic link; a 0-byte or foreign file is an error, never silently recreated).
     pub fn open_at(path: &Path) -> Result<BackupRepository> {
         let exists = std::fs::symlink_metadata(path).is_ok();
         if exists {
@@ -263,7 +269,7 @@ impl BackupRepository {
             )
             .map_err(|e| EternusError::io(path, e))?;
         }
-        let store = Store::ready(conn, path, CORRUPT, &SCHEMA, true)?;
+        let store = Store::ready(conn, path, CORRUPT, &SCHEMA, !exists)?;
         Ok(BackupRepository { store })
     }
 
