@@ -402,18 +402,11 @@ impl BTx<'_> {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.err(e))
+        crate::sqlite::meta(self.tx, key).map_err(|e| self.err(e))
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
-        .map(|_| ())
+        crate::sqlite::set_meta(self.tx, key, value).map_err(|e| self.err(e))
     }
 
     // ----- volumes ---------------------------------------------------------------------
