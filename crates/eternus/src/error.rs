@@ -103,10 +103,11 @@ impl From<EternusError> for Error {
     fn from(e: EternusError) -> Self {
         match e {
             EternusError::Config(c) => Error::Config(c),
-            EternusError::Transport { array, message } => Error::UnexpectedOutput {
-                program: format!("ETERNUS CLI ({array})"),
-                message,
-            },
+            // A transport error is more than garbled output (the session could not start,
+            // ended, or was interrupted); a garbled answer says so in its own message.
+            EternusError::Transport { array, message } => {
+                Error::Failed(format!("ETERNUS CLI ({array}): {message}"))
+            }
             EternusError::Timeout {
                 program, seconds, ..
             } => Error::Command(arraysync_core::CommandError::Timeout { program, seconds }),
@@ -116,3 +117,30 @@ impl From<EternusError> for Error {
 }
 
 pub type Result<T, E = EternusError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interrupted or ended session is not called unexpected output, and a garbled
+    /// answer says "unexpected output" once, not twice.
+    #[test]
+    fn transport_errors_name_the_array_without_calling_everything_garbled() {
+        let interrupted: Error = EternusError::Transport {
+            array: "DX1".into(),
+            message: "interrupted by signal SIGINT while waiting for the answer".into(),
+        }
+        .into();
+        assert_eq!(
+            interrupted.to_string(),
+            "ETERNUS CLI (DX1): interrupted by signal SIGINT while waiting for the answer"
+        );
+        assert_eq!(interrupted.exit_code(), arraysync_core::error::EXIT_FAILED);
+        let garbled: Error = EternusError::Transport {
+            array: "DX1".into(),
+            message: "unexpected output: no table header".into(),
+        }
+        .into();
+        assert_eq!(garbled.to_string().matches("unexpected").count(), 1);
+    }
+}
