@@ -364,6 +364,7 @@ mod tests {
             usage: "swstexample [-h serverName] [-T] [-Xgroup groupName] deviceName",
             flags: FLAGS,
             class: Class::Operation,
+            read_only_when: None,
         }
     }
 

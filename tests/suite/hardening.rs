@@ -173,6 +173,20 @@ fn read_only_acm_commands_create_nothing() {
         env.run(bin, &[]).ok();
     }
     assert_eq!(files_under(&env.root), before);
+    // Commands whose class depends on their arguments, in their reading forms (the
+    // first two fail here, nothing being registered, and must still create nothing).
+    for (bin, args) in [
+        (
+            env!("CARGO_BIN_EXE_swstestupdate"),
+            &["status", "/dev/hdisk10"][..],
+        ),
+        (env!("CARGO_BIN_EXE_swstsdv"), &["stat", "/dev/hdisk10"][..]),
+        (env!("CARGO_BIN_EXE_stgcmmodnode"), &[][..]),
+        (env!("CARGO_BIN_EXE_stgmgrinfoset"), &[][..]),
+    ] {
+        env.run(bin, args);
+        assert_eq!(files_under(&env.root), before, "{bin} {args:?}");
+    }
 }
 
 /// Issue 8 item 8: a 0-byte repository is an error naming the file, left untouched.

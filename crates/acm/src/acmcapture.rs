@@ -39,6 +39,7 @@ pub fn spec() -> Spec {
         usage: "acmcapture dirname",
         flags: FLAGS,
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

@@ -130,6 +130,20 @@ pub struct Spec {
     pub usage: &'static str,
     pub flags: &'static [Flag],
     pub class: Class,
+    /// For a command whose class depends on its arguments (`swstestupdate status` only
+    /// reads): when this says so, the run is a display (it creates nothing, and takes the
+    /// display lock).
+    pub read_only_when: Option<fn(&Args) -> bool>,
+}
+
+impl Spec {
+    /// The command-exclusion class of this run.
+    fn class_of(&self, args: &Args) -> Class {
+        match self.read_only_when {
+            Some(read_only) if read_only(args) => Class::Display,
+            _ => self.class,
+        }
+    }
 }
 
 /// What a command run has: paths, the log, and its output lines.
@@ -243,7 +257,8 @@ pub fn execute(
     let paths = Paths::from_env(&PathOverrides::default());
     let log_file = paths.under_root(family.log_file());
     // Read-only commands create nothing: no log directory, no lock directory (issue 8).
-    let display = spec.class == Class::Display;
+    let class = spec.class_of(&args);
+    let display = class == Class::Display;
     let creates = |path: &std::path::Path| !display || path.exists();
     let log = match log_file.parent().is_some_and(creates) {
         true => Logger::open(spec.name, Some(&log_file), Level::Error)
@@ -259,7 +274,7 @@ pub fn execute(
     }
     // No lock directory means no command ever ran that a display could conflict with.
     let lock = if creates(&paths.under_root(family.lock_dir())) {
-        match exclusion::acquire_in(&paths, family.lock_dir(), spec.name, spec.class, &[]) {
+        match exclusion::acquire_in(&paths, family.lock_dir(), spec.name, class, &[]) {
             Ok(l) => Some(l),
             Err(e) => return fail(spec, &AcmError::from(e)),
         }

@@ -18,6 +18,7 @@ pub fn spec() -> Spec {
         usage: "stgcmmodnode [-i ipAddress] [-p portNumber] [-n serverName]",
         flags: FLAGS,
         class: Class::Config,
+        read_only_when: Some(|args| args.flags.is_empty()),
     }
 }
 

@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "stgenvdisp",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

@@ -23,6 +23,7 @@ pub fn spec() -> Spec {
         usage: "stgmgrinfobkup [-n serverName] [-t backupType]",
         flags: FLAGS,
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

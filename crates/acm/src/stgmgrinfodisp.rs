@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "stgmgrinfodisp [-n serverName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

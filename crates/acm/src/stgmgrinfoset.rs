@@ -19,6 +19,7 @@ pub fn spec() -> Spec {
         usage: "stgmgrinfoset [-del | -d directoryName -c managementServerEncoding]",
         flags: FLAGS,
         class: Class::Config,
+        read_only_when: Some(|args| args.flags.is_empty()),
     }
 }
 

@@ -24,6 +24,7 @@ pub fn spec() -> Spec {
         usage: "stgxfwcmdispsrv [-Xcheck] [-Xjson]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

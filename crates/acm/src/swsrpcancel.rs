@@ -29,6 +29,7 @@ pub fn spec() -> Spec {
         usage: "swsrpcancel [-h serverName] [-c] {[-f] [-t] [-m] [-b] | -T | -Xforce} {fromVolumeName toVolumeName | [-Xreverse] -Xgroup groupName}",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

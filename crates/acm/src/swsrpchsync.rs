@@ -26,6 +26,7 @@ pub fn spec() -> Spec {
         usage: USAGE,
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub fn spec() -> Spec {
         usage: "swsrpdelvol [-h serverName] [-e] [-d] originalVolumeName replicaVolumeName",
         flags: FLAGS,
         class: Class::Config,
+        read_only_when: None,
     }
 }
 

@@ -31,6 +31,7 @@ pub fn spec() -> Spec {
         usage: "swsrpmake [-h serverName] [-m] [-f] [-t] [-j | -Xconcur | -T | -C | -P] [-Xconcur-opc] {fromVolumeName toVolumeName | [-Xreverse] -Xgroup groupName}",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

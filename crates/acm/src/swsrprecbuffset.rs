@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         flags: FLAGS,
         // Exclusive with every operation and with swsrpstat (spec §6.1).
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

@@ -14,6 +14,7 @@ pub fn spec() -> Spec {
         usage: "swsrprecbuffstat [-h serverName] [-L] volumeName",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "swsrprecoverres [-h serverName] [-r] [-p]",
         flags: FLAGS,
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub fn spec() -> Spec {
         usage: "swsrprevsync [-h serverName] {fromVolumeName toVolumeName | [-Xreverse] -Xgroup groupName}",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub fn spec() -> Spec {
         usage: "swsrpsetvol [-h serverName] [-n] [-u] [-o ORG|REP|BOTH] [-Xgroup groupName] originalVolumeName replicaVolumeName",
         flags: FLAGS,
         class: Class::Config,
+        read_only_when: None,
     }
 }
 

@@ -63,6 +63,7 @@ pub fn spec() -> Spec {
         usage: "swsrpstartsync [-h serverName] [-y [-a | -v] | -k | -i] [-g] [-m] [-Xskip | -Xremain] [-t] [-Xda] {fromVolumeName toVolumeName | [-Xreverse] -Xgroup groupName}",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -28,6 +28,7 @@ pub fn spec() -> Spec {
         usage: "swsrpstat [-h serverName] [[-L] [-Xdate] [-Xda] | [-Xall]] [-E] [-H] [-O] [-Xjson] [originalVolumeName | -Xgroup groupName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

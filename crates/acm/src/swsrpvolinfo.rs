@@ -15,6 +15,7 @@ pub fn spec() -> Spec {
         usage: "swsrpvolinfo [-h serverName] [-L] [-Xjson] [originalVolumeName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

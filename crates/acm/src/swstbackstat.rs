@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "swstbackstat [-h serverName] [-Xjson] [deviceName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

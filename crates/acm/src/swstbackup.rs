@@ -22,6 +22,7 @@ pub fn spec() -> Spec {
         usage: "swstbackup [-h serverName] [-suspend | -T] deviceName [-Xdevmap deviceMapFile]",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

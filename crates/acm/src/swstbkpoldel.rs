@@ -14,6 +14,7 @@ pub fn spec() -> Spec {
         usage: "swstbkpoldel [-h serverName] deviceName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub fn spec() -> Spec {
         usage: "swstbkpoldisp [-h serverName] [-Xjson] [deviceName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

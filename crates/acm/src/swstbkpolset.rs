@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "swstbkpolset [-h serverName] [-i intervalDays] [-s saveNumber] [deviceName]",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub fn spec() -> Spec {
         usage: "swstcancelrest [-h serverName] [-g generationNo | -v versionNo] [-r restoreDeviceName] [-emergency] deviceName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

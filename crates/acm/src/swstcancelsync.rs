@@ -21,6 +21,7 @@ pub fn spec() -> Spec {
             "swstcancelsync [-h serverName] [-emergency] [-bd backupDeviceName | -all] deviceName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -20,6 +20,7 @@ pub fn spec() -> Spec {
         usage: "swstcanceltrk [-h serverName] [-copy | -emergency] deviceName (-bd backupDeviceName | -all)",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub fn spec() -> Spec {
         usage: "swstdevdisp [-h serverName] [-t] [-b [-u]] [-o] [-Xjson] [deviceName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

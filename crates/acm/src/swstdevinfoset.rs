@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "swstdevinfoset [-h serverName] -t | -b | -o deviceName",
         flags: FLAGS,
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

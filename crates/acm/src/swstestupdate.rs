@@ -15,6 +15,7 @@ pub fn spec() -> Spec {
         usage: "swstestupdate {start | status | stop} volumeName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: Some(|args| args.operands.first().is_some_and(|a| a == "status")),
     }
 }
 

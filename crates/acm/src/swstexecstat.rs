@@ -17,6 +17,7 @@ pub fn spec() -> Spec {
         usage: "swstexecstat [-j] [-h serverName] [-Xjson] [deviceName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

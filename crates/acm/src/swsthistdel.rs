@@ -20,6 +20,7 @@ pub fn spec() -> Spec {
         usage: "swsthistdel [-h serverName] -g generationNo | -v versionNo | -z [-emergency] deviceName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

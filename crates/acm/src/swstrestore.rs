@@ -15,6 +15,7 @@ pub fn spec() -> Spec {
         usage: "swstrestore [-h serverName] [-g generationNo | -v versionNo] [-r restoreDeviceName] deviceName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

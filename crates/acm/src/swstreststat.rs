@@ -17,6 +17,7 @@ pub fn spec() -> Spec {
             "swstreststat [-h serverName] [-g generationNo | -v versionNo] [-Xjson] [deviceName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

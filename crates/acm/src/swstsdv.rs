@@ -17,6 +17,7 @@ pub fn spec() -> Spec {
         usage: "swstsdv {init | stat} {volumeName | -G accessVolumeName luNumber} | swstsdv poolstat -G volumeName",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: Some(|args| args.operands.first().is_some_and(|a| a == "stat" || a == "poolstat")),
     }
 }
 

@@ -15,6 +15,7 @@ pub fn spec() -> Spec {
         usage: "swstsrsemtch [-x] [-h serverName]",
         flags: FLAGS,
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

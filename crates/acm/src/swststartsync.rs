@@ -16,6 +16,7 @@ pub fn spec() -> Spec {
         usage: "swststartsync [-h serverName] deviceName [-Xdevmap deviceMapFile]",
         flags: FLAGS,
         class: Class::Operation,
+        read_only_when: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub fn spec() -> Spec {
         usage: "swstsvrdisp [-h serverName] [-Xjson]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 

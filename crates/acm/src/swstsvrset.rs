@@ -13,6 +13,7 @@ pub fn spec() -> Spec {
         usage: "swstsvrset [-h serverName]",
         flags: FLAGS,
         class: Class::Recover,
+        read_only_when: None,
     }
 }
 

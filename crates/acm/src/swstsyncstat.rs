@@ -18,6 +18,7 @@ pub fn spec() -> Spec {
         usage: "swstsyncstat [-h serverName] [-Xjson] [deviceName]",
         flags: FLAGS,
         class: Class::Display,
+        read_only_when: None,
     }
 }
 
